@@ -1,0 +1,287 @@
+"""The typed answers model: every question, its default and its one validator.
+
+Flags, answers files and the wizard all go through `Question.parse`, so a typed
+answer and a scripted one can never disagree.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from scaffold.errors import InvalidAnswer, ScaffoldError
+
+TOPOLOGIES = {
+    "private": "private subnets + free S3/DynamoDB gateway endpoints, no internet",
+    "private-nat": "adds public subnets, an internet gateway and NAT (billed hourly)",
+}
+NAT_LAYOUTS = {
+    "single": "one NAT gateway in the first AZ (cheapest)",
+    "per-az": "one NAT gateway per AZ (survives an AZ outage, costs more)",
+}
+GATEWAY_ENDPOINTS = ("s3", "dynamodb")
+INTERFACE_ENDPOINTS = (
+    "sts",
+    "secretsmanager",
+    "sqs",
+    "sns",
+    "ssm",
+    "kms",
+    "logs",
+    "events",
+    "lambda",
+    "kinesis-streams",
+    "ecr.api",
+    "ecr.dkr",
+    "execute-api",
+)
+RUNTIMES = ("python3.13", "python3.12", "nodejs22.x", "nodejs20.x")
+ARCHITECTURES = ("arm64", "x86_64")
+IAM_MODES = {
+    "inline": "an inline policy with exactly the three ENI actions",
+    "managed": "the AWS managed AWSLambdaVPCAccessExecutionRole policy",
+}
+# Regions whose endpoint service names follow com.amazonaws.<region>.<service>.
+REGIONS = (
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2",
+    "af-south-1",
+    "ap-east-1", "ap-east-2", "ap-south-1", "ap-south-2",
+    "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+    "ap-southeast-5", "ap-southeast-7",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+    "ca-central-1", "ca-west-1",
+    "eu-central-1", "eu-central-2", "eu-west-1", "eu-west-2", "eu-west-3",
+    "eu-south-1", "eu-south-2", "eu-north-1",
+    "il-central-1", "me-south-1", "me-central-1", "mx-central-1", "sa-east-1",
+    "us-gov-east-1", "us-gov-west-1",
+)  # fmt: skip
+NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,39}")
+VPC_PREFIX_RANGE = (16, 24)
+AZ_RANGE = (2, 6)
+MEMORY_RANGE = (128, 10240)
+TIMEOUT_RANGE = (1, 900)
+
+
+def parse_name(value: object) -> str:
+    text = _text(value)
+    if not NAME_PATTERN.fullmatch(text):
+        raise InvalidAnswer(
+            f"{text!r} is not a valid name: start with a letter, then up to 39 letters,"
+            " digits or hyphens"
+        )
+    return text
+
+
+def parse_vpc_cidr(value: object) -> ipaddress.IPv4Network:
+    text = _text(value)
+    if not re.fullmatch(r"\d{1,3}(\.\d{1,3}){3}/\d{1,2}", text):
+        raise InvalidAnswer(f"{text!r} is not an IPv4 CIDR such as 10.0.0.0/16")
+    try:
+        network = ipaddress.IPv4Network(text, strict=False)
+    except ValueError:
+        raise InvalidAnswer(f"{text!r} is not an IPv4 CIDR such as 10.0.0.0/16") from None
+    if ipaddress.IPv4Interface(text).ip != network.network_address:
+        raise InvalidAnswer(f"{text!r} has host bits set; did you mean {network}?")
+    low, high = VPC_PREFIX_RANGE
+    if not low <= network.prefixlen <= high:
+        raise InvalidAnswer(f"{text!r}: a VPC CIDR must be between /{low} and /{high}")
+    if network.is_loopback or network.is_link_local or network.is_multicast or network.is_reserved:
+        raise InvalidAnswer(f"{text!r} is a loopback, link-local, multicast or reserved range")
+    return network
+
+
+def parse_region(value: object) -> str:
+    text = _text(value)
+    if text not in REGIONS:
+        raise InvalidAnswer(f"{text!r} is not a known AWS region (e.g. us-east-1, eu-west-1)")
+    return text
+
+
+def parse_endpoints(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        items = [item.strip() for item in value.split(",") if item.strip()]
+    elif isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        items = [item.strip() for item in value]
+    else:
+        raise InvalidAnswer("expected a comma-separated list such as s3,dynamodb,sts")
+    known = GATEWAY_ENDPOINTS + INTERFACE_ENDPOINTS
+    for item in items:
+        if item not in known:
+            raise InvalidAnswer(f"unknown endpoint {item!r}; known: {', '.join(known)}")
+    duplicates = sorted({item for item in items if items.count(item) > 1})
+    if duplicates:
+        raise InvalidAnswer(f"endpoint {duplicates[0]!r} is listed more than once")
+    # Canonical order keeps the output byte-identical however the list was typed.
+    return tuple(sorted(items, key=known.index))
+
+
+def parse_output_dir(value: object) -> Path:
+    text = _text(value)
+    if not text.strip():
+        raise InvalidAnswer("the output folder must not be empty")
+    return Path(text)
+
+
+def _choice(options: Mapping[str, str] | tuple[str, ...]) -> Callable[[object], str]:
+    def parse(value: object) -> str:
+        text = _text(value)
+        if text not in options:
+            raise InvalidAnswer(f"{text!r} is not one of: {', '.join(options)}")
+        return text
+
+    return parse
+
+
+def _whole_number(low: int, high: int) -> Callable[[object], int]:
+    def parse(value: object) -> int:
+        if isinstance(value, bool):
+            raise InvalidAnswer(f"expected a whole number from {low} to {high}")
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+            number = int(value)
+        else:
+            raise InvalidAnswer(f"{value!r} is not a whole number from {low} to {high}")
+        if not low <= number <= high:
+            raise InvalidAnswer(f"{number} is out of range: expected {low} to {high}")
+        return number
+
+    return parse
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidAnswer(f"expected text, got {type(value).__name__} {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answer: how it is asked, parsed and defaulted, for flags, files and the wizard."""
+
+    key: str
+    prompt: str
+    parse: Callable[[object], object]
+    default: object
+    choices: Mapping[str, str] = field(default_factory=dict)
+    applies: Callable[[Mapping[str, object]], bool] = lambda answers: True
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.key.replace("_", "-")
+
+    def check(self, text: str) -> bool | str:
+        """questionary's validate= contract: True, or the message to show inline."""
+        try:
+            self.parse(text)
+        except InvalidAnswer as problem:
+            return str(problem)
+        return True
+
+
+def _nat_applies(answers: Mapping[str, object]) -> bool:
+    return answers.get("topology") == "private-nat"
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("name", "Project and function name", parse_name, "vpc-lambda"),
+    Question("topology", "Network topology", _choice(TOPOLOGIES), "private", TOPOLOGIES),
+    Question("region", "AWS region", parse_region, "us-east-1"),
+    Question("vpc_cidr", "VPC CIDR", parse_vpc_cidr, "10.0.0.0/16"),
+    Question("azs", "Availability zones (one private subnet each)", _whole_number(*AZ_RANGE), 2),
+    Question("nat", "NAT layout", _choice(NAT_LAYOUTS), "single", NAT_LAYOUTS, _nat_applies),
+    Question("endpoints", "VPC endpoints", parse_endpoints, "s3,dynamodb"),
+    Question("runtime", "Lambda runtime", _choice(RUNTIMES), "python3.12"),
+    Question("architecture", "CPU architecture", _choice(ARCHITECTURES), "arm64"),
+    Question("memory", "Memory (MB)", _whole_number(*MEMORY_RANGE), 256),
+    Question("timeout", "Timeout (seconds)", _whole_number(*TIMEOUT_RANGE), 30),
+    Question("iam", "ENI permissions of the execution role", _choice(IAM_MODES), "inline", IAM_MODES),
+    Question("output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."),
+)
+QUESTIONS_BY_KEY = {question.key: question for question in QUESTIONS}
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Validated answers; rendering takes nothing else."""
+
+    name: str
+    topology: str
+    region: str
+    vpc_cidr: ipaddress.IPv4Network
+    azs: int
+    nat: str | None
+    endpoints: tuple[str, ...]
+    runtime: str
+    architecture: str
+    memory: int
+    timeout: int
+    iam: str
+    output_dir: Path
+
+    @property
+    def project_dir(self) -> Path:
+        return self.output_dir / self.name
+
+    @property
+    def gateway_endpoints(self) -> tuple[str, ...]:
+        return tuple(item for item in self.endpoints if item in GATEWAY_ENDPOINTS)
+
+    @property
+    def interface_endpoints(self) -> tuple[str, ...]:
+        return tuple(item for item in self.endpoints if item in INTERFACE_ENDPOINTS)
+
+    def to_record(self) -> dict[str, object]:
+        """The answers as plain data, in question order, for the project's answers file."""
+        record: dict[str, object] = {}
+        for item in fields(self):
+            if item.name == "output_dir":
+                continue
+            value = getattr(self, item.name)
+            if item.name == "endpoints":
+                value = ",".join(value)
+            elif isinstance(value, ipaddress.IPv4Network):
+                value = str(value)
+            if value is not None:
+                record[item.name] = value
+        return record
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    value: object
+    source: str  # how the user named it: "--vpc-cidr", "vpc_cidr in answers.yml"
+
+
+def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
+    """Validate every answer (defaults for the rest) into one Answers object."""
+    unknown = sorted(set(raw) - set(QUESTIONS_BY_KEY))
+    if unknown:
+        raise ScaffoldError(f"{raw[unknown[0]].source}: unknown answer")
+    values: dict[str, object] = {}
+    for question in QUESTIONS:
+        given = raw.get(question.key)
+        if not question.applies(values):
+            if given is not None:
+                raise ScaffoldError(
+                    f"{given.source}: applies only to --topology private-nat"
+                )
+            values[question.key] = None
+            continue
+        value = question.default if given is None else given.value
+        try:
+            values[question.key] = question.parse(value)
+        except InvalidAnswer as problem:
+            raise ScaffoldError(f"{given.source if given else question.key}: {problem}") from None
+    answers = Answers(**values)  # type: ignore[arg-type]
+    from scaffold.network import plan_subnets
+
+    try:
+        plan_subnets(answers)
+    except InvalidAnswer as problem:
+        source = raw["vpc_cidr"].source if "vpc_cidr" in raw else "--vpc-cidr"
+        raise ScaffoldError(f"{source}: {problem}") from None
+    return answers

@@ -1,0 +1,64 @@
+"""CIDR planning: one private subnet per AZ, plus public subnets for NAT gateways.
+
+Private subnets split the lower half of the VPC evenly; public subnets (small:
+they hold only NAT gateways) come from the upper half. What is left stays free
+for the user's own subnets later.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from ipaddress import IPv4Network
+from itertools import islice
+from typing import TYPE_CHECKING
+
+from scaffold.errors import InvalidAnswer
+
+if TYPE_CHECKING:
+    from scaffold.answers import Answers
+
+# Lambda's network interfaces and interface endpoints each take addresses from
+# the private subnets; a /27 (27 usable after AWS reserves 5) is the floor.
+SMALLEST_PRIVATE_PREFIX = 27
+PUBLIC_PREFIX = 24
+
+
+@dataclass(frozen=True)
+class Subnet:
+    key: str  # "az1".."azN": the Nth available AZ of the region, a stable for_each key
+    cidr: IPv4Network
+
+
+@dataclass(frozen=True)
+class SubnetPlan:
+    private: tuple[Subnet, ...]
+    public: tuple[Subnet, ...]
+
+
+def az_key(index: int) -> str:
+    return f"az{index + 1}"
+
+
+def public_subnet_count(answers: Answers) -> int:
+    if answers.topology != "private-nat":
+        return 0
+    return answers.azs if answers.nat == "per-az" else 1
+
+
+def plan_subnets(answers: Answers) -> SubnetPlan:
+    vpc = answers.vpc_cidr
+    lower, upper = vpc.subnets(prefixlen_diff=1)
+    private_prefix = lower.prefixlen + math.ceil(math.log2(answers.azs))
+    if private_prefix > SMALLEST_PRIVATE_PREFIX:
+        raise InvalidAnswer(
+            f"{vpc} cannot hold {answers.azs} private subnets of at least"
+            f" /{SMALLEST_PRIVATE_PREFIX}; use a larger VPC CIDR or fewer AZs"
+        )
+    private = islice(lower.subnets(new_prefix=private_prefix), answers.azs)
+    public_prefix = max(private_prefix, PUBLIC_PREFIX)
+    public = islice(upper.subnets(new_prefix=public_prefix), public_subnet_count(answers))
+    return SubnetPlan(
+        private=tuple(Subnet(az_key(index), cidr) for index, cidr in enumerate(private)),
+        public=tuple(Subnet(az_key(index), cidr) for index, cidr in enumerate(public)),
+    )

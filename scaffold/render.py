@@ -1,0 +1,188 @@
+"""Render validated answers into a Terraform project, all or nothing.
+
+The project is rendered in layers (cookiecutter templates, one after another
+into one staging folder): `shared` for what every project has, a handler layer
+for the runtime's language, then the topology's network layer. The staging
+folder sits beside the target, so the finished project is moved into place
+with a rename, and nothing half-written is ever left behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2.ext
+
+from scaffold import __version__, answers as model
+from scaffold.answers import Answers
+from scaffold.deployer import render_deployer_policy
+from scaffold.errors import ScaffoldError
+from scaffold.hcl_text import hcl_value
+from scaffold.network import plan_subnets
+
+ANSWERS_FILE = ".vpc-lambda-new.json"
+TOPOLOGY_LAYERS = {"private": "vpc-private", "private-nat": "vpc-privatepublic"}
+HANDLERS = {"python": "handler.handler", "node": "index.handler"}
+
+
+def templates_root() -> Path:
+    installed = Path(__file__).parent / "templates"
+    return installed if installed.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+def language_of(runtime: str) -> str:
+    return "python" if runtime.startswith("python") else "node"
+
+
+def layers(answers: Answers) -> list[Path]:
+    root = templates_root()
+    return [
+        root / "shared",
+        root / f"handler-{language_of(answers.runtime)}",
+        root / TOPOLOGY_LAYERS[answers.topology],
+    ]
+
+
+class HclExtension(jinja2.ext.Extension):
+    """The `hcl` filter: every value reaches the Terraform through one escaping function."""
+
+    def __init__(self, environment: jinja2.Environment) -> None:
+        super().__init__(environment)
+        environment.filters["hcl"] = hcl_value
+
+
+def template_context(answers: Answers) -> dict[str, Any]:
+    plan = plan_subnets(answers)
+    return {
+        **answers.to_record(),
+        "language": language_of(answers.runtime),
+        "handler": HANDLERS[language_of(answers.runtime)],
+        "private_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.private},
+        "public_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.public},
+        "gateway_endpoints": list(answers.gateway_endpoints),
+        "interface_endpoints": list(answers.interface_endpoints),
+        "runtimes": list(model.RUNTIMES),
+        "architectures": list(model.ARCHITECTURES),
+        "known_gateway_endpoints": list(model.GATEWAY_ENDPOINTS),
+        "known_interface_endpoints": list(model.INTERFACE_ENDPOINTS),
+        "memory_range": list(model.MEMORY_RANGE),
+        "timeout_range": list(model.TIMEOUT_RANGE),
+        "name_pattern": f"^{model.NAME_PATTERN.pattern}$",
+        "version": __version__,
+        "_extensions": [f"{__name__}.HclExtension"],
+        "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
+    }
+
+
+def render_tree(answers: Answers, parent: Path) -> Path:
+    """Render the complete project into parent/NAME; returns that folder."""
+    from cookiecutter.generate import generate_files
+
+    context = {"cookiecutter": template_context(answers)}
+    for layer in layers(answers):
+        generate_files(
+            repo_dir=layer,
+            context=context,
+            output_dir=parent,
+            overwrite_if_exists=True,
+            accept_hooks=False,
+        )
+    project = parent / answers.name
+    (project / "deployer-policy.json").write_text(
+        render_deployer_policy(project, answers.name, answers.region), encoding="utf-8"
+    )
+    record = {"_generator": f"vpc-lambda-new {__version__}", **answers.to_record()}
+    (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    # The project's own packaging script builds the zip, so a rebuild by the user matches.
+    build_script = runpy.run_path(str(project / "scripts" / "build_package.py"))
+    build_script["build_package"](project)
+    return project
+
+
+def relative_files(folder: Path) -> list[str]:
+    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    project_dir: Path
+    files: list[str]
+    written: bool
+
+
+def render_project(answers: Answers, *, force: bool = False, dry_run: bool = False) -> RenderResult:
+    """Check the target, render into staging beside it, and move the result into place."""
+    target = answers.project_dir
+    existing_user_folder = check_target(answers.output_dir, target, force=force)
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-") as scratch:
+            files = relative_files(render_tree(answers, Path(scratch)))
+        return RenderResult(target, files, written=False)
+    with staging_folder(nearest_existing(answers.output_dir)) as staging:
+        staged = render_tree(answers, staging)
+        files = relative_files(staged)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if existing_user_folder:
+            replace_generated_files(staged, target, files)
+        else:
+            if target.is_dir():
+                target.rmdir()  # empty: checked above
+            os.rename(staged, target)
+    return RenderResult(target, files, written=True)
+
+
+def check_target(output_dir: Path, target: Path, *, force: bool) -> bool:
+    """Raise for a target we must not write; True when it is a non-empty folder (--force)."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ScaffoldError(f"--output-dir: {output_dir} exists and is not a folder")
+    if target.exists() and not target.is_dir():
+        raise ScaffoldError(f"--name: {target} exists and is not a folder")
+    anchor = nearest_existing(output_dir)
+    if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK):
+        raise ScaffoldError(f"--output-dir: {anchor} is not a writable folder")
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise ScaffoldError(f"--output-dir: {target} is not writable")
+    non_empty = target.is_dir() and any(target.iterdir())
+    if non_empty and not force:
+        raise ScaffoldError(
+            f"--output-dir: {target} already exists and is not empty;"
+            " pass --force to replace the generated files in it (other files are kept)"
+        )
+    return non_empty
+
+
+def nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+@contextmanager
+def staging_folder(parent: Path) -> Iterator[Path]:
+    staging = Path(tempfile.mkdtemp(prefix=".vpc-lambda-new-", dir=parent))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def replace_generated_files(staged: Path, target: Path, files: list[str]) -> None:
+    """--force into an existing folder: replace what we generate, keep everything else."""
+    for relative in files:
+        destination = target / relative
+        if destination.is_dir():
+            raise ScaffoldError(f"--force: {destination} is a folder where a file is generated")
+    for relative in files:
+        destination = target / relative
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staged / relative, destination)

@@ -1,0 +1,78 @@
+// Reports what this function can reach from inside its VPC.
+//
+// The result says whether a private resource (PROBE_TARGET=host:port) accepts a
+// TCP connection and whether the AWS API answers (STS GetCallerIdentity needs no
+// IAM permission). Both checks use short timeouts, so a missing route or endpoint
+// shows up as a clear "reachable": false instead of a function timeout.
+import net from "node:net";
+
+const CONNECT_TIMEOUT_MS = 2000;
+const REQUEST_TIMEOUT_MS = 3000;
+
+let stsClient;
+
+// Built once per execution environment, with timeouts far below the function's.
+async function getStsClient() {
+  if (!stsClient) {
+    const { STSClient } = await import("@aws-sdk/client-sts");
+    const { NodeHttpHandler } = await import("@smithy/node-http-handler");
+    stsClient = new STSClient({
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({
+        connectionTimeout: CONNECT_TIMEOUT_MS,
+        requestTimeout: REQUEST_TIMEOUT_MS,
+      }),
+    });
+  }
+  return stsClient;
+}
+
+export function probeTcp(target) {
+  const separator = target.lastIndexOf(":");
+  const host = target.slice(0, separator);
+  const port = Number(target.slice(separator + 1));
+  if (separator < 1 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    return Promise.resolve({ target, reachable: false, error: "expected host:port" });
+  }
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    socket.setTimeout(CONNECT_TIMEOUT_MS);
+    const finish = (outcome) => {
+      socket.destroy();
+      resolve({ target, ...outcome });
+    };
+    socket.once("connect", () =>
+      finish({ reachable: true, latency_ms: Math.round((performance.now() - started) * 10) / 10 }),
+    );
+    socket.once("timeout", () => finish({ reachable: false, error: "connect timed out" }));
+    socket.once("error", (error) => finish({ reachable: false, error: error.message }));
+  });
+}
+
+export async function probeAwsApi() {
+  try {
+    const { GetCallerIdentityCommand } = await import("@aws-sdk/client-sts");
+    const client = await getStsClient();
+    const identity = await client.send(new GetCallerIdentityCommand({}));
+    return { service: "sts", reachable: true, account: identity.Account };
+  } catch (error) {
+    // Any SDK or network failure is a finding, not a crash.
+    return { service: "sts", reachable: false, error: error.message || error.name };
+  }
+}
+
+export async function handler() {
+  const result = {
+    function: process.env.AWS_LAMBDA_FUNCTION_NAME ?? "local",
+    region: process.env.AWS_REGION ?? "unknown",
+    aws_api: await probeAwsApi(),
+  };
+  const target = process.env.PROBE_TARGET ?? "";
+  if (target) {
+    result.target = await probeTcp(target);
+  }
+  result.ok = result.target ? result.target.reachable : true;
+  console.log(JSON.stringify(result));
+  return result;
+}

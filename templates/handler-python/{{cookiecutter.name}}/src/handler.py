@@ -1,0 +1,67 @@
+"""Reports what this function can reach from inside its VPC.
+
+The result says whether a private resource (PROBE_TARGET=host:port) accepts a
+TCP connection and whether the AWS API answers (STS GetCallerIdentity needs no
+IAM permission). Both checks use short timeouts, so a missing route or endpoint
+shows up as a clear "reachable": false instead of a function timeout.
+"""
+
+import json
+import os
+import socket
+import time
+
+CONNECT_TIMEOUT_SECONDS = 2.0
+READ_TIMEOUT_SECONDS = 3.0
+
+_sts_client = None
+
+
+def sts_client():
+    """Built once per execution environment, with timeouts far below the function's."""
+    global _sts_client
+    if _sts_client is None:
+        import boto3
+        from botocore.config import Config
+
+        config = Config(
+            connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            read_timeout=READ_TIMEOUT_SECONDS,
+            retries={"max_attempts": 1, "mode": "standard"},
+        )
+        _sts_client = boto3.client("sts", config=config)
+    return _sts_client
+
+
+def probe_tcp(target):
+    host, _, port = target.rpartition(":")
+    started = time.monotonic()
+    try:
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_SECONDS):
+            pass
+    except (OSError, ValueError) as error:
+        return {"target": target, "reachable": False, "error": str(error) or type(error).__name__}
+    elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+    return {"target": target, "reachable": True, "latency_ms": elapsed_ms}
+
+
+def probe_aws_api():
+    try:
+        identity = sts_client().get_caller_identity()
+    except Exception as error:  # any SDK or network failure is a finding, not a crash
+        return {"service": "sts", "reachable": False, "error": str(error) or type(error).__name__}
+    return {"service": "sts", "reachable": True, "account": identity["Account"]}
+
+
+def handler(event, context):
+    result = {
+        "function": os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "local"),
+        "region": os.environ.get("AWS_REGION", "unknown"),
+        "aws_api": probe_aws_api(),
+    }
+    target = os.environ.get("PROBE_TARGET", "")
+    if target:
+        result["target"] = probe_tcp(target)
+    result["ok"] = result.get("target", {"reachable": True})["reachable"]
+    print(json.dumps(result))
+    return result

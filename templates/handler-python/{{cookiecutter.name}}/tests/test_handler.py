@@ -1,0 +1,74 @@
+"""Unit tests of the handler; run with: python -m unittest discover -s tests"""
+
+import os
+import socket
+import sys
+import unittest
+from pathlib import Path
+from unittest import mock
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+import handler  # noqa: E402
+
+
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class ProbeTargetTest(unittest.TestCase):
+    def test_reachable_target(self):
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            target = f"127.0.0.1:{server.getsockname()[1]}"
+            result = handler.probe_tcp(target)
+        self.assertTrue(result["reachable"])
+        self.assertEqual(result["target"], target)
+
+    def test_unreachable_target(self):
+        result = handler.probe_tcp(f"127.0.0.1:{closed_port()}")
+        self.assertFalse(result["reachable"])
+        self.assertTrue(result["error"])
+
+    def test_malformed_target(self):
+        self.assertFalse(handler.probe_tcp("no-port-here")["reachable"])
+
+
+class HandlerTest(unittest.TestCase):
+    def setUp(self):
+        handler._sts_client = None
+        # An endpoint nobody listens on: the SDK must fail fast, not hang.
+        environment = {
+            "AWS_ENDPOINT_URL_STS": f"http://127.0.0.1:{closed_port()}",
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
+        patcher = mock.patch.dict(os.environ, environment)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_reports_target_and_api(self):
+        os.environ["PROBE_TARGET"] = f"127.0.0.1:{closed_port()}"
+        result = handler.handler({}, None)
+        self.assertFalse(result["ok"])
+        self.assertFalse(result["target"]["reachable"])
+        self.assertIn("reachable", result["aws_api"])
+
+    def test_no_target_is_ok(self):
+        os.environ.pop("PROBE_TARGET", None)
+        result = handler.handler({}, None)
+        self.assertTrue(result["ok"])
+        self.assertNotIn("target", result)
+
+    @unittest.skipUnless(__import__("importlib").util.find_spec("boto3"), "boto3 not installed")
+    def test_unreachable_api_fails_fast(self):
+        result = handler.probe_aws_api()
+        self.assertFalse(result["reachable"])
+
+
+if __name__ == "__main__":
+    unittest.main()

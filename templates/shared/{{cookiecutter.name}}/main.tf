@@ -1,0 +1,34 @@
+module "network" {
+  source = "./modules/network"
+
+  name                = var.name
+  vpc_cidr            = var.vpc_cidr
+  private_subnets     = var.private_subnets
+{% if cookiecutter.topology == "private-nat" %}
+  public_subnets      = var.public_subnets
+{% endif %}
+  gateway_endpoints   = var.gateway_endpoints
+  interface_endpoints = var.interface_endpoints
+  # Interface endpoints admit HTTPS only from the function's security group.
+  endpoint_client_security_group_id = module.function.security_group_id
+  tags                              = var.tags
+}
+
+module "function" {
+  source = "./modules/function"
+
+  name               = var.name
+  runtime            = var.runtime
+  handler            = "{{ cookiecutter.handler }}"
+  architecture       = var.architecture
+  memory_size        = var.memory_size
+  timeout            = var.timeout
+  package_path       = "${path.module}/build/function.zip"
+  log_retention_days = var.log_retention_days
+  probe_target       = var.probe_target
+  vpc_id             = module.network.vpc_id
+  vpc_cidr           = var.vpc_cidr
+  subnet_ids         = module.network.private_subnet_ids
+  attach_to_vpc      = var.attach_to_vpc
+  tags               = var.tags
+}

@@ -1,0 +1,72 @@
+variable "name" {
+  type        = string
+  description = "Name of the function; prefixes its role, security group and log group."
+}
+
+variable "runtime" {
+  type        = string
+  description = "Lambda runtime."
+}
+
+variable "handler" {
+  type        = string
+  description = "Entry point of the handler inside the package."
+}
+
+variable "architecture" {
+  type        = string
+  description = "Instruction set: arm64 or x86_64."
+}
+
+variable "memory_size" {
+  type        = number
+  description = "Memory in MB."
+}
+
+variable "timeout" {
+  type        = number
+  description = "Timeout in seconds."
+}
+
+variable "package_path" {
+  type        = string
+  description = "Path of the deployment zip (rebuild it with scripts/build_package.py)."
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Days CloudWatch keeps the function's logs."
+}
+
+variable "probe_target" {
+  type        = string
+  description = "Optional host:port the handler checks it can reach; empty to skip."
+  default     = ""
+}
+
+variable "vpc_id" {
+  type        = string
+  description = "VPC of the function's security group."
+}
+
+variable "vpc_cidr" {
+  type        = string
+  description = "CIDR of the VPC; the function may open any connection inside it."
+}
+
+variable "subnet_ids" {
+  type        = list(string)
+  description = "Private subnets the function attaches to."
+}
+
+variable "attach_to_vpc" {
+  type        = bool
+  description = "false detaches the function from the VPC without destroying it."
+  default     = true
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags for every resource."
+  default     = {}
+}

@@ -1,0 +1,91 @@
+data "aws_availability_zones" "available" {
+  state = "available"
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.names) >= length(var.private_subnets)
+      error_message = "This region has fewer available AZs than private subnets; remove entries from private_subnets."
+    }
+  }
+}
+
+data "aws_region" "current" {}
+
+locals {
+  # azN is the Nth available AZ: keys stay stable when subnets are added or removed.
+  az_names = { for index, key in sort(keys(var.private_subnets)) : key => data.aws_availability_zones.available.names[index] }
+}
+
+resource "aws_vpc" "this" {
+  cidr_block = var.vpc_cidr
+  # Lambda cannot attach to a VPC with dedicated instance tenancy.
+  instance_tenancy = "default"
+  # Gateway and interface endpoints resolve through the VPC's DNS.
+  enable_dns_support   = true
+  enable_dns_hostnames = true
+
+  tags = merge({ Name = var.name }, var.tags)
+}
+
+# Declared with no rules so Terraform strips the default ones: nothing can lean
+# on the default security group by accident.
+resource "aws_default_security_group" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge({ Name = "${var.name}-default-locked" }, var.tags)
+}
+
+resource "aws_subnet" "private" {
+  for_each = var.private_subnets
+
+  vpc_id                  = aws_vpc.this.id
+  cidr_block              = each.value
+  availability_zone       = local.az_names[each.key]
+  map_public_ip_on_launch = false
+
+  tags = merge({ Name = "${var.name}-private-${each.key}", Tier = "private" }, var.tags)
+}
+
+resource "aws_vpc_endpoint" "gateway" {
+  for_each = toset(var.gateway_endpoints)
+
+  vpc_id            = aws_vpc.this.id
+  service_name      = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  vpc_endpoint_type = "Gateway"
+  # Private route tables only: public subnets reach these services through the internet gateway.
+  route_table_ids = local.private_route_table_ids
+  policy          = lookup(var.gateway_endpoint_policies, each.key, null)
+
+  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+}
+
+resource "aws_security_group" "endpoints" {
+  count = length(var.interface_endpoints) > 0 ? 1 : 0
+
+  name        = "${var.name}-endpoints"
+  description = "Interface endpoints of ${var.name}: HTTPS from the function only"
+  vpc_id      = aws_vpc.this.id
+
+  ingress {
+    description     = "HTTPS from the Lambda function"
+    from_port       = 443
+    to_port         = 443
+    protocol        = "tcp"
+    security_groups = [var.endpoint_client_security_group_id]
+  }
+
+  tags = merge({ Name = "${var.name}-endpoints" }, var.tags)
+}
+
+resource "aws_vpc_endpoint" "interface" {
+  for_each = toset(var.interface_endpoints)
+
+  vpc_id              = aws_vpc.this.id
+  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  vpc_endpoint_type   = "Interface"
+  private_dns_enabled = true
+  subnet_ids          = [for subnet in aws_subnet.private : subnet.id]
+  security_group_ids  = [aws_security_group.endpoints[0].id]
+
+  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+}

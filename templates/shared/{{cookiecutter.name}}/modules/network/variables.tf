@@ -1,0 +1,50 @@
+variable "name" {
+  type        = string
+  description = "Prefix of every resource name."
+}
+
+variable "vpc_cidr" {
+  type        = string
+  description = "IPv4 CIDR block of the VPC."
+}
+
+variable "private_subnets" {
+  type        = map(string)
+  description = "CIDR of the private subnet in each AZ, keyed az1..azN."
+}
+{% if cookiecutter.topology == "private-nat" %}
+
+variable "public_subnets" {
+  type        = map(string)
+  description = "CIDR of each public subnet (one NAT gateway each), keyed like private_subnets."
+}
+{% endif %}
+
+variable "gateway_endpoints" {
+  type        = list(string)
+  description = "Services (s3, dynamodb) reached through gateway endpoints on the private route tables."
+  default     = []
+}
+
+variable "gateway_endpoint_policies" {
+  type        = map(string)
+  description = "Optional JSON endpoint policy per gateway endpoint service; a service left out gets AWS's full-access default."
+  default     = {}
+}
+
+variable "interface_endpoints" {
+  type        = list(string)
+  description = "Services reached through interface endpoints in the private subnets."
+  default     = []
+}
+
+variable "endpoint_client_security_group_id" {
+  type        = string
+  description = "Security group allowed to reach the interface endpoints on port 443."
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags for every resource."
+  default     = {}
+}

@@ -1,0 +1,41 @@
+output "vpc_id" {
+  description = "ID of the VPC."
+  value       = module.network.vpc_id
+}
+
+output "private_subnet_ids" {
+  description = "IDs of the private subnets the function is attached to."
+  value       = module.network.private_subnet_ids
+}
+{% if cookiecutter.topology == "private-nat" %}
+
+output "public_subnet_ids" {
+  description = "IDs of the public subnets that hold the NAT gateways."
+  value       = module.network.public_subnet_ids
+}
+
+output "nat_gateway_ids" {
+  description = "IDs of the NAT gateways."
+  value       = module.network.nat_gateway_ids
+}
+{% endif %}
+
+output "security_group_id" {
+  description = "ID of the function's security group; allow it in the ingress rules of the private resources it calls."
+  value       = module.function.security_group_id
+}
+
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = module.function.function_name
+}
+
+output "function_arn" {
+  description = "ARN of the Lambda function."
+  value       = module.function.function_arn
+}
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = module.function.role_arn
+}

@@ -1,0 +1,150 @@
+variable "name" {
+  type        = string
+  description = "Name of the project and of the Lambda function; prefixes every resource name."
+
+  validation {
+    condition     = can(regex({{ cookiecutter.name_pattern | hcl }}, var.name))
+    error_message = "The name must start with a letter and hold at most 40 letters, digits or hyphens."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "AWS region to deploy into."
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.region))
+    error_message = "The region must look like us-east-1."
+  }
+}
+
+variable "vpc_cidr" {
+  type        = string
+  description = "IPv4 CIDR block of the VPC, /16 to /24."
+
+  validation {
+    condition     = can(cidrnetmask(var.vpc_cidr)) && try(tonumber(split("/", var.vpc_cidr)[1]) >= 16 && tonumber(split("/", var.vpc_cidr)[1]) <= 24, false)
+    error_message = "The VPC CIDR must be an IPv4 CIDR block from /16 to /24."
+  }
+}
+
+variable "private_subnets" {
+  type        = map(string)
+  description = "CIDR of the private subnet in each availability zone, keyed az1..azN (the Nth available AZ of the region). The function attaches to all of them."
+
+  validation {
+    condition     = length(var.private_subnets) >= 2 && length(var.private_subnets) <= 6 && alltrue([for cidr in values(var.private_subnets) : can(cidrnetmask(cidr))])
+    error_message = "Give 2 to 6 private subnets, each an IPv4 CIDR block."
+  }
+}
+{% if cookiecutter.topology == "private-nat" %}
+
+variable "public_subnets" {
+  type        = map(string)
+  description = "CIDR of each public subnet, keyed like private_subnets. Each holds one NAT gateway; a private subnet routes through the NAT in its own AZ, or the first one when its AZ has none."
+
+  validation {
+    condition     = length(var.public_subnets) >= 1 && alltrue([for key, cidr in var.public_subnets : can(cidrnetmask(cidr)) && contains(keys(var.private_subnets), key)])
+    error_message = "Give at least one public subnet, each an IPv4 CIDR block keyed by an AZ that also has a private subnet."
+  }
+}
+{% endif %}
+
+variable "gateway_endpoints" {
+  type        = list(string)
+  description = "Services reached through free gateway endpoints on the private route tables."
+  default     = ["s3", "dynamodb"]
+
+  validation {
+    condition     = alltrue([for service in var.gateway_endpoints : contains({{ cookiecutter.known_gateway_endpoints | hcl }}, service)])
+    error_message = "Gateway endpoints exist only for s3 and dynamodb."
+  }
+}
+
+variable "interface_endpoints" {
+  type        = list(string)
+  description = "Services reached through interface endpoints (billed hourly per AZ) in the private subnets, e.g. sts, secretsmanager."
+  default     = []
+
+  validation {
+    condition     = alltrue([for service in var.interface_endpoints : contains({{ cookiecutter.known_interface_endpoints | hcl }}, service)])
+    error_message = "Unknown interface endpoint; known: {{ cookiecutter.known_interface_endpoints | join(", ") }}."
+  }
+}
+
+variable "runtime" {
+  type        = string
+  description = "Lambda runtime of the handler in src/."
+
+  validation {
+    condition     = contains({{ cookiecutter.runtimes | hcl }}, var.runtime)
+    error_message = "The runtime must be one of {{ cookiecutter.runtimes | join(", ") }}."
+  }
+}
+
+variable "architecture" {
+  type        = string
+  description = "Instruction set of the function: arm64 (cheaper per GB-second) or x86_64."
+  default     = "arm64"
+
+  validation {
+    condition     = contains({{ cookiecutter.architectures | hcl }}, var.architecture)
+    error_message = "The architecture must be arm64 or x86_64."
+  }
+}
+
+variable "memory_size" {
+  type        = number
+  description = "Memory of the function in MB; CPU scales with it."
+  default     = 256
+
+  validation {
+    condition     = var.memory_size >= {{ cookiecutter.memory_range[0] }} && var.memory_size <= {{ cookiecutter.memory_range[1] }} && floor(var.memory_size) == var.memory_size
+    error_message = "Memory must be a whole number of MB from {{ cookiecutter.memory_range[0] }} to {{ cookiecutter.memory_range[1] }}."
+  }
+}
+
+variable "timeout" {
+  type        = number
+  description = "Maximum run time of one invocation, in seconds."
+  default     = 30
+
+  validation {
+    condition     = var.timeout >= {{ cookiecutter.timeout_range[0] }} && var.timeout <= {{ cookiecutter.timeout_range[1] }} && floor(var.timeout) == var.timeout
+    error_message = "The timeout must be a whole number of seconds from {{ cookiecutter.timeout_range[0] }} to {{ cookiecutter.timeout_range[1] }}."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Days CloudWatch keeps the function's logs."
+  default     = 30
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "The retention must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ... 3653)."
+  }
+}
+
+variable "probe_target" {
+  type        = string
+  description = "Optional host:port of a private resource (database, cache, internal service) the handler checks it can reach; empty to skip."
+  default     = ""
+
+  validation {
+    condition     = var.probe_target == "" || can(regex("^[A-Za-z0-9.-]+:[0-9]{1,5}$", var.probe_target))
+    error_message = "The probe target must be empty or host:port, e.g. mydb.internal:5432."
+  }
+}
+
+variable "attach_to_vpc" {
+  type        = bool
+  description = "Attach the function to the private subnets. false detaches it (empty subnet and security group lists) without destroying it."
+  default     = true
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags for every resource (the provider adds Project, ManagedBy and Generator)."
+  default     = {}
+}

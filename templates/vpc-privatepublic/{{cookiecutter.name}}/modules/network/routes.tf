@@ -1,0 +1,88 @@
+locals {
+  # A private subnet routes through the NAT gateway in its own AZ, or through
+  # the first one when its AZ has none (the single-NAT layout).
+  nat_key_of              = { for key in keys(var.private_subnets) : key => contains(keys(var.public_subnets), key) ? key : sort(keys(var.public_subnets))[0] }
+  private_route_table_ids = [for table in aws_route_table.private : table.id]
+}
+
+resource "aws_subnet" "public" {
+  for_each = var.public_subnets
+
+  vpc_id            = aws_vpc.this.id
+  cidr_block        = each.value
+  availability_zone = local.az_names[each.key]
+  # Only NAT gateways live here, and they take their address from an Elastic IP.
+  map_public_ip_on_launch = false
+
+  tags = merge({ Name = "${var.name}-public-${each.key}", Tier = "public" }, var.tags)
+}
+
+resource "aws_internet_gateway" "this" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge({ Name = var.name }, var.tags)
+}
+
+resource "aws_route_table" "public" {
+  vpc_id = aws_vpc.this.id
+
+  tags = merge({ Name = "${var.name}-public" }, var.tags)
+}
+
+resource "aws_route" "public_internet" {
+  route_table_id         = aws_route_table.public.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = aws_internet_gateway.this.id
+}
+
+resource "aws_route_table_association" "public" {
+  for_each = aws_subnet.public
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.public.id
+}
+
+resource "aws_eip" "nat" {
+  for_each = var.public_subnets
+
+  domain = "vpc"
+
+  tags = merge({ Name = "${var.name}-nat-${each.key}" }, var.tags)
+
+  depends_on = [aws_internet_gateway.this]
+}
+
+resource "aws_nat_gateway" "this" {
+  for_each = aws_subnet.public
+
+  allocation_id = aws_eip.nat[each.key].id
+  subnet_id     = each.value.id
+
+  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+
+  depends_on = [aws_internet_gateway.this]
+}
+
+# One private route table per NAT gateway.
+resource "aws_route_table" "private" {
+  for_each = aws_nat_gateway.this
+
+  vpc_id = aws_vpc.this.id
+
+  tags = merge({ Name = "${var.name}-private-${each.key}" }, var.tags)
+}
+
+resource "aws_route" "private_nat" {
+  for_each = aws_nat_gateway.this
+
+  route_table_id         = aws_route_table.private[each.key].id
+  destination_cidr_block = "0.0.0.0/0"
+  nat_gateway_id         = each.value.id
+}
+
+resource "aws_route_table_association" "private" {
+  for_each = aws_subnet.private
+
+  subnet_id      = each.value.id
+  route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id
+}
