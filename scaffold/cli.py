@@ -42,7 +42,8 @@ def build_parser() -> ArgumentParser:
             question.flag,
             dest=question.key,
             metavar=question.key.upper(),
-            help=f"{question.prompt} (default: {question.default}){'. ' + shown if shown else ''}",
+            # argparse expands %-formats in help text; the descriptions may contain "%".
+            help=f"{question.prompt} (default: {question.default}){'. ' + shown if shown else ''}".replace("%", "%%"),
         )
     parser.add_argument("--answers", metavar="FILE", help="read answers from a YAML or JSON file; flags override it")
     parser.add_argument("--no-input", action="store_true", help="never prompt (implied when stdin is not a terminal)")
@@ -110,7 +111,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if not options.no_input and sys.stdin.isatty():
         from scaffold.wizard import ask
 
-        answers = ask(raw)
+        answers = ask(raw, force=options.force)
         if answers is None:
             print("Nothing was written.")
             return 0
@@ -136,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ScaffoldError as problem:
         print(f"vpc-lambda-new: error: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
         print("\nvpc-lambda-new: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as problem:  # noqa: BLE001 - the last line of defence for the user

@@ -1,0 +1,278 @@
+"""The Lambda-in-a-VPC guide's rules, checked on a parsed generated project.
+
+`violations(project, answers)` returns one message per broken rule, each
+starting with the rule's name, so a failing test says which rule broke.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from ipaddress import IPv4Network
+from itertools import combinations
+
+from scaffold.answers import Answers
+from scaffold.hcl import Block, Expression, Module, Project
+from scaffold.network import az_key, public_subnet_count
+
+ENI_ACTIONS = {
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+}
+MANAGED_POLICY_SUFFIX = ":iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+ANYWHERE = "0.0.0.0/0"
+
+Rule = Callable[[Project, Answers], Iterator[str]]
+RULES: list[Rule] = []
+
+
+def rule(function: Rule) -> Rule:
+    RULES.append(function)
+    return function
+
+
+def violations(project: Project, answers: Answers) -> list[str]:
+    return [problem for check in RULES for problem in check(project, answers)]
+
+
+def refs(value: object) -> set[str]:
+    if isinstance(value, Expression):
+        return value.references()
+    if isinstance(value, list):
+        return set().union(*(refs(item) for item in value)) if value else set()
+    return set()
+
+
+@rule
+def vpc_settings(project: Project, answers: Answers) -> Iterator[str]:
+    vpc = project.network.resource("aws_vpc", "this").body
+    if vpc.get("instance_tenancy") != "default":
+        yield "tenancy: the VPC must use default tenancy (Lambda cannot attach to dedicated)"
+    if vpc.get("enable_dns_support") is not True or vpc.get("enable_dns_hostnames") is not True:
+        yield "dns: the VPC needs DNS support and hostnames for its endpoints"
+    if project.tfvars.get("vpc_cidr") != str(answers.vpc_cidr):
+        yield f"vpc-cidr: terraform.tfvars has {project.tfvars.get('vpc_cidr')}, answered {answers.vpc_cidr}"
+
+
+@rule
+def default_security_group_locked(project: Project, answers: Answers) -> Iterator[str]:
+    found = project.network.resources("aws_default_security_group")
+    if not found:
+        yield "default-sg: the VPC's default security group must be managed and emptied"
+    elif any(key in found[0].body for key in ("ingress", "egress")):
+        yield "default-sg: the VPC's default security group must have no rules"
+
+
+def planned_subnets(project: Project, variable: str) -> dict[str, IPv4Network]:
+    return {key: IPv4Network(cidr) for key, cidr in project.tfvars.get(variable, {}).items()}
+
+
+@rule
+def subnets(project: Project, answers: Answers) -> Iterator[str]:
+    vpc = answers.vpc_cidr
+    private = planned_subnets(project, "private_subnets")
+    public = planned_subnets(project, "public_subnets")
+    if list(private) != [az_key(index) for index in range(answers.azs)]:
+        yield f"private-subnets: expected one per AZ, az1..az{answers.azs}; got {sorted(private)}"
+    if len(public) != public_subnet_count(answers) or not set(public) <= set(private):
+        yield f"public-subnets: expected {public_subnet_count(answers)} keyed by private AZs; got {sorted(public)}"
+    every = list(private.values()) + list(public.values())
+    for cidr in every:
+        if not cidr.subnet_of(vpc):
+            yield f"subnet-cidr: {cidr} lies outside the VPC {vpc}"
+    for first, second in combinations(every, 2):
+        if first.overlaps(second):
+            yield f"subnet-cidr: {first} overlaps {second}"
+    for block in project.network.resources("aws_subnet"):
+        if block.body.get("map_public_ip_on_launch") is not False:
+            yield f"public-ip: {block.address} must not map public IPs on launch"
+        if block.body.get("for_each") != f"var.{block.name}_subnets":
+            yield f"subnet-for-each: {block.address} must iterate var.{block.name}_subnets"
+        if "local.az_names" not in refs(block.body.get("availability_zone")):
+            yield f"az-spread: {block.address} must take its AZ from local.az_names[each.key]"
+    az_names = project.network.locals.get("az_names", "")
+    if "data.aws_availability_zones.available" not in refs(az_names) or "index" not in az_names:
+        yield "az-spread: local.az_names must give each subnet key its own available AZ"
+
+
+def routes_to(module: Module, target_attribute: str, target_type: str) -> list[Block]:
+    """aws_route resources whose target attribute (e.g. nat_gateway_id) names target_type."""
+    return [
+        block
+        for block in module.resources("aws_route")
+        if any(ref.startswith(target_type + ".") for ref in resolved_refs(block, target_attribute))
+    ]
+
+
+def resolved_refs(block: Block, attribute: str) -> set[str]:
+    """What an attribute refers to, following each.value/each.key to the for_each source."""
+    value = block.body.get(attribute)
+    found = refs(value)
+    if isinstance(value, Expression) and "each." in value:
+        found |= refs(block.body.get("for_each"))
+    return found
+
+
+@rule
+def routing(project: Project, answers: Answers) -> Iterator[str]:
+    network = project.network
+    inline_routes = [table.address for table in network.resources("aws_route_table") if "route" in table.body]
+    if inline_routes:
+        yield f"routes: declare routes as aws_route, not inline in {inline_routes}"
+    to_nat = routes_to(network, "nat_gateway_id", "aws_nat_gateway")
+    to_igw = routes_to(network, "gateway_id", "aws_internet_gateway")
+    if answers.topology == "private":
+        if network.resources("aws_route") or network.resources("aws_nat_gateway"):
+            yield "no-internet: topology private must have no routes, NAT or internet gateway"
+        if network.resources("aws_internet_gateway"):
+            yield "no-internet: topology private must have no internet gateway"
+        return
+    if len(to_nat) != 1 or to_nat[0].body.get("destination_cidr_block") != ANYWHERE:
+        yield "nat-route: private route tables need exactly one 0.0.0.0/0 route resource to the NAT"
+    elif resolved_refs(to_nat[0], "route_table_id") - {"aws_nat_gateway.this"} != {"aws_route_table.private"}:
+        yield "nat-route: the NAT route must belong to the private route tables"
+    if len(to_igw) != 1 or to_igw[0].body.get("destination_cidr_block") != ANYWHERE:
+        yield "igw-route: the public route table needs a 0.0.0.0/0 route to the internet gateway"
+    elif refs(to_igw[0].body.get("route_table_id")) != {"aws_route_table.public"}:
+        yield "igw-route: only the public route table may route to the internet gateway"
+    nat = network.resource("aws_nat_gateway", "this").body
+    if nat.get("for_each") != "aws_subnet.public" or nat.get("subnet_id") != "each.value.id":
+        yield "nat-placement: each NAT gateway must sit in a public subnet"
+    if "aws_eip.nat" not in refs(nat.get("allocation_id")):
+        yield "nat-placement: each NAT gateway needs its Elastic IP"
+    if network.resource("aws_eip", "nat").body.get("domain") != "vpc":
+        yield "nat-placement: the Elastic IP must use domain = \"vpc\""
+    public_association = network.resource("aws_route_table_association", "public").body
+    if public_association.get("for_each") != "aws_subnet.public":
+        yield "igw-route: only public subnets may associate with the public route table"
+
+
+@rule
+def route_table_associations(project: Project, answers: Answers) -> Iterator[str]:
+    association = project.network.resource("aws_route_table_association", "private").body
+    if association.get("for_each") != "aws_subnet.private":
+        yield "private-routes: every private subnet must associate with a private route table"
+    if refs(association.get("route_table_id")) - {"local.nat_key_of"} != {"aws_route_table.private"}:
+        yield "private-routes: private subnets must use the private route tables only"
+    tables = project.network.resources("aws_route_table")
+    private = [table for table in tables if table.name == "private"]
+    if answers.topology == "private-nat" and private:
+        if private[0].body.get("for_each") != "aws_nat_gateway.this":
+            yield "private-routes: one private route table per NAT gateway"
+
+
+@rule
+def endpoints(project: Project, answers: Answers) -> Iterator[str]:
+    network = project.network
+    if project.tfvars.get("gateway_endpoints") != list(answers.gateway_endpoints):
+        yield f"gateway-endpoints: tfvars lists {project.tfvars.get('gateway_endpoints')}"
+    if project.tfvars.get("interface_endpoints") != list(answers.interface_endpoints):
+        yield f"interface-endpoints: tfvars lists {project.tfvars.get('interface_endpoints')}"
+    service_name = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+    gateway = network.resource("aws_vpc_endpoint", "gateway").body
+    if gateway.get("vpc_endpoint_type") != "Gateway" or gateway.get("service_name") != service_name:
+        yield "gateway-endpoints: s3 and dynamodb must be Gateway endpoints for the region's service"
+    if gateway.get("route_table_ids") != "local.private_route_table_ids":
+        yield "gateway-endpoints: must attach to local.private_route_table_ids"
+    if refs(network.locals.get("private_route_table_ids")) != {"aws_route_table.private"}:
+        yield "gateway-endpoints: private_route_table_ids must list only private route tables"
+    interface = network.resource("aws_vpc_endpoint", "interface").body
+    if interface.get("vpc_endpoint_type") != "Interface" or interface.get("service_name") != service_name:
+        yield "interface-endpoints: must be Interface endpoints for the region's service"
+    if interface.get("private_dns_enabled") is not True:
+        yield "interface-endpoints: private DNS must be enabled"
+    if refs(interface.get("subnet_ids")) != {"aws_subnet.private"}:
+        yield "interface-endpoints: must sit in the private subnets only"
+    group = network.resource("aws_security_group", "endpoints").body
+    ingress = group.get("ingress", [])
+    if (
+        len(ingress) != 1
+        or (ingress[0].get("from_port"), ingress[0].get("to_port"), ingress[0].get("protocol")) != (443, 443, "tcp")
+        or refs(ingress[0].get("security_groups")) != {"var.endpoint_client_security_group_id"}
+    ):
+        yield "interface-endpoints: their security group must admit only 443/tcp from the function's"
+    passed = project.root.of_kind("module")
+    network_call = next(block for block in passed if block.name == "network").body
+    if network_call.get("endpoint_client_security_group_id") != "module.function.security_group_id":
+        yield "interface-endpoints: the root must pass the function's security group to the network"
+
+
+@rule
+def execution_role(project: Project, answers: Answers) -> Iterator[str]:
+    function = project.function
+    assume = function.data("aws_iam_policy_document", "assume_role").nested("statement")
+    principals = [p for s in assume for p in s.get("principals", [])]
+    if (
+        [s.get("actions") for s in assume] != [["sts:AssumeRole"]]
+        or [(p.get("type"), p.get("identifiers")) for p in principals] != [("Service", ["lambda.amazonaws.com"])]
+    ):
+        yield "trust: only lambda.amazonaws.com may assume the execution role"
+    inline = function.has("aws_iam_role_policy.network_interfaces")
+    attached = function.has("aws_iam_role_policy_attachment.vpc_access")
+    if answers.iam == "inline":
+        if attached or not inline:
+            yield "eni-permissions: --iam inline must use the inline policy only"
+        else:
+            statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
+            actions = [set(statement.get("actions", [])) for statement in statements]
+            if actions != [ENI_ACTIONS]:
+                yield f"eni-permissions: the inline policy must allow exactly {sorted(ENI_ACTIONS)}"
+    else:
+        if inline or not attached:
+            yield "eni-permissions: --iam managed must attach the managed policy only"
+        else:
+            arn = function.resource("aws_iam_role_policy_attachment", "vpc_access").body.get("policy_arn", "")
+            if not (arn.startswith("arn:${data.aws_partition.current.partition}") and arn.endswith(MANAGED_POLICY_SUFFIX)):
+                yield "eni-permissions: the managed policy ARN must be partition-aware"
+    logging = function.data("aws_iam_policy_document", "logging").nested("statement")
+    if [statement.get("resources") for statement in logging] != [["${aws_cloudwatch_log_group.this.arn}:*"]]:
+        yield "logging: the role may write only to the function's own log group"
+    for module in project.modules:
+        for block in module.of_kind("data"):
+            for statement in block.nested("statement") if block.type == "aws_iam_policy_document" else []:
+                if any("*" in action for action in statement.get("actions", [])):
+                    yield f"least-privilege: {block.address} uses an action wildcard"
+
+
+@rule
+def function_placement(project: Project, answers: Answers) -> Iterator[str]:
+    function = project.function.resource("aws_lambda_function", "this").body
+    vpc_config = function.get("vpc_config", [{}])[0]
+    if refs(vpc_config.get("subnet_ids")) - {"var.attach_to_vpc"} != {"var.subnet_ids"}:
+        yield "private-only: the function's subnets must come from var.subnet_ids"
+    if refs(vpc_config.get("security_group_ids")) - {"var.attach_to_vpc"} != {"aws_security_group.this"}:
+        yield "private-only: the function must use its dedicated security group"
+    calls = {block.name: block.body for block in project.root.of_kind("module")}
+    if calls["function"].get("subnet_ids") != "module.network.private_subnet_ids":
+        yield "private-only: the root must attach the function to the private subnets"
+    output = next(block for block in project.network.of_kind("output") if block.name == "private_subnet_ids")
+    if refs(output.body.get("value")) != {"aws_subnet.private"}:
+        yield "private-only: private_subnet_ids must list only private subnets"
+    needed = "aws_iam_role_policy.network_interfaces" if answers.iam == "inline" else "aws_iam_role_policy_attachment.vpc_access"
+    if needed not in refs(function.get("depends_on", [])):
+        yield f"depends-on: the function must depend on {needed}"
+    expected = {
+        "runtime": answers.runtime,
+        "architecture": answers.architecture,
+        "memory_size": answers.memory,
+        "timeout": answers.timeout,
+        "region": answers.region,
+        "name": answers.name,
+    }
+    for key, value in expected.items():
+        if project.tfvars.get(key) != value:
+            yield f"answers: terraform.tfvars {key} = {project.tfvars.get(key)!r}, answered {value!r}"
+    log_group = project.function.resource("aws_cloudwatch_log_group", "this").body
+    if "retention_in_days" not in log_group:
+        yield "log-retention: the function's log group needs a retention"
+
+
+@rule
+def documented_interface(project: Project, answers: Answers) -> Iterator[str]:
+    for module in project.modules:
+        for block in module.of_kind("variable"):
+            if "type" not in block.body or not block.body.get("description"):
+                yield f"variables: {module.folder.name}/{block.name} needs a type and a description"
+        for block in module.of_kind("output"):
+            if not block.body.get("description"):
+                yield f"outputs: {module.folder.name}/{block.name} needs a description"

@@ -1,0 +1,134 @@
+"""The answers model: every validator accepts what it must and rejects the rest."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+
+import pytest
+
+from scaffold.answers import QUESTIONS_BY_KEY, Answers, RawAnswer, build_answers
+from scaffold.errors import InvalidAnswer, ScaffoldError
+
+
+def answers_from(**given: object) -> Answers:
+    return build_answers({key: RawAnswer(value, QUESTIONS_BY_KEY[key].flag) for key, value in given.items()})
+
+
+def test_defaults_match_the_contract() -> None:
+    answers = answers_from()
+    assert answers.name == "vpc-lambda"
+    assert answers.topology == "private"
+    assert answers.region == "us-east-1"
+    assert answers.vpc_cidr == IPv4Network("10.0.0.0/16")
+    assert answers.azs == 2
+    assert answers.nat is None
+    assert answers.endpoints == ("s3", "dynamodb")
+    assert (answers.runtime, answers.architecture) == ("python3.12", "arm64")
+    assert (answers.memory, answers.timeout, answers.iam) == (256, 30, "inline")
+
+
+def test_private_nat_defaults_to_a_single_nat() -> None:
+    assert answers_from(topology="private-nat").nat == "single"
+
+
+@pytest.mark.parametrize(
+    ("key", "good"),
+    [
+        ("name", "a"),
+        ("name", "My-function-2"),
+        ("name", "a" * 40),
+        ("vpc_cidr", "10.0.0.0/16"),
+        ("vpc_cidr", "192.168.4.0/24"),
+        ("vpc_cidr", "172.20.0.0/20"),
+        ("azs", "6"),
+        ("azs", 2),
+        ("region", "eu-west-1"),
+        ("region", "us-gov-west-1"),
+        ("endpoints", "s3, dynamodb ,sts"),
+        ("endpoints", ["sqs"]),
+        ("endpoints", ""),
+        ("memory", "128"),
+        ("memory", 10240),
+        ("timeout", 900),
+        ("runtime", "nodejs20.x"),
+        ("architecture", "x86_64"),
+        ("iam", "managed"),
+    ],
+)
+def test_accepts(key: str, good: object) -> None:
+    QUESTIONS_BY_KEY[key].parse(good)
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "says"),
+    [
+        ("name", "", "not a valid name"),
+        ("name", "1abc", "start with a letter"),
+        ("name", "has space", "not a valid name"),
+        ("name", "under_score", "not a valid name"),
+        ("name", "a" * 41, "not a valid name"),
+        ("name", 12, "expected text"),
+        ("vpc_cidr", "10.0.0.0", "not an IPv4 CIDR"),
+        ("vpc_cidr", "10.0.0.1/16", "host bits set; did you mean 10.0.0.0/16"),
+        ("vpc_cidr", "10.0.0.0/8", "between /16 and /24"),
+        ("vpc_cidr", "10.0.0.0/28", "between /16 and /24"),
+        ("vpc_cidr", "300.0.0.0/16", "not an IPv4 CIDR"),
+        ("vpc_cidr", "fd00::/64", "not an IPv4 CIDR"),
+        ("vpc_cidr", "127.0.0.0/16", "loopback"),
+        ("azs", "1", "out of range"),
+        ("azs", "7", "out of range"),
+        ("azs", "two", "not a whole number"),
+        ("azs", True, "whole number"),
+        ("region", "us-east-9", "not a known AWS region"),
+        ("region", "US-EAST-1", "not a known AWS region"),
+        ("endpoints", "s3,ftp", "unknown endpoint 'ftp'"),
+        ("endpoints", "s3,s3", "listed more than once"),
+        ("endpoints", 5, "comma-separated list"),
+        ("memory", "127", "out of range"),
+        ("memory", "10241", "out of range"),
+        ("memory", "256.5", "not a whole number"),
+        ("timeout", "0", "out of range"),
+        ("timeout", "901", "out of range"),
+        ("runtime", "python2.7", "not one of"),
+        ("architecture", "arm", "not one of"),
+        ("iam", "admin", "not one of"),
+        ("topology", "public", "not one of"),
+        ("nat", "double", "not one of"),
+    ],
+)
+def test_rejects(key: str, bad: object, says: str) -> None:
+    with pytest.raises(InvalidAnswer, match=None) as caught:
+        QUESTIONS_BY_KEY[key].parse(bad)
+    assert says in str(caught.value)
+
+
+def test_the_wizard_check_and_the_flag_parser_agree() -> None:
+    question = QUESTIONS_BY_KEY["vpc_cidr"]
+    assert question.check("10.0.0.0/16") is True
+    assert "host bits" in str(question.check("10.0.0.1/16"))
+
+
+def test_errors_name_the_source() -> None:
+    with pytest.raises(ScaffoldError, match=r"^--vpc-cidr: '10.0.0.1/16' has host bits set"):
+        answers_from(vpc_cidr="10.0.0.1/16")
+
+
+def test_nat_only_with_private_nat() -> None:
+    with pytest.raises(ScaffoldError, match=r"^--nat: applies only to --topology private-nat"):
+        answers_from(nat="per-az")
+
+
+def test_cidr_must_hold_the_subnets() -> None:
+    with pytest.raises(ScaffoldError, match=r"^--vpc-cidr: 10.0.0.0/24 cannot hold 5 private subnets"):
+        answers_from(vpc_cidr="10.0.0.0/24", azs=5)
+
+
+def test_endpoints_are_canonically_ordered() -> None:
+    assert answers_from(endpoints="sts,dynamodb,s3").endpoints == ("s3", "dynamodb", "sts")
+
+
+def test_record_round_trips() -> None:
+    answers = answers_from(topology="private-nat", nat="per-az", endpoints="s3,sqs")
+    record = answers.to_record()
+    again = build_answers({key: RawAnswer(value, key) for key, value in record.items()})
+    assert again == answers_from(topology="private-nat", nat="per-az", endpoints="s3,sqs", output_dir=".")

@@ -1,0 +1,48 @@
+"""CIDR planning over the whole space of VPC sizes, AZ counts and NAT layouts."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from ipaddress import IPv4Network
+
+import pytest
+
+from scaffold.answers import AZ_RANGE, VPC_PREFIX_RANGE, RawAnswer, build_answers
+from scaffold.errors import ScaffoldError
+from scaffold.network import SMALLEST_PRIVATE_PREFIX, plan_subnets
+
+LAYOUTS = [("private", None), ("private-nat", "single"), ("private-nat", "per-az")]
+
+
+def test_default_plan() -> None:
+    plan = plan_subnets(build_answers({}))
+    assert [(s.key, str(s.cidr)) for s in plan.private] == [("az1", "10.0.0.0/18"), ("az2", "10.0.64.0/18")]
+    assert plan.public == ()
+
+
+@pytest.mark.parametrize(("topology", "nat"), LAYOUTS)
+@pytest.mark.parametrize("prefix", range(VPC_PREFIX_RANGE[0], VPC_PREFIX_RANGE[1] + 1))
+@pytest.mark.parametrize("azs", range(AZ_RANGE[0], AZ_RANGE[1] + 1))
+def test_every_plan_fits_and_never_overlaps(topology: str, nat: str | None, prefix: int, azs: int) -> None:
+    raw = {
+        "vpc_cidr": RawAnswer(f"10.8.0.0/{prefix}", "--vpc-cidr"),
+        "azs": RawAnswer(azs, "--azs"),
+        "topology": RawAnswer(topology, "--topology"),
+    }
+    if nat:
+        raw["nat"] = RawAnswer(nat, "--nat")
+    vpc = IPv4Network(f"10.8.0.0/{prefix}")
+    if prefix + 1 + (azs - 1).bit_length() > SMALLEST_PRIVATE_PREFIX:
+        with pytest.raises(ScaffoldError, match="cannot hold"):
+            build_answers(raw)
+        return
+    plan = plan_subnets(build_answers(raw))
+    assert [s.key for s in plan.private] == [f"az{i + 1}" for i in range(azs)]
+    expected_public = 0 if topology == "private" else (azs if nat == "per-az" else 1)
+    assert len(plan.public) == expected_public
+    assert {s.key for s in plan.public} <= {s.key for s in plan.private}
+    cidrs = [s.cidr for s in plan.private + plan.public]
+    assert all(cidr.subnet_of(vpc) for cidr in cidrs)
+    assert not any(a.overlaps(b) for a, b in combinations(cidrs, 2))
+    assert all(s.cidr.prefixlen <= SMALLEST_PRIVATE_PREFIX for s in plan.private)
+    assert len({s.cidr.prefixlen for s in plan.private}) == 1

@@ -1,0 +1,173 @@
+"""Generate every topology and main option, parse the HCL, and check the guide's rules."""
+
+from __future__ import annotations
+
+import re
+from itertools import product
+from pathlib import Path
+
+import pytest
+
+from conftest import Generate
+from scaffold.answers import QUESTIONS_BY_KEY, RUNTIMES, Answers, RawAnswer, build_answers
+from scaffold.check import ENI_ACTIONS, violations
+from scaffold.deployer import ACTIONS_BY_TYPE, declared_types
+from scaffold.hcl import load_project
+
+LAYOUTS = [("private",), ("private-nat", "single"), ("private-nat", "per-az")]
+MATRIX = [
+    (layout, iam, runtime, endpoints)
+    for layout, iam, runtime in product(LAYOUTS, ("inline", "managed"), RUNTIMES)
+    for endpoints in ("s3,dynamodb", "s3,dynamodb,sts,secretsmanager")
+    # Interface endpoints are independent of the runtime: cover them once per layout and IAM mode.
+    if endpoints == "s3,dynamodb" or runtime == RUNTIMES[0]
+]
+
+
+def flags_for(layout: tuple[str, ...], iam: str, runtime: str, endpoints: str, azs: int) -> list[str]:
+    flags = ["--topology", layout[0], "--iam", iam, "--runtime", runtime, "--endpoints", endpoints]
+    flags += ["--azs", str(azs)]
+    if len(layout) > 1:
+        flags += ["--nat", layout[1]]
+    return flags
+
+
+def answers_for(flags: list[str], name: str = "demo") -> Answers:
+    pairs = dict(zip(flags[::2], flags[1::2]))
+    raw = {key: RawAnswer(pairs[q.flag], q.flag) for key, q in QUESTIONS_BY_KEY.items() if q.flag in pairs}
+    raw["name"] = RawAnswer(name, "--name")
+    return build_answers(raw)
+
+
+@pytest.mark.parametrize(
+    ("layout", "iam", "runtime", "endpoints"),
+    MATRIX,
+    ids=["-".join([*layout, iam, runtime, str(endpoints.count(",") + 1)]) for layout, iam, runtime, endpoints in MATRIX],
+)
+def test_generated_project_obeys_every_rule(
+    generate: Generate, layout: tuple[str, ...], iam: str, runtime: str, endpoints: str
+) -> None:
+    azs = 3 if layout[-1] == "per-az" else 2
+    flags = flags_for(layout, iam, runtime, endpoints, azs)
+    project = load_project(generate(*flags))
+    assert violations(project, answers_for(flags)) == []
+
+
+def test_private_topology_has_no_internet_path(generate: Generate) -> None:
+    project = load_project(generate())
+    network = project.network
+    for type_name in ("aws_internet_gateway", "aws_nat_gateway", "aws_eip", "aws_route"):
+        assert network.resources(type_name) == [], type_name
+    assert "public_subnets" not in project.tfvars
+    assert [table.name for table in network.resources("aws_route_table")] == ["private"]
+
+
+def test_per_az_nat_has_a_public_subnet_and_nat_per_az(generate: Generate) -> None:
+    project = load_project(generate("--topology", "private-nat", "--nat", "per-az", "--azs", "4"))
+    assert sorted(project.tfvars["public_subnets"]) == ["az1", "az2", "az3", "az4"]
+    assert project.network.resource("aws_route_table", "private").body["for_each"] == "aws_nat_gateway.this"
+
+
+def test_single_nat_sits_in_the_first_az(generate: Generate) -> None:
+    project = load_project(generate("--topology", "private-nat", "--azs", "3"))
+    assert list(project.tfvars["public_subnets"]) == ["az1"]
+    assert len(project.tfvars["private_subnets"]) == 3
+
+
+def test_inline_policy_has_exactly_the_three_eni_actions(generate: Generate) -> None:
+    function = load_project(generate("--iam", "inline")).function
+    statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
+    assert [set(s["actions"]) for s in statements] == [ENI_ACTIONS]
+    assert not function.resources("aws_iam_role_policy_attachment")
+
+
+def test_managed_policy_is_partition_aware(generate: Generate) -> None:
+    function = load_project(generate("--iam", "managed")).function
+    arn = function.resource("aws_iam_role_policy_attachment", "vpc_access").body["policy_arn"]
+    assert arn == "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    assert not function.has("aws_iam_role_policy.network_interfaces")
+
+
+def test_region_reaches_provider_and_endpoint_names(generate: Generate) -> None:
+    project = load_project(generate("--region", "eu-central-1"))
+    assert project.tfvars["region"] == "eu-central-1"
+    provider = (project.root.folder / "providers.tf").read_text()
+    assert "region = var.region" in provider
+
+
+def test_deployer_policy_covers_every_declared_type(generate: Generate) -> None:
+    project_dir = generate("--topology", "private-nat", "--iam", "managed", "--endpoints", "s3,sts")
+    import json
+
+    policy = json.loads((project_dir / "deployer-policy.json").read_text())
+    granted = {action for statement in policy["Statement"] for action in statement["Action"]}
+    for type_name in declared_types(project_dir.rglob("*.tf")):
+        assert set(ACTIONS_BY_TYPE[type_name]) <= granted, type_name
+    # The guide's user permissions for attaching a function to a VPC.
+    assert {"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"} <= granted
+    assert not any("*" in action for action in granted)
+
+
+# Each row breaks one rule in generated output; the checker must name that rule.
+MUTATIONS = [
+    ("modules/network/main.tf", 'instance_tenancy = "default"', 'instance_tenancy = "dedicated"', "tenancy"),
+    ("modules/network/main.tf", "enable_dns_hostnames = true", "enable_dns_hostnames = false", "dns"),
+    ("modules/network/main.tf", "map_public_ip_on_launch = false", "map_public_ip_on_launch = true", "public-ip"),
+    ("modules/network/main.tf", "  vpc_id = aws_vpc.this.id\n\n  tags", "  vpc_id = aws_vpc.this.id\n  ingress {\n    from_port = 0\n  }\n\n  tags", "default-sg"),
+    ("modules/network/main.tf", 'vpc_endpoint_type = "Gateway"', 'vpc_endpoint_type = "Interface"', "gateway-endpoints"),
+    ("modules/network/main.tf", "route_table_ids = local.private_route_table_ids", "route_table_ids = []", "gateway-endpoints"),
+    ("modules/network/main.tf", "private_dns_enabled = true", "private_dns_enabled = false", "interface-endpoints"),
+    ("modules/network/main.tf", "from_port       = 443", "from_port       = 0", "interface-endpoints"),
+    ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "nat-route"),
+    ("modules/network/routes.tf", "gateway_id             = aws_internet_gateway.this.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "igw-route"),
+    ("modules/network/routes.tf", "  subnet_id     = each.value.id", "  subnet_id     = aws_subnet.private[each.key].id", "nat-placement"),
+    ("modules/network/routes.tf", 'domain = "vpc"', 'domain = "standard"', "nat-placement"),
+    ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-routes"),
+    ("modules/network/outputs.tf", "[for subnet in aws_subnet.private : subnet.id]", "[for subnet in aws_subnet.public : subnet.id]", "private-only"),
+    ("modules/function/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
+    ("modules/function/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
+    ("modules/function/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
+    ("modules/function/main.tf", "    aws_iam_role_policy.network_interfaces,\n", "", "depends-on"),
+    ("modules/function/main.tf", "security_group_ids = var.attach_to_vpc ? [aws_security_group.this.id] : []", "security_group_ids = []", "private-only"),
+    ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "logging"),
+    ("modules/function/main.tf", "  retention_in_days = var.log_retention_days\n", "", "log-retention"),
+    ("main.tf", "subnet_ids         = module.network.private_subnet_ids", "subnet_ids         = module.network.public_subnet_ids", "private-only"),
+    ("variables.tf", '  description = "Memory of the function in MB; CPU scales with it."\n', "", "variables"),
+    ("outputs.tf", '  description = "ARN of the Lambda function."\n', "", "outputs"),
+]
+
+
+@pytest.mark.parametrize(("file", "old", "new", "rule"), MUTATIONS, ids=[f"{m[3]}:{m[0]}:{i}" for i, m in enumerate(MUTATIONS)])
+def test_checker_names_the_broken_rule(generate: Generate, file: str, old: str, new: str, rule: str) -> None:
+    flags = ["--topology", "private-nat", "--nat", "per-az", "--azs", "3", "--endpoints", "s3,dynamodb,sts"]
+    project_dir = generate(*flags)
+    path = project_dir / file
+    text = path.read_text()
+    assert text.count(old) >= 1, f"mutation does not apply: {old!r} not in {file}"
+    path.write_text(text.replace(old, new, 1))
+    found = violations(load_project(project_dir), answers_for(flags))
+    assert any(problem.startswith(rule + ":") for problem in found), found
+
+
+def test_private_checker_rejects_an_internet_route(generate: Generate) -> None:
+    project_dir = generate()
+    routes = project_dir / "modules/network/routes.tf"
+    routes.write_text(
+        routes.read_text()
+        + '\nresource "aws_route" "leak" {\n  route_table_id         = aws_route_table.private.id\n'
+        '  destination_cidr_block = "0.0.0.0/0"\n  gateway_id             = "igw-123"\n}\n'
+    )
+    found = violations(load_project(project_dir), answers_for([]))
+    assert any(problem.startswith("no-internet:") for problem in found), found
+
+
+def test_no_template_noise(generate: Generate) -> None:
+    project_dir = generate("--topology", "private-nat", "--endpoints", "s3,sts")
+    for path in project_dir.rglob("*"):
+        if path.suffix in {".tf", ".tfvars", ".md", ".py", ".mjs", ".json"}:
+            text = path.read_text()
+            assert "{{" not in text and "{%" not in text, path
+            if path.suffix in {".tf", ".tfvars", ".md"}:
+                assert not re.search(r"\n\n\n", text), f"blank-line run in {path}"
+            assert not re.search(r"[ \t]+\n", text), f"trailing whitespace in {path}"
+            assert "cookiecutter" not in text, path
