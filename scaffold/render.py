@@ -30,7 +30,11 @@ from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
 
 ANSWERS_FILE = ".vpc-lambda-new.json"
-TOPOLOGY_LAYERS = {"private": "vpc-private", "private-nat": "vpc-privatepublic"}
+# The network layers of each topology, applied in order after the shared and handler layers.
+TOPOLOGY_LAYERS = {
+    "private": ("vpc-new", "vpc-private"),
+    "private-nat": ("vpc-new", "vpc-privatepublic"),
+}
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
 
 
@@ -45,11 +49,8 @@ def language_of(runtime: str) -> str:
 
 def layers(answers: Answers) -> list[Path]:
     root = templates_root()
-    return [
-        root / "shared",
-        root / f"handler-{language_of(answers.runtime)}",
-        root / TOPOLOGY_LAYERS[answers.topology],
-    ]
+    names = ["shared", f"handler-{language_of(answers.runtime)}", *TOPOLOGY_LAYERS[answers.topology]]
+    return [root / name for name in names]
 
 
 class HclExtension(jinja2.ext.Extension):
