@@ -91,8 +91,11 @@ def subnets(project: Project, answers: Answers) -> Iterator[str]:
         if "local.az_names" not in refs(block.body.get("availability_zone")):
             yield f"az-spread: {block.address} must take its AZ from local.az_names[each.key]"
     az_names = project.network.locals.get("az_names", "")
-    if "data.aws_availability_zones.available" not in refs(az_names) or "index" not in az_names:
-        yield "az-spread: local.az_names must give each subnet key its own available AZ"
+    zone_names = project.network.locals.get("zone_names", "")
+    if "local.zone_names" not in refs(az_names) or "index" not in az_names:
+        yield "az-spread: local.az_names must give each subnet key its own zone"
+    if "data.aws_availability_zones.available" not in refs(zone_names):
+        yield "az-spread: local.zone_names must come from the region's availability zones"
 
 
 def routes_to(module: Module, target_attribute: str, target_type: str) -> list[Block]:

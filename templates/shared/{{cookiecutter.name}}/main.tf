@@ -4,6 +4,7 @@ module "network" {
   name                = var.name
   vpc_cidr            = var.vpc_cidr
   private_subnets     = var.private_subnets
+  availability_zones  = var.availability_zones
 {% if cookiecutter.topology == "private-nat" %}
   public_subnets      = var.public_subnets
 {% endif %}
@@ -31,4 +32,10 @@ module "function" {
   subnet_ids         = module.network.private_subnet_ids
   attach_to_vpc      = var.attach_to_vpc
   tags               = var.tags
+
+  gateway_prefix_list_ids = module.network.gateway_prefix_list_ids
+  additional_egress_cidrs = var.additional_egress_cidrs
+  reserved_concurrency    = var.reserved_concurrency
+  tracing_mode            = var.tracing_mode
+  log_kms_key_arn         = var.log_kms_key_arn
 }

@@ -50,6 +50,12 @@ variable "public_subnets" {
 }
 {% endif %}
 
+variable "availability_zones" {
+  type        = list(string)
+  description = "Optional zone names to pin (e.g. [\"us-east-1a\", \"us-east-1b\"]), one per private subnet in az1..azN order; empty takes the region's first standard zones."
+  default     = []
+}
+
 variable "gateway_endpoints" {
   type        = list(string)
   description = "Services reached through free gateway endpoints on the private route tables."
@@ -135,6 +141,45 @@ variable "probe_target" {
     condition     = var.probe_target == "" || can(regex("^[A-Za-z0-9.-]+:[0-9]{1,5}$", var.probe_target))
     error_message = "The probe target must be empty or host:port, e.g. mydb.internal:5432."
   }
+}
+
+variable "additional_egress_cidrs" {
+  type        = list(string)
+  description = "Extra CIDR blocks the function may open any connection to, e.g. a peered VPC or an on-premises range. By default it reaches the VPC itself, the gateway endpoints{{ ' and HTTPS on the internet' if cookiecutter.topology == 'private-nat' else '' }}."
+  default     = []
+
+  validation {
+    condition     = alltrue([for cidr in var.additional_egress_cidrs : can(cidrnetmask(cidr))])
+    error_message = "Each additional egress destination must be an IPv4 CIDR block."
+  }
+}
+
+variable "reserved_concurrency" {
+  type        = number
+  description = "Concurrent executions reserved for the function (also its ceiling); -1 reserves none."
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrency >= -1 && floor(var.reserved_concurrency) == var.reserved_concurrency
+    error_message = "Reserved concurrency must be -1 (none) or a whole number of executions."
+  }
+}
+
+variable "tracing_mode" {
+  type        = string
+  description = "X-Ray tracing of the function: Active records traces (the role may write them), PassThrough only forwards upstream traces."
+  default     = "Active"
+
+  validation {
+    condition     = contains(["Active", "PassThrough"], var.tracing_mode)
+    error_message = "The tracing mode must be Active or PassThrough."
+  }
+}
+
+variable "log_kms_key_arn" {
+  type        = string
+  description = "Optional customer-managed KMS key ARN for the function's log group; its key policy must allow CloudWatch Logs."
+  default     = null
 }
 
 variable "attach_to_vpc" {

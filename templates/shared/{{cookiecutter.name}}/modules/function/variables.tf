@@ -54,6 +54,36 @@ variable "vpc_cidr" {
   description = "CIDR of the VPC; the function may open any connection inside it."
 }
 
+variable "gateway_prefix_list_ids" {
+  type        = list(string)
+  description = "Prefix lists of the gateway endpoints (S3, DynamoDB) the function may reach on 443."
+  default     = []
+}
+
+variable "additional_egress_cidrs" {
+  type        = list(string)
+  description = "Extra CIDR blocks the function may open any connection to (peered VPCs, on-premises ranges)."
+  default     = []
+}
+
+variable "reserved_concurrency" {
+  type        = number
+  description = "Concurrent executions reserved for the function; -1 for none."
+  default     = -1
+}
+
+variable "tracing_mode" {
+  type        = string
+  description = "X-Ray tracing: Active or PassThrough."
+  default     = "Active"
+}
+
+variable "log_kms_key_arn" {
+  type        = string
+  description = "Optional customer-managed KMS key for the function's log group."
+  default     = null
+}
+
 variable "subnet_ids" {
   type        = list(string)
   description = "Private subnets the function attaches to."

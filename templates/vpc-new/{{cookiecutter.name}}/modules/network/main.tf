@@ -1,10 +1,14 @@
 data "aws_availability_zones" "available" {
-  state = "available"
+  # checkov:skip=CKV_AWS_394: AZ names differ per account, so they cannot be pinned at generation; set var.availability_zones to pin them. Subnets are keyed az1..azN, and impaired zones are not filtered out, so no index ever shifts.
+  filter {
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
 
   lifecycle {
     postcondition {
-      condition     = length(self.names) >= length(var.private_subnets)
-      error_message = "This region has fewer available AZs than private subnets; remove entries from private_subnets."
+      condition     = length(var.availability_zones) > 0 || length(self.names) >= length(var.private_subnets)
+      error_message = "This region has fewer availability zones than private subnets; remove entries from private_subnets."
     }
   }
 }
@@ -12,8 +16,10 @@ data "aws_availability_zones" "available" {
 data "aws_region" "current" {}
 
 locals {
-  # azN is the Nth available AZ: keys stay stable when subnets are added or removed.
-  az_names = { for index, key in sort(keys(var.private_subnets)) : key => data.aws_availability_zones.available.names[index] }
+  # azN is the Nth zone of the region (or of var.availability_zones): keys stay
+  # stable when subnets are added or removed.
+  zone_names = length(var.availability_zones) > 0 ? var.availability_zones : data.aws_availability_zones.available.names
+  az_names   = { for index, key in sort(keys(var.private_subnets)) : key => local.zone_names[index] }
 }
 
 resource "aws_vpc" "this" {

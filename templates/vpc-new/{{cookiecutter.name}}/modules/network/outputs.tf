@@ -8,6 +8,11 @@ output "private_subnet_ids" {
   value       = [for subnet in aws_subnet.private : subnet.id]
 }
 
+output "gateway_prefix_list_ids" {
+  description = "Prefix lists of the gateway endpoints, for security group egress rules."
+  value       = [for endpoint in aws_vpc_endpoint.gateway : endpoint.prefix_list_id]
+}
+
 output "private_route_table_ids" {
   description = "IDs of the private route tables."
   value       = local.private_route_table_ids

@@ -20,6 +20,17 @@ variable "public_subnets" {
 }
 {% endif %}
 
+variable "availability_zones" {
+  type        = list(string)
+  description = "Optional zone names to pin, in az1..azN order; empty takes the region's first standard zones."
+  default     = []
+
+  validation {
+    condition     = length(var.availability_zones) == 0 || length(var.availability_zones) >= length(var.private_subnets)
+    error_message = "Pin at least one availability zone per private subnet."
+  }
+}
+
 variable "gateway_endpoints" {
   type        = list(string)
   description = "Services (s3, dynamodb) reached through gateway endpoints on the private route tables."
