@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from scaffold.errors import InvalidAnswer, ScaffoldError
@@ -17,12 +17,16 @@ from scaffold.errors import InvalidAnswer, ScaffoldError
 TOPOLOGIES = {
     "private": "private subnets + free S3/DynamoDB gateway endpoints, no internet",
     "private-nat": "adds public subnets, an internet gateway and NAT (billed hourly)",
+    "existing": "attach to private subnets of a VPC you already have; no network is created",
 }
+NEW_VPC_TOPOLOGIES = ("private", "private-nat")
 NAT_LAYOUTS = {
     "single": "one NAT gateway in the first AZ (cheapest)",
     "per-az": "one NAT gateway per AZ (survives an AZ outage, costs more)",
 }
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")
+GATEWAY_ENDPOINT_NOTE = "free"
+INTERFACE_ENDPOINT_NOTE = "billed hourly per AZ"
 INTERFACE_ENDPOINTS = (
     "sts",
     "secretsmanager",
@@ -38,8 +42,18 @@ INTERFACE_ENDPOINTS = (
     "ecr.dkr",
     "execute-api",
 )
-RUNTIMES = ("python3.13", "python3.12", "nodejs22.x", "nodejs20.x")
-ARCHITECTURES = ("arm64", "x86_64")
+RUNTIME_NOTES = {
+    "python3.13": "Python 3.13, handler in src/handler.py",
+    "python3.12": "Python 3.12, handler in src/handler.py",
+    "nodejs22.x": "Node.js 22, handler in src/index.mjs",
+    "nodejs20.x": "Node.js 20, handler in src/index.mjs",
+}
+RUNTIMES = tuple(RUNTIME_NOTES)
+ARCHITECTURE_NOTES = {
+    "arm64": "AWS Graviton, about 20% cheaper per GB-second",
+    "x86_64": "Intel/AMD, for native dependencies built only for x86",
+}
+ARCHITECTURES = tuple(ARCHITECTURE_NOTES)
 IAM_MODES = {
     "inline": "an inline policy with exactly the three ENI actions",
     "managed": "the AWS managed AWSLambdaVPCAccessExecutionRole policy",
@@ -59,6 +73,11 @@ REGIONS = (
     "us-gov-east-1", "us-gov-west-1",
 )  # fmt: skip
 NAME_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,39}")
+# AWS resource ids: a prefix and 8 (older) or 17 hexadecimal digits.
+ID_PATTERNS = {
+    prefix: re.compile(prefix + r"-[0-9a-f]{8}(?:[0-9a-f]{9})?")
+    for prefix in ("vpc", "subnet", "sg", "rtb")
+}
 VPC_PREFIX_RANGE = (16, 24)
 AZ_RANGE = (2, 6)
 MEMORY_RANGE = (128, 10240)
@@ -100,22 +119,52 @@ def parse_region(value: object) -> str:
     return text
 
 
-def parse_endpoints(value: object) -> tuple[str, ...]:
+def _list_items(value: object, example: str) -> list[str]:
+    """A comma-separated string (flags, wizard) or a list of strings (answers files)."""
     if isinstance(value, str):
-        items = [item.strip() for item in value.split(",") if item.strip()]
-    elif isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
-        items = [item.strip() for item in value]
-    else:
-        raise InvalidAnswer("expected a comma-separated list such as s3,dynamodb,sts")
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return [item.strip() for item in value]
+    raise InvalidAnswer(f"expected a comma-separated list such as {example}")
+
+
+def _reject_duplicates(items: Sequence[str], what: str) -> None:
+    duplicates = sorted({item for item in items if items.count(item) > 1})
+    if duplicates:
+        raise InvalidAnswer(f"{what} {duplicates[0]!r} is listed more than once")
+
+
+def parse_endpoints(value: object) -> tuple[str, ...]:
+    items = _list_items(value, "s3,dynamodb,sts")
     known = GATEWAY_ENDPOINTS + INTERFACE_ENDPOINTS
     for item in items:
         if item not in known:
             raise InvalidAnswer(f"unknown endpoint {item!r}; known: {', '.join(known)}")
-    duplicates = sorted({item for item in items if items.count(item) > 1})
-    if duplicates:
-        raise InvalidAnswer(f"endpoint {duplicates[0]!r} is listed more than once")
+    _reject_duplicates(items, "endpoint")
     # Canonical order keeps the output byte-identical however the list was typed.
     return tuple(sorted(items, key=known.index))
+
+
+def parse_vpc_id(value: object) -> str:
+    return _resource_id("vpc", _text(value))
+
+
+def _id_list(prefix: str, minimum: int) -> Callable[[object], tuple[str, ...]]:
+    def parse(value: object) -> tuple[str, ...]:
+        items = _list_items(value, f"{prefix}-0123456789abcdef0,{prefix}-...")
+        if len(items) < minimum:
+            raise InvalidAnswer(f"give at least {minimum} {prefix} ids, comma-separated")
+        ids = tuple(_resource_id(prefix, item) for item in items)
+        _reject_duplicates(ids, f"{prefix} id")
+        return ids
+
+    return parse
+
+
+def _resource_id(prefix: str, text: str) -> str:
+    if not ID_PATTERNS[prefix].fullmatch(text):
+        raise InvalidAnswer(f"{text!r} is not a {prefix} id such as {prefix}-0123456789abcdef0")
+    return text
 
 
 def parse_output_dir(value: object) -> Path:
@@ -186,16 +235,54 @@ def _nat_applies(answers: Mapping[str, object]) -> bool:
     return answers.get("topology") == "private-nat"
 
 
+def _new_vpc_applies(answers: Mapping[str, object]) -> bool:
+    return answers.get("topology") in NEW_VPC_TOPOLOGIES
+
+
+def _existing_vpc_applies(answers: Mapping[str, object]) -> bool:
+    return answers.get("topology") == "existing"
+
+
 QUESTIONS: tuple[Question, ...] = (
     Question("name", "Project and function name", parse_name, "vpc-lambda"),
     Question("topology", "Network topology", _choice(TOPOLOGIES), "private", TOPOLOGIES),
     Question("region", "AWS region", parse_region, "us-east-1"),
-    Question("vpc_cidr", "VPC CIDR", parse_vpc_cidr, "10.0.0.0/16"),
-    Question("azs", "Availability zones (one private subnet each)", _whole_number(*AZ_RANGE), 2),
+    Question("vpc_id", "ID of the existing VPC", parse_vpc_id, None, applies=_existing_vpc_applies),
+    Question(
+        "subnet_ids",
+        "Private subnet ids, comma-separated (2 or more, in different AZs)",
+        _id_list("subnet", 2),
+        None,
+        applies=_existing_vpc_applies,
+    ),
+    Question(
+        "security_group_ids",
+        "Security group ids for the function (empty: create a dedicated one)",
+        _id_list("sg", 0),
+        "",
+        applies=_existing_vpc_applies,
+    ),
+    Question(
+        "route_table_ids",
+        "Route table ids of those subnets, for S3/DynamoDB gateway endpoints (empty: none)",
+        _id_list("rtb", 0),
+        "",
+        applies=_existing_vpc_applies,
+    ),
+    Question("vpc_cidr", "VPC CIDR", parse_vpc_cidr, "10.0.0.0/16", applies=_new_vpc_applies),
+    Question(
+        "azs",
+        "Availability zones (one private subnet each)",
+        _whole_number(*AZ_RANGE),
+        2,
+        applies=_new_vpc_applies,
+    ),
     Question("nat", "NAT layout", _choice(NAT_LAYOUTS), "single", NAT_LAYOUTS, _nat_applies),
     Question("endpoints", "VPC endpoints", parse_endpoints, "s3,dynamodb"),
-    Question("runtime", "Lambda runtime", _choice(RUNTIMES), "python3.12"),
-    Question("architecture", "CPU architecture", _choice(ARCHITECTURES), "arm64"),
+    Question("runtime", "Lambda runtime", _choice(RUNTIMES), "python3.12", RUNTIME_NOTES),
+    Question(
+        "architecture", "CPU architecture", _choice(ARCHITECTURES), "arm64", ARCHITECTURE_NOTES
+    ),
     Question("memory", "Memory (MB)", _whole_number(*MEMORY_RANGE), 256),
     Question("timeout", "Timeout (seconds)", _whole_number(*TIMEOUT_RANGE), 30),
     Question("iam", "ENI permissions of the execution role", _choice(IAM_MODES), "inline", IAM_MODES),
@@ -211,8 +298,12 @@ class Answers:
     name: str
     topology: str
     region: str
-    vpc_cidr: ipaddress.IPv4Network
-    azs: int
+    vpc_id: str | None
+    subnet_ids: tuple[str, ...] | None
+    security_group_ids: tuple[str, ...] | None
+    route_table_ids: tuple[str, ...] | None
+    vpc_cidr: ipaddress.IPv4Network | None
+    azs: int | None
     nat: str | None
     endpoints: tuple[str, ...]
     runtime: str
@@ -243,6 +334,8 @@ class Answers:
             value = getattr(self, item.name)
             if item.name == "endpoints":
                 value = ",".join(value)
+            elif isinstance(value, tuple):
+                value = list(value)
             elif isinstance(value, ipaddress.IPv4Network):
                 value = str(value)
             if value is not None:
@@ -264,19 +357,28 @@ def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
     values: dict[str, object] = {}
     for question in QUESTIONS:
         given = raw.get(question.key)
+        source = given.source if given else question.flag
         if not question.applies(values):
             if given is not None:
-                raise ScaffoldError(
-                    f"{given.source}: applies only to --topology private-nat"
-                )
+                raise ScaffoldError(f"{source}: does not apply to --topology {values['topology']}")
             values[question.key] = None
             continue
         value = question.default if given is None else given.value
+        if value is None:
+            raise ScaffoldError(f"{source}: required with --topology {values['topology']}")
         try:
             values[question.key] = question.parse(value)
         except InvalidAnswer as problem:
-            raise ScaffoldError(f"{given.source if given else question.key}: {problem}") from None
+            raise ScaffoldError(f"{source}: {problem}") from None
     answers = Answers(**values)  # type: ignore[arg-type]
+    if answers.topology == "existing" and not answers.route_table_ids and answers.gateway_endpoints:
+        if "endpoints" in raw:
+            raise ScaffoldError(
+                f"{raw['endpoints'].source}: gateway endpoints ({', '.join(answers.gateway_endpoints)})"
+                " attach to route tables; with --topology existing give --route-table-ids"
+            )
+        # Defaulted: without route tables there is nothing to attach them to.
+        answers = replace(answers, endpoints=answers.interface_endpoints)
     from scaffold.network import plan_subnets
 
     try:

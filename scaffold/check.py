@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 from itertools import combinations
+from typing import Any
 
 from scaffold.answers import Answers
 from scaffold.hcl import Block, Expression, Module, Project
@@ -19,6 +20,10 @@ ENI_ACTIONS = {
     "ec2:DescribeNetworkInterfaces",
     "ec2:DeleteNetworkInterface",
 }
+NETWORK_TYPES = {
+    "aws_vpc", "aws_subnet", "aws_route_table", "aws_route", "aws_route_table_association",
+    "aws_internet_gateway", "aws_nat_gateway", "aws_eip", "aws_default_security_group",
+}  # fmt: skip
 MANAGED_POLICY_SUFFIX = ":iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 ANYWHERE = "0.0.0.0/0"
 
@@ -43,7 +48,28 @@ def refs(value: object) -> set[str]:
     return set()
 
 
+def resolved(module: Module, value: object) -> set[str]:
+    """refs(value), with every local.x replaced by what that local refers to."""
+    found = refs(value)
+    for name in [ref for ref in found if ref.startswith("local.")]:
+        found.discard(name)
+        found |= resolved(module, module.locals.get(name.removeprefix("local."), ""))
+    return found
+
+
+def new_vpc_only(check: Rule) -> Rule:
+    """A rule about the network this project creates; --topology existing creates none."""
+
+    def guarded(project: Project, answers: Answers) -> Iterator[str]:
+        if answers.topology != "existing":
+            yield from check(project, answers)
+
+    guarded.__name__ = check.__name__
+    return guarded
+
+
 @rule
+@new_vpc_only
 def vpc_settings(project: Project, answers: Answers) -> Iterator[str]:
     vpc = project.network.resource("aws_vpc", "this").body
     if vpc.get("instance_tenancy") != "default":
@@ -55,6 +81,7 @@ def vpc_settings(project: Project, answers: Answers) -> Iterator[str]:
 
 
 @rule
+@new_vpc_only
 def default_security_group_locked(project: Project, answers: Answers) -> Iterator[str]:
     found = project.network.resources("aws_default_security_group")
     if not found:
@@ -68,6 +95,7 @@ def planned_subnets(project: Project, variable: str) -> dict[str, IPv4Network]:
 
 
 @rule
+@new_vpc_only
 def subnets(project: Project, answers: Answers) -> Iterator[str]:
     vpc = answers.vpc_cidr
     private = planned_subnets(project, "private_subnets")
@@ -117,6 +145,7 @@ def resolved_refs(block: Block, attribute: str) -> set[str]:
 
 
 @rule
+@new_vpc_only
 def routing(project: Project, answers: Answers) -> Iterator[str]:
     network = project.network
     inline_routes = [table.address for table in network.resources("aws_route_table") if "route" in table.body]
@@ -151,6 +180,7 @@ def routing(project: Project, answers: Answers) -> Iterator[str]:
 
 
 @rule
+@new_vpc_only
 def route_table_associations(project: Project, answers: Answers) -> Iterator[str]:
     association = project.network.resource("aws_route_table_association", "private").body
     if association.get("for_each") != "aws_subnet.private":
@@ -177,26 +207,29 @@ def endpoints(project: Project, answers: Answers) -> Iterator[str]:
         yield "gateway-endpoints: s3 and dynamodb must be Gateway endpoints for the region's service"
     if gateway.get("route_table_ids") != "local.private_route_table_ids":
         yield "gateway-endpoints: must attach to local.private_route_table_ids"
-    if refs(network.locals.get("private_route_table_ids")) != {"aws_route_table.private"}:
-        yield "gateway-endpoints: private_route_table_ids must list only private route tables"
+    route_tables = resolved(network, network.locals.get("private_route_table_ids"))
+    expected_tables = {"var.route_table_ids"} if answers.topology == "existing" else {"aws_route_table.private"}
+    if route_tables != expected_tables:
+        yield f"gateway-endpoints: private_route_table_ids must list only {sorted(expected_tables)}"
     interface = network.resource("aws_vpc_endpoint", "interface").body
     if interface.get("vpc_endpoint_type") != "Interface" or interface.get("service_name") != service_name:
         yield "interface-endpoints: must be Interface endpoints for the region's service"
     if interface.get("private_dns_enabled") is not True:
         yield "interface-endpoints: private DNS must be enabled"
-    if refs(interface.get("subnet_ids")) != {"aws_subnet.private"}:
+    expected_subnets = {"var.subnet_ids", "data.aws_subnet.selected"} if answers.topology == "existing" else {"aws_subnet.private"}
+    if resolved(network, interface.get("subnet_ids")) != expected_subnets:
         yield "interface-endpoints: must sit in the private subnets only"
     group = network.resource("aws_security_group", "endpoints").body
     ingress = group.get("ingress", [])
     if (
         len(ingress) != 1
         or (ingress[0].get("from_port"), ingress[0].get("to_port"), ingress[0].get("protocol")) != (443, 443, "tcp")
-        or refs(ingress[0].get("security_groups")) != {"var.endpoint_client_security_group_id"}
+        or refs(ingress[0].get("security_groups")) != {"var.endpoint_client_security_group_ids"}
     ):
         yield "interface-endpoints: their security group must admit only 443/tcp from the function's"
     passed = project.root.of_kind("module")
     network_call = next(block for block in passed if block.name == "network").body
-    if network_call.get("endpoint_client_security_group_id") != "module.function.security_group_id":
+    if network_call.get("endpoint_client_security_group_ids") != "module.function.security_group_ids":
         yield "interface-endpoints: the root must pass the function's security group to the network"
 
 
@@ -243,18 +276,20 @@ def function_placement(project: Project, answers: Answers) -> Iterator[str]:
     vpc_config = function.get("vpc_config", [{}])[0]
     if refs(vpc_config.get("subnet_ids")) - {"var.attach_to_vpc"} != {"var.subnet_ids"}:
         yield "private-only: the function's subnets must come from var.subnet_ids"
-    if refs(vpc_config.get("security_group_ids")) - {"var.attach_to_vpc"} != {"aws_security_group.this"}:
-        yield "private-only: the function must use its dedicated security group"
+    groups = resolved(project.function, vpc_config.get("security_group_ids")) - {"var.attach_to_vpc"}
+    if groups != {"aws_security_group.this", "var.security_group_ids"}:
+        yield "private-only: the function must use its dedicated security group, or the ones given"
     calls = {block.name: block.body for block in project.root.of_kind("module")}
     if calls["function"].get("subnet_ids") != "module.network.private_subnet_ids":
         yield "private-only: the root must attach the function to the private subnets"
     output = next(block for block in project.network.of_kind("output") if block.name == "private_subnet_ids")
-    if refs(output.body.get("value")) != {"aws_subnet.private"}:
-        yield "private-only: private_subnet_ids must list only private subnets"
+    expected = {"var.subnet_ids", "data.aws_subnet.selected"} if answers.topology == "existing" else {"aws_subnet.private"}
+    if resolved(project.network, output.body.get("value")) != expected:
+        yield f"private-only: private_subnet_ids must list only {sorted(expected)}"
     needed = "aws_iam_role_policy.network_interfaces" if answers.iam == "inline" else "aws_iam_role_policy_attachment.vpc_access"
     if needed not in refs(function.get("depends_on", [])):
         yield f"depends-on: the function must depend on {needed}"
-    expected = {
+    expected_answers = {
         "runtime": answers.runtime,
         "architecture": answers.architecture,
         "memory_size": answers.memory,
@@ -262,7 +297,7 @@ def function_placement(project: Project, answers: Answers) -> Iterator[str]:
         "region": answers.region,
         "name": answers.name,
     }
-    for key, value in expected.items():
+    for key, value in expected_answers.items():
         if project.tfvars.get(key) != value:
             yield f"answers: terraform.tfvars {key} = {project.tfvars.get(key)!r}, answered {value!r}"
     log_group = project.function.resource("aws_cloudwatch_log_group", "this").body
@@ -279,3 +314,48 @@ def documented_interface(project: Project, answers: Answers) -> Iterator[str]:
         for block in module.of_kind("output"):
             if not block.body.get("description"):
                 yield f"outputs: {module.folder.name}/{block.name} needs a description"
+
+
+def postconditions(block: Block) -> list[dict[str, Any]]:
+    return [condition for lifecycle in block.nested("lifecycle") for condition in lifecycle.get("postcondition", [])]
+
+
+@rule
+def existing_network_checked(project: Project, answers: Answers) -> Iterator[str]:
+    """--topology existing creates no network, and plan proves the given one is right."""
+    if answers.topology != "existing":
+        return
+    network = project.network
+    created = [block.address for block in network.of_kind("resource") if block.type in NETWORK_TYPES]
+    if created:
+        yield f"existing: no network may be created, found {created}"
+    expected_tfvars = {
+        "vpc_id": answers.vpc_id,
+        "subnet_ids": list(answers.subnet_ids or ()),
+        "security_group_ids": list(answers.security_group_ids or ()),
+        "route_table_ids": list(answers.route_table_ids or ()),
+    }
+    for key, value in expected_tfvars.items():
+        if project.tfvars.get(key) != value:
+            yield f"existing: terraform.tfvars {key} = {project.tfvars.get(key)!r}, answered {value!r}"
+    conditions = {
+        "data.aws_vpc.this": ("instance_tenancy", '"default"'),
+        "data.aws_subnet.selected": ("vpc_id", "var.vpc_id"),
+        "data.aws_route_table.of_subnet": ("gateway_id", '"igw-"'),
+    }
+    for address, (attribute, operand) in conditions.items():
+        found = [block for block in network.of_kind("data") if block.address == address]
+        checks = [str(condition.get("condition", "")) for block in found for condition in postconditions(block)]
+        if not any(attribute in text and operand in text for text in checks):
+            yield f"existing: {address} needs a postcondition on {attribute}"
+    spread = [
+        str(condition.get("condition", ""))
+        for block in network.of_kind("data")
+        for lifecycle in block.nested("lifecycle")
+        for condition in lifecycle.get("precondition", [])
+    ]
+    if not any("availability_zone" in text and ">= 2" in text for text in spread):
+        yield "existing: plan must check that the subnets span at least two AZs"
+    asserts = [str(item.get("condition", "")) for block in network.of_kind("check") for item in block.nested("assert")]
+    if not any("nat_gateway_id" in text for text in asserts):
+        yield "existing: a check block must warn when no subnet routes to a NAT gateway"

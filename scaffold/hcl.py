@@ -54,7 +54,7 @@ def normalise(value: Any) -> Any:
 @dataclass(frozen=True)
 class Block:
     kind: str  # resource, data, variable, output, module
-    type: str  # resource or data type; empty for variable, output and module
+    type: str  # resource or data type; empty for variable, output, module and check
     name: str
     body: dict[str, Any]
     path: Path
@@ -115,7 +115,7 @@ def load_module(folder: Path) -> Module:
     for path in sorted(folder.glob("*.tf")):
         with path.open(encoding="utf-8") as stream:
             parsed = normalise(hcl2.load(stream))
-        for kind in ("resource", "data", "variable", "output", "module"):
+        for kind in ("resource", "data", "variable", "output", "module", "check"):
             module.blocks.extend(_labelled(kind, parsed.get(kind, []), path))
         for entry in parsed.get("locals", []):
             module.locals.update(entry)

@@ -47,6 +47,9 @@ def public_subnet_count(answers: Answers) -> int:
 
 
 def plan_subnets(answers: Answers) -> SubnetPlan:
+    """The subnets to create; none for an existing VPC."""
+    if answers.vpc_cidr is None or answers.azs is None:
+        return SubnetPlan(private=(), public=())
     vpc = answers.vpc_cidr
     lower, upper = vpc.subnets(prefixlen_diff=1)
     private_prefix = lower.prefixlen + math.ceil(math.log2(answers.azs))

@@ -34,6 +34,7 @@ ANSWERS_FILE = ".vpc-lambda-new.json"
 TOPOLOGY_LAYERS = {
     "private": ("vpc-new", "vpc-private"),
     "private-nat": ("vpc-new", "vpc-privatepublic"),
+    "existing": ("vpc-existing",),
 }
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
 
@@ -64,10 +65,14 @@ class HclExtension(jinja2.ext.Extension):
 def template_context(answers: Answers) -> dict[str, Any]:
     plan = plan_subnets(answers)
     return {
+        # Every answer is defined for the templates; one that does not apply is None.
+        **{key: None for key in model.QUESTIONS_BY_KEY},
         **answers.to_record(),
         "language": language_of(answers.runtime),
         "handler": HANDLERS[language_of(answers.runtime)],
         "private_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.private},
+        "subnet_nodes": diagram_subnet_nodes(answers),
+        "subnet_count": answers.azs or len(answers.subnet_ids or ()),
         "public_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.public},
         "gateway_endpoints": list(answers.gateway_endpoints),
         "interface_endpoints": list(answers.interface_endpoints),
@@ -78,10 +83,18 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "memory_range": list(model.MEMORY_RANGE),
         "timeout_range": list(model.TIMEOUT_RANGE),
         "name_pattern": f"^{model.NAME_PATTERN.pattern}$",
+        "id_patterns": {prefix: f"^{pattern.pattern}$" for prefix, pattern in model.ID_PATTERNS.items()},
         "version": __version__,
         "_extensions": [f"{__name__}.HclExtension"],
         "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
     }
+
+
+def diagram_subnet_nodes(answers: Answers) -> dict[str, str]:
+    """Mermaid node id -> label of each subnet the function attaches to."""
+    if answers.subnet_ids:
+        return {f"subnet{index + 1}": f"subnet {id}" for index, id in enumerate(answers.subnet_ids)}
+    return {s.key: f"private subnet {s.key}<br/>{s.cidr}" for s in plan_subnets(answers).private}
 
 
 def render_tree(answers: Answers, parent: Path) -> Path:

@@ -117,6 +117,14 @@ def test_output_dir_is_created(tmp_path: Path, capsys: pytest.CaptureFixture[str
         (["--bogus-flag"], "unrecognized arguments: --bogus-flag"),
         (["--memory"], "--memory"),
         (["--answers", "/nonexistent/answers.yml"], "--answers"),
+        (["--topology", "existing", "--subnet-ids", "subnet-01234567,subnet-01234568"], "--vpc-id: required"),
+        (["--topology", "existing", "--vpc-id", "vpc-xyz", "--subnet-ids", "subnet-01234567,subnet-01234568"], "--vpc-id"),
+        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567"], "--subnet-ids"),
+        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234567"], "--subnet-ids"),
+        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,sg-01234568"], "--subnet-ids"),
+        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568", "--endpoints", "s3"], "--route-table-ids"),
+        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568", "--azs", "3"], "--azs: does not apply"),
+        (["--vpc-id", "vpc-01234567"], "--vpc-id: does not apply to --topology private"),
     ],
 )
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(

@@ -114,21 +114,21 @@ MUTATIONS = [
     ("modules/network/main.tf", "enable_dns_hostnames = true", "enable_dns_hostnames = false", "dns"),
     ("modules/network/main.tf", "map_public_ip_on_launch = false", "map_public_ip_on_launch = true", "public-ip"),
     ("modules/network/main.tf", "  vpc_id = aws_vpc.this.id\n\n  tags", "  vpc_id = aws_vpc.this.id\n  ingress {\n    from_port = 0\n  }\n\n  tags", "default-sg"),
-    ("modules/network/main.tf", 'vpc_endpoint_type = "Gateway"', 'vpc_endpoint_type = "Interface"', "gateway-endpoints"),
-    ("modules/network/main.tf", "route_table_ids = local.private_route_table_ids", "route_table_ids = []", "gateway-endpoints"),
-    ("modules/network/main.tf", "private_dns_enabled = true", "private_dns_enabled = false", "interface-endpoints"),
-    ("modules/network/main.tf", "from_port       = 443", "from_port       = 0", "interface-endpoints"),
+    ("modules/network/endpoints.tf", 'vpc_endpoint_type = "Gateway"', 'vpc_endpoint_type = "Interface"', "gateway-endpoints"),
+    ("modules/network/endpoints.tf", "route_table_ids = local.private_route_table_ids", "route_table_ids = []", "gateway-endpoints"),
+    ("modules/network/endpoints.tf", "private_dns_enabled = true", "private_dns_enabled = false", "interface-endpoints"),
+    ("modules/network/endpoints.tf", "from_port       = 443", "from_port       = 0", "interface-endpoints"),
     ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "nat-route"),
     ("modules/network/routes.tf", "gateway_id             = aws_internet_gateway.this.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "igw-route"),
     ("modules/network/routes.tf", "  subnet_id     = each.value.id", "  subnet_id     = aws_subnet.private[each.key].id", "nat-placement"),
     ("modules/network/routes.tf", 'domain = "vpc"', 'domain = "standard"', "nat-placement"),
     ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-routes"),
-    ("modules/network/outputs.tf", "[for subnet in aws_subnet.private : subnet.id]", "[for subnet in aws_subnet.public : subnet.id]", "private-only"),
+    ("modules/network/main.tf", "private_subnet_ids = [for subnet in aws_subnet.private : subnet.id]", "private_subnet_ids = [for subnet in aws_subnet.public : subnet.id]", "private-only"),
     ("modules/function/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
     ("modules/function/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
     ("modules/function/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
     ("modules/function/main.tf", "    aws_iam_role_policy.network_interfaces,\n", "", "depends-on"),
-    ("modules/function/main.tf", "security_group_ids = var.attach_to_vpc ? [aws_security_group.this.id] : []", "security_group_ids = []", "private-only"),
+    ("modules/function/main.tf", "security_group_ids = var.attach_to_vpc ? local.security_group_ids : []", "security_group_ids = []", "private-only"),
     ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "logging"),
     ("modules/function/main.tf", "  retention_in_days = var.log_retention_days\n", "", "log-retention"),
     ("main.tf", "subnet_ids         = module.network.private_subnet_ids", "subnet_ids         = module.network.public_subnet_ids", "private-only"),
@@ -171,3 +171,61 @@ def test_no_template_noise(generate: Generate) -> None:
                 assert not re.search(r"\n\n\n", text), f"blank-line run in {path}"
             assert not re.search(r"[ \t]+\n", text), f"trailing whitespace in {path}"
             assert "cookiecutter" not in text, path
+
+
+EXISTING = [
+    "--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
+    "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [],
+        ["--route-table-ids", "rtb-01234567", "--endpoints", "s3,sts", "--iam", "managed"],
+        ["--security-group-ids", "sg-01234567,sg-01234568", "--runtime", "nodejs22.x"],
+    ],
+    ids=["defaults", "route-tables-and-endpoints", "own-security-groups"],
+)
+def test_existing_vpc_project_obeys_every_rule(generate: Generate, extra: list[str]) -> None:
+    flags = EXISTING + extra
+    project = load_project(generate(*flags))
+    assert violations(project, answers_for(flags)) == []
+    assert project.network.of_kind("resource") == [
+        block for block in project.network.of_kind("resource") if block.type in ("aws_vpc_endpoint", "aws_security_group")
+    ]
+
+
+def test_existing_vpc_without_route_tables_skips_gateway_endpoints(generate: Generate) -> None:
+    project = load_project(generate(*EXISTING))
+    assert project.tfvars["gateway_endpoints"] == []
+    readme = (project.root.folder / "README.md").read_text()
+    assert "--route-table-ids" in readme
+
+
+def test_given_security_groups_replace_the_dedicated_one(generate: Generate) -> None:
+    project = load_project(generate(*EXISTING, "--security-group-ids", "sg-01234567"))
+    assert project.tfvars["security_group_ids"] == ["sg-01234567"]
+    group = project.function.resource("aws_security_group", "this").body
+    assert group["count"] == "length(var.security_group_ids) > 0 ? 0 : 1"
+
+
+EXISTING_MUTATIONS = [
+    ('condition     = self.instance_tenancy == "default"', "condition     = true", "existing: data.aws_vpc.this"),
+    ("condition     = self.vpc_id == var.vpc_id", "condition     = true", "existing: data.aws_subnet.selected"),
+    ('startswith(route.gateway_id, "igw-")', "false", "existing: data.aws_route_table.of_subnet"),
+    ("subnet.availability_zone])) >= 2", "subnet.availability_zone])) >= 1", "existing: plan must check"),
+    ('route.nat_gateway_id != ""', "true", "existing: a check block"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "says"), EXISTING_MUTATIONS, ids=[m[2] for m in EXISTING_MUTATIONS])
+def test_checker_names_a_broken_plan_time_check(generate: Generate, old: str, new: str, says: str) -> None:
+    project_dir = generate(*EXISTING)
+    path = project_dir / "modules" / "network" / "main.tf"
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+    found = violations(load_project(project_dir), answers_for(EXISTING))
+    assert any(problem.startswith(says) for problem in found), found

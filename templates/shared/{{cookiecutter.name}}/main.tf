@@ -1,18 +1,26 @@
 module "network" {
   source = "./modules/network"
 
-  name                = var.name
-  vpc_cidr            = var.vpc_cidr
-  private_subnets     = var.private_subnets
-  availability_zones  = var.availability_zones
+  name = var.name
+
+{% if cookiecutter.topology == "existing" %}
+  vpc_id          = var.vpc_id
+  subnet_ids      = var.subnet_ids
+  route_table_ids = var.route_table_ids
+{% else %}
+  vpc_cidr           = var.vpc_cidr
+  private_subnets    = var.private_subnets
+  availability_zones = var.availability_zones
 {% if cookiecutter.topology == "private-nat" %}
-  public_subnets      = var.public_subnets
+  public_subnets     = var.public_subnets
 {% endif %}
+{% endif %}
+
   gateway_endpoints   = var.gateway_endpoints
   interface_endpoints = var.interface_endpoints
-  # Interface endpoints admit HTTPS only from the function's security group.
-  endpoint_client_security_group_id = module.function.security_group_id
-  tags                              = var.tags
+  # Interface endpoints admit HTTPS only from the function's security groups.
+  endpoint_client_security_group_ids = module.function.security_group_ids
+  tags                               = var.tags
 }
 
 module "function" {
@@ -28,11 +36,14 @@ module "function" {
   log_retention_days = var.log_retention_days
   probe_target       = var.probe_target
   vpc_id             = module.network.vpc_id
-  vpc_cidr           = var.vpc_cidr
+  vpc_cidr           = module.network.vpc_cidr
   subnet_ids         = module.network.private_subnet_ids
   attach_to_vpc      = var.attach_to_vpc
   tags               = var.tags
 
+{% if cookiecutter.topology == "existing" %}
+  security_group_ids      = var.security_group_ids
+{% endif %}
   gateway_prefix_list_ids = module.network.gateway_prefix_list_ids
   additional_egress_cidrs = var.additional_egress_cidrs
   reserved_concurrency    = var.reserved_concurrency

@@ -20,9 +20,9 @@ output "nat_gateway_ids" {
 }
 {% endif %}
 
-output "security_group_id" {
-  description = "ID of the function's security group; allow it in the ingress rules of the private resources it calls."
-  value       = module.function.security_group_id
+output "security_group_ids" {
+  description = "IDs of the function's security groups; allow them in the ingress rules of the private resources it calls."
+  value       = module.function.security_group_ids
 }
 
 output "function_name" {

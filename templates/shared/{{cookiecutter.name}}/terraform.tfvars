@@ -4,6 +4,14 @@ runtime      = {{ cookiecutter.runtime | hcl }}
 architecture = {{ cookiecutter.architecture | hcl }}
 memory_size  = {{ cookiecutter.memory }}
 timeout      = {{ cookiecutter.timeout }}
+{% if cookiecutter.topology == "existing" %}
+
+# The existing network; terraform plan checks it against the Lambda VPC guide.
+vpc_id             = {{ cookiecutter.vpc_id | hcl }}
+subnet_ids         = {{ cookiecutter.subnet_ids | hcl }}
+route_table_ids    = {{ cookiecutter.route_table_ids | hcl }}
+security_group_ids = {{ cookiecutter.security_group_ids | hcl }}
+{% else %}
 vpc_cidr     = {{ cookiecutter.vpc_cidr | hcl }}
 
 # One private subnet per availability zone: azN is the Nth available AZ of the region.
@@ -12,6 +20,7 @@ private_subnets = {{ cookiecutter.private_subnets | hcl }}
 
 # One public subnet per NAT gateway ({{ cookiecutter.nat }}).
 public_subnets = {{ cookiecutter.public_subnets | hcl }}
+{% endif %}
 {% endif %}
 
 gateway_endpoints   = {{ cookiecutter.gateway_endpoints | hcl }}

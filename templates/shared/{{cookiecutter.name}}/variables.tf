@@ -18,6 +18,39 @@ variable "region" {
   }
 }
 
+{% if cookiecutter.topology == "existing" %}
+variable "vpc_id" {
+  type        = string
+  description = "ID of the existing VPC the function joins. Plan checks that its tenancy is default."
+
+  validation {
+    condition     = can(regex({{ cookiecutter.id_patterns.vpc | hcl }}, var.vpc_id))
+    error_message = "The VPC id must look like vpc-0123456789abcdef0."
+  }
+}
+
+variable "subnet_ids" {
+  type        = list(string)
+  description = "IDs of at least two existing private subnets of that VPC, in different AZs. Plan checks that none routes 0.0.0.0/0 to an internet gateway."
+
+  validation {
+    condition     = length(var.subnet_ids) >= 2 && alltrue([for id in var.subnet_ids : can(regex({{ cookiecutter.id_patterns.subnet | hcl }}, id))])
+    error_message = "Give at least two subnet ids like subnet-0123456789abcdef0."
+  }
+}
+
+variable "route_table_ids" {
+  type        = list(string)
+  description = "Route tables of those subnets, for the gateway endpoints (S3, DynamoDB); empty creates no gateway endpoint."
+  default     = []
+}
+
+variable "security_group_ids" {
+  type        = list(string)
+  description = "Existing security groups for the function; empty creates a dedicated, egress-only one."
+  default     = []
+}
+{% else %}
 variable "vpc_cidr" {
   type        = string
   description = "IPv4 CIDR block of the VPC, /16 to /24."
@@ -55,6 +88,7 @@ variable "availability_zones" {
   description = "Optional zone names to pin (e.g. [\"us-east-1a\", \"us-east-1b\"]), one per private subnet in az1..azN order; empty takes the region's first standard zones."
   default     = []
 }
+{% endif %}
 
 variable "gateway_endpoints" {
   type        = list(string)

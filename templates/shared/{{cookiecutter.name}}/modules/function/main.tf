@@ -1,6 +1,12 @@
 data "aws_partition" "current" {}
 
+locals {
+  security_group_ids = length(var.security_group_ids) > 0 ? var.security_group_ids : [for group in aws_security_group.this : group.id]
+}
+
 resource "aws_security_group" "this" {
+  count = length(var.security_group_ids) > 0 ? 0 : 1
+
   name        = "${var.name}-function"
   description = "Lambda function ${var.name}: no inbound; outbound only where it needs to go"
   vpc_id      = var.vpc_id
@@ -169,7 +175,7 @@ resource "aws_lambda_function" "this" {
   vpc_config {
     # Private subnets only: a public subnet gives a function neither internet access nor a public IP.
     subnet_ids         = var.attach_to_vpc ? var.subnet_ids : []
-    security_group_ids = var.attach_to_vpc ? [aws_security_group.this.id] : []
+    security_group_ids = var.attach_to_vpc ? local.security_group_ids : []
   }
 
   # Without the ENI permissions in place first, creation races IAM propagation;

@@ -1,6 +1,6 @@
-output "security_group_id" {
-  description = "ID of the function's security group."
-  value       = aws_security_group.this.id
+output "security_group_ids" {
+  description = "IDs of the function's security groups."
+  value       = local.security_group_ids
 }
 
 output "function_name" {

@@ -54,6 +54,12 @@ variable "vpc_cidr" {
   description = "CIDR of the VPC; the function may open any connection inside it."
 }
 
+variable "security_group_ids" {
+  type        = list(string)
+  description = "Existing security groups for the function; empty creates a dedicated one."
+  default     = []
+}
+
 variable "gateway_prefix_list_ids" {
   type        = list(string)
   description = "Prefix lists of the gateway endpoints (S3, DynamoDB) the function may reach on 443."

@@ -13,13 +13,15 @@ data "aws_availability_zones" "available" {
   }
 }
 
-data "aws_region" "current" {}
-
 locals {
   # azN is the Nth zone of the region (or of var.availability_zones): keys stay
   # stable when subnets are added or removed.
   zone_names = length(var.availability_zones) > 0 ? var.availability_zones : data.aws_availability_zones.available.names
   az_names   = { for index, key in sort(keys(var.private_subnets)) : key => local.zone_names[index] }
+
+  vpc_id             = aws_vpc.this.id
+  vpc_cidr           = aws_vpc.this.cidr_block
+  private_subnet_ids = [for subnet in aws_subnet.private : subnet.id]
 }
 
 resource "aws_vpc" "this" {
@@ -50,48 +52,4 @@ resource "aws_subnet" "private" {
   map_public_ip_on_launch = false
 
   tags = merge({ Name = "${var.name}-private-${each.key}", Tier = "private" }, var.tags)
-}
-
-resource "aws_vpc_endpoint" "gateway" {
-  for_each = toset(var.gateway_endpoints)
-
-  vpc_id            = aws_vpc.this.id
-  service_name      = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
-  vpc_endpoint_type = "Gateway"
-  # Private route tables only: public subnets reach these services through the internet gateway.
-  route_table_ids = local.private_route_table_ids
-  policy          = lookup(var.gateway_endpoint_policies, each.key, null)
-
-  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
-}
-
-resource "aws_security_group" "endpoints" {
-  count = length(var.interface_endpoints) > 0 ? 1 : 0
-
-  name        = "${var.name}-endpoints"
-  description = "Interface endpoints of ${var.name}: HTTPS from the function only"
-  vpc_id      = aws_vpc.this.id
-
-  ingress {
-    description     = "HTTPS from the Lambda function"
-    from_port       = 443
-    to_port         = 443
-    protocol        = "tcp"
-    security_groups = [var.endpoint_client_security_group_id]
-  }
-
-  tags = merge({ Name = "${var.name}-endpoints" }, var.tags)
-}
-
-resource "aws_vpc_endpoint" "interface" {
-  for_each = toset(var.interface_endpoints)
-
-  vpc_id              = aws_vpc.this.id
-  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
-  vpc_endpoint_type   = "Interface"
-  private_dns_enabled = true
-  subnet_ids          = [for subnet in aws_subnet.private : subnet.id]
-  security_group_ids  = [aws_security_group.endpoints[0].id]
-
-  tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
 }

@@ -1,11 +1,16 @@
 output "vpc_id" {
   description = "ID of the VPC."
-  value       = aws_vpc.this.id
+  value       = local.vpc_id
+}
+
+output "vpc_cidr" {
+  description = "Primary IPv4 CIDR block of the VPC."
+  value       = local.vpc_cidr
 }
 
 output "private_subnet_ids" {
-  description = "IDs of the private subnets, in AZ order."
-  value       = [for subnet in aws_subnet.private : subnet.id]
+  description = "IDs of the private subnets the function attaches to, in AZ order."
+  value       = local.private_subnet_ids
 }
 
 output "gateway_prefix_list_ids" {

@@ -2,6 +2,24 @@ variable "name" {
   type        = string
   description = "Prefix of every resource name."
 }
+{% if cookiecutter.topology == "existing" %}
+
+variable "vpc_id" {
+  type        = string
+  description = "ID of the existing VPC the function joins."
+}
+
+variable "subnet_ids" {
+  type        = list(string)
+  description = "IDs of the existing private subnets the function attaches to."
+}
+
+variable "route_table_ids" {
+  type        = list(string)
+  description = "IDs of the route tables of those subnets, for gateway endpoints; empty creates no gateway endpoint."
+  default     = []
+}
+{% else %}
 
 variable "vpc_cidr" {
   type        = string
@@ -30,6 +48,7 @@ variable "availability_zones" {
     error_message = "Pin at least one availability zone per private subnet."
   }
 }
+{% endif %}
 
 variable "gateway_endpoints" {
   type        = list(string)
@@ -49,9 +68,9 @@ variable "interface_endpoints" {
   default     = []
 }
 
-variable "endpoint_client_security_group_id" {
-  type        = string
-  description = "Security group allowed to reach the interface endpoints on port 443."
+variable "endpoint_client_security_group_ids" {
+  type        = list(string)
+  description = "Security groups allowed to reach the interface endpoints on port 443: the function's."
 }
 
 variable "tags" {

@@ -1,0 +1,316 @@
+"""The interactive wizard: one prompt per question of `scaffold.answers.QUESTIONS`.
+
+Imported only when prompting, so `--no-input` and `--help` never pay for
+questionary and prompt_toolkit. Every prompt validates while the user types,
+with its question's own `check` and then with `build_answers` itself over the
+answers so far, so the wizard cannot accept what a flag would refuse, and a
+rule that spans answers stops the user at the question it is about. Nothing
+is written here: rendering starts only after `ask` returns.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from ipaddress import IPv4Network
+from pathlib import Path
+
+import questionary
+from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
+
+from scaffold import answers as model
+from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Question, RawAnswer
+from scaffold.errors import InvalidAnswer, ScaffoldError
+from scaffold.network import plan_subnets, public_subnet_count
+
+Known = Mapping[str, object]
+
+
+def ask(raw: Mapping[str, RawAnswer], *, force: bool = False) -> Answers | None:
+    """Ask every question that `raw` does not answer; None when the user declines."""
+    session = Session(raw, force)
+    for question in QUESTIONS:
+        if question.key not in raw and question.applies(session.known):
+            session.record(question, session.prompt_for(question))
+    answers = model.build_answers(session.collected)
+    print_summary(answers)
+    if not unsafe_ask(questionary.confirm("Generate this project?", default=True)):
+        return None
+    return answers
+
+
+@dataclasses.dataclass(frozen=True)
+class CrossCheck:
+    """A rule over several answers, checked at whichever of them is asked last."""
+
+    keys: frozenset[str]
+    problem: Callable[[Known], str | None]  # None when the answers fit together
+
+    def __call__(self, known: Known) -> str | None:
+        return self.problem(known) if self.keys <= known.keys() else None
+
+
+class Session:
+    """The answers so far: as given (for build_answers) and parsed (for `applies`)."""
+
+    def __init__(self, raw: Mapping[str, RawAnswer], force: bool) -> None:
+        self.raw = raw
+        self.collected = dict(raw)
+        # Rules build_answers blames on another answer (or render applies later),
+        # checked here at whichever of their answers is asked last.
+        self.cross_checks = (
+            CrossCheck(frozenset({"vpc_cidr", "azs"}), subnets_fit),
+            CrossCheck(frozenset({"name", "output_dir"}), target_is_free(force)),
+        )
+        self.known = parse_given(raw, self.cross_checks)
+
+    def record(self, question: Question, text: str) -> None:
+        self.known[question.key] = question.parse(text)
+        self.collected[question.key] = RawAnswer(text, source(question))
+
+    def problem(self, question: Question, text: str) -> str | None:
+        """Why text cannot answer this question now, or None."""
+        try:
+            value = question.parse(text)
+        except InvalidAnswer as invalid:
+            return str(invalid)
+        candidate = {**self.known, question.key: value}
+        for check in self.cross_checks:
+            if question.key in check.keys and (found := check(candidate)) is not None:
+                return found
+        try:
+            model.build_answers({**self.collected, question.key: RawAnswer(text, source(question))})
+        except ScaffoldError as error:
+            # Only what is blamed on this answer: later questions still hold defaults.
+            prefix = f"{source(question)}: "
+            if str(error).startswith(prefix):
+                return str(error)[len(prefix) :]
+        return None
+
+    def validator(self, question: Question) -> Callable[[str], bool | str]:
+        def validate(text: str) -> bool | str:
+            return self.problem(question, text) or True
+
+        return validate
+
+    def default_text(self, question: Question) -> str:
+        if question.key == "topology" and "nat" in self.raw:
+            return "private-nat"  # a NAT layout was given: that implies NAT
+        return "" if question.default is None else str(question.default)
+
+    def prompt_for(self, question: Question) -> str:
+        """Ask one question; the answer as text, for `question.parse`."""
+        if question.key == "endpoints":
+            return self.ask_endpoints(question)
+        if question.key == "azs":
+            return self.ask_azs(question)
+        default = self.default_text(question)
+        if question.choices:
+            choices = [
+                questionary.Choice(f"{key}: {note}", value=key)
+                for key, note in question.choices.items()
+            ]
+            prompt = questionary.select(question.prompt, choices=choices, default=default)
+        elif question.key == "region":
+            prompt = questionary.autocomplete(
+                question.prompt,
+                choices=list(model.REGIONS),
+                default=default,
+                validate=self.validator(question),
+                match_middle=False,
+            )
+        elif question.key == "output_dir":
+            prompt = questionary.path(
+                question.prompt,
+                default=default,
+                only_directories=True,
+                validate=self.validator(question),
+            )
+        else:
+            prompt = questionary.text(
+                question.prompt, default=default, validate=self.validator(question)
+            )
+        return str(unsafe_ask(prompt))
+
+    def ask_azs(self, question: Question) -> str:
+        """A list of AZ counts; those the VPC CIDR cannot hold are shown disabled, with why."""
+        low, high = model.AZ_RANGE
+        choices = []
+        for count in range(low, high + 1):
+            problem = self.problem(question, str(count))
+            title = str(count)
+            if problem is None and "vpc_cidr" in self.known:
+                size = private_subnet_size({**self.known, question.key: count})
+                title += f": private subnets of /{size.prefixlen}"
+            choices.append(questionary.Choice(title, value=str(count), disabled=problem))
+        prompt = questionary.select(
+            question.prompt, choices=choices, default=self.default_text(question)
+        )
+        return str(unsafe_ask(prompt))
+
+    def ask_endpoints(self, question: Question) -> str:
+        """Checkboxes, gateway endpoints then interface ones, each group headed by its cost."""
+        try:  # what build_answers would pick if this question were not asked
+            checked = set(model.build_answers(self.collected).endpoints)
+        except ScaffoldError:
+            checked = set(model.parse_endpoints(question.default))
+        choices: list[questionary.Choice | questionary.Separator] = []
+        for kind, note, keys in (
+            ("gateway", model.GATEWAY_ENDPOINT_NOTE, model.GATEWAY_ENDPOINTS),
+            ("interface", model.INTERFACE_ENDPOINT_NOTE, model.INTERFACE_ENDPOINTS),
+        ):
+            choices.append(questionary.Separator(f"{kind} endpoints, {note}:"))
+            for key in keys:
+                problem = self.problem(question, key)
+                choices.append(
+                    questionary.Choice(
+                        key, value=key, checked=key in checked and not problem, disabled=problem
+                    )
+                )
+        validate = self.validator(question)
+        prompt = questionary.checkbox(
+            question.prompt,
+            choices=choices,
+            validate=lambda selected: validate(",".join(selected)),
+        )
+        answer = unsafe_ask(prompt)
+        assert isinstance(answer, list)
+        return ",".join(answer)
+
+
+def source(question: Question) -> str:
+    return f"wizard: {question.key}"
+
+
+def parse_given(
+    raw: Mapping[str, RawAnswer], cross_checks: Sequence[CrossCheck]
+) -> dict[str, object]:
+    """Validate pre-answered values up front, so a bad flag fails before any question."""
+    known: dict[str, object] = {}
+    for key, given in raw.items():
+        question = QUESTIONS_BY_KEY.get(key)
+        if question is None:
+            continue  # build_answers names it
+        try:
+            known[key] = question.parse(given.value)
+        except InvalidAnswer as invalid:
+            raise ScaffoldError(f"{given.source}: {invalid}") from None
+    for check in cross_checks:
+        problem = check(known)
+        if problem is not None:
+            first = next(question.key for question in QUESTIONS if question.key in check.keys)
+            raise ScaffoldError(f"{raw[first].source}: {problem}")
+    return known
+
+
+def subnets_fit(known: Known) -> str | None:
+    try:
+        private_subnet_size(known)
+    except InvalidAnswer as problem:
+        return str(problem)
+    return None
+
+
+def private_subnet_size(known: Known) -> IPv4Network:
+    """The first private subnet plan_subnets would make for these answers."""
+    vpc_cidr, azs = known["vpc_cidr"], known["azs"]
+    assert isinstance(vpc_cidr, IPv4Network) and isinstance(azs, int)
+    candidate = dataclasses.replace(default_answers(), vpc_cidr=vpc_cidr, azs=azs)
+    return plan_subnets(candidate).private[0].cidr
+
+
+def target_is_free(force: bool) -> Callable[[Known], str | None]:
+    def check(known: Known) -> str | None:
+        from scaffold.render import check_target
+
+        output_dir = known["output_dir"]
+        assert isinstance(output_dir, Path)
+        try:
+            check_target(output_dir, output_dir / str(known["name"]), force=force)
+        except ScaffoldError as problem:
+            # render names the flag; here the question on screen is the context.
+            return re.sub(r"^--[a-z-]+: ", "", str(problem))
+        return None
+
+    return check
+
+
+@cache
+def default_answers() -> Answers:
+    return model.build_answers({})
+
+
+def unsafe_ask(prompt: questionary.Question) -> object:
+    """Ask; Ctrl-C raises KeyboardInterrupt and Ctrl-D EOFError, at any prompt."""
+    end_of_input = KeyBindings()
+
+    @end_of_input.add("c-d", eager=True)
+    def _(event: KeyPressEvent) -> None:
+        event.app.exit(exception=EOFError, style="class:aborting")
+
+    application = prompt.application
+    # Later bindings win: this overrides prompt_toolkit's "delete character" for Ctrl-D.
+    application.key_bindings = merge_key_bindings(
+        [application.key_bindings or KeyBindings(), end_of_input]
+    )
+    return prompt.unsafe_ask()
+
+
+def print_summary(answers: Answers) -> None:
+    rows: list[tuple[str, str]] = [("Topology", answers.topology), ("Region", answers.region)]
+    if answers.vpc_id is not None:
+        rows += existing_network_rows(answers)
+    else:
+        rows += new_network_rows(answers)
+    rows.append(("Endpoints", endpoint_summary(answers)))
+    function = (
+        f"{answers.runtime} on {answers.architecture}, {answers.memory} MB,"
+        f" {answers.timeout} s timeout"
+    )
+    rows.append(("Function", function))
+    rows.append(("IAM", f"{answers.iam}: {model.IAM_MODES[answers.iam]}"))
+    rows.append(("Folder", str(answers.project_dir.absolute())))
+    width = max(len(label) for label, _ in rows)
+    print()
+    print("This will generate:")
+    for label, value in rows:
+        print(f"  {label:<{width}}  {value}")
+    print()
+
+
+def new_network_rows(answers: Answers) -> list[tuple[str, str]]:
+    plan = plan_subnets(answers)
+    rows = [("VPC CIDR", str(answers.vpc_cidr))]
+    subnets = [("private", subnet) for subnet in plan.private]
+    subnets += [("public", subnet) for subnet in plan.public]
+    for index, (kind, subnet) in enumerate(subnets):
+        rows.append(("Subnets" if index == 0 else "", f"{kind:<8} {subnet.key:<4} {subnet.cidr}"))
+    nat_count = public_subnet_count(answers)
+    if nat_count:
+        gateways = "1 NAT gateway" if nat_count == 1 else f"{nat_count} NAT gateways"
+        rows.append(("NAT", f"{gateways} ({answers.nat}), billed hourly"))
+    else:
+        rows.append(("NAT", "none: no internet access from the VPC"))
+    return rows
+
+
+def existing_network_rows(answers: Answers) -> list[tuple[str, str]]:
+    return [
+        ("VPC", f"{answers.vpc_id} (existing; no network is created)"),
+        ("Subnets", ", ".join(answers.subnet_ids or ())),
+        ("Security", ", ".join(answers.security_group_ids or ()) or "a dedicated group, created"),
+        ("Routes", ", ".join(answers.route_table_ids or ()) or "none given"),
+    ]
+
+
+def endpoint_summary(answers: Answers) -> str:
+    parts = []
+    if answers.gateway_endpoints:
+        gateway = ", ".join(answers.gateway_endpoints)
+        parts.append(f"{gateway} (gateway, {model.GATEWAY_ENDPOINT_NOTE})")
+    if answers.interface_endpoints:
+        interface = ", ".join(answers.interface_endpoints)
+        parts.append(f"{interface} (interface, {model.INTERFACE_ENDPOINT_NOTE})")
+    return "; ".join(parts) or "none"
