@@ -167,6 +167,54 @@ def _resource_id(prefix: str, text: str) -> str:
     return text
 
 
+# What AWS accepts in tag keys and values: letters, digits, spaces and _ . : / = + - @.
+TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
+TAG_KEY_LENGTH, TAG_VALUE_LENGTH, TAG_COUNT = 128, 256, 40
+
+
+def parse_tags(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, Mapping):
+        pairs = [(key, item) for key, item in value.items()]
+    elif isinstance(value, str):
+        pairs = []
+        for entry in (entry.strip() for entry in value.split(",") if entry.strip()):
+            key, separator, item = entry.partition("=")
+            if not separator:
+                raise InvalidAnswer(f"{entry!r} is not Key=Value")
+            pairs.append((key.strip(), item.strip()))
+    else:
+        raise InvalidAnswer("expected Key=Value pairs, comma-separated, such as Team=payments")
+    if len(pairs) > TAG_COUNT:
+        raise InvalidAnswer(f"at most {TAG_COUNT} tags")
+    for key, item in pairs:
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise InvalidAnswer(f"tag {key!r}: keys and values must be text")
+        if not 1 <= len(key) <= TAG_KEY_LENGTH or len(item) > TAG_VALUE_LENGTH:
+            raise InvalidAnswer(
+                f"tag {key[:20]!r}: keys take 1 to {TAG_KEY_LENGTH} characters, values up to {TAG_VALUE_LENGTH}"
+            )
+        if not TAG_TEXT.fullmatch(key) or not TAG_TEXT.fullmatch(item):
+            raise InvalidAnswer(
+                f"tag {key[:20]!r}: only letters, digits, spaces and _ . : / = + - @ are allowed"
+            )
+        if key.lower().startswith("aws:"):
+            raise InvalidAnswer(f"tag {key!r}: the aws: prefix is reserved for AWS")
+    _reject_duplicates([key for key, _ in pairs], "tag")
+    return tuple(sorted(pairs))
+
+
+YES = ("yes", "y", "true", "on", "1")
+NO = ("no", "n", "false", "off", "0")
+
+
+def parse_yes_no(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in YES + NO:
+        return value.strip().lower() in YES
+    raise InvalidAnswer(f"{value!r} is not yes or no")
+
+
 def parse_output_dir(value: object) -> Path:
     text = _text(value)
     if not text.strip():
@@ -221,6 +269,10 @@ class Question:
     @property
     def flag(self) -> str:
         return "--" + self.key.replace("_", "-")
+
+    @property
+    def is_yes_no(self) -> bool:
+        return isinstance(self.default, bool)
 
     def check(self, text: str) -> bool | str:
         """questionary's validate= contract: True, or the message to show inline."""
@@ -286,6 +338,14 @@ QUESTIONS: tuple[Question, ...] = (
     Question("memory", "Memory (MB)", _whole_number(*MEMORY_RANGE), 256),
     Question("timeout", "Timeout (seconds)", _whole_number(*TIMEOUT_RANGE), 30),
     Question("iam", "ENI permissions of the execution role", _choice(IAM_MODES), "inline", IAM_MODES),
+    Question(
+        "flow_logs",
+        "VPC flow logs to CloudWatch Logs (billed per GB ingested)",
+        parse_yes_no,
+        False,
+        applies=_new_vpc_applies,
+    ),
+    Question("tags", "Extra tags, Key=Value comma-separated (empty for none)", parse_tags, ""),
     Question("output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."),
 )
 QUESTIONS_BY_KEY = {question.key: question for question in QUESTIONS}
@@ -311,6 +371,8 @@ class Answers:
     memory: int
     timeout: int
     iam: str
+    flow_logs: bool | None
+    tags: tuple[tuple[str, str], ...]
     output_dir: Path
 
     @property
@@ -334,6 +396,8 @@ class Answers:
             value = getattr(self, item.name)
             if item.name == "endpoints":
                 value = ",".join(value)
+            elif item.name == "tags":
+                value = dict(value)
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, ipaddress.IPv4Network):

@@ -359,3 +359,27 @@ def existing_network_checked(project: Project, answers: Answers) -> Iterator[str
     asserts = [str(item.get("condition", "")) for block in network.of_kind("check") for item in block.nested("assert")]
     if not any("nat_gateway_id" in text for text in asserts):
         yield "existing: a check block must warn when no subnet routes to a NAT gateway"
+
+
+@rule
+@new_vpc_only
+def flow_logs(project: Project, answers: Answers) -> Iterator[str]:
+    network = project.network
+    if project.tfvars.get("enable_flow_logs") is not answers.flow_logs:
+        yield f"flow-logs: terraform.tfvars enable_flow_logs must be {str(answers.flow_logs).lower()}"
+    flow_log = network.resource("aws_flow_log", "this").body
+    if "aws_vpc.this" not in refs(flow_log.get("vpc_id")) or flow_log.get("traffic_type") != "ALL":
+        yield "flow-logs: the flow log must record all traffic of the VPC"
+    trust = network.data("aws_iam_policy_document", "flow_logs_assume_role").nested("statement")
+    principals = [principal.get("identifiers") for statement in trust for principal in statement.get("principals", [])]
+    if principals != [["vpc-flow-logs.amazonaws.com"]]:
+        yield "flow-logs: only vpc-flow-logs.amazonaws.com may assume the flow log role"
+    statements = network.data("aws_iam_policy_document", "flow_logs").nested("statement")
+    if [statement.get("resources") for statement in statements] != [["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]]:
+        yield "flow-logs: the flow log role may write only to its own log group"
+
+
+@rule
+def tags(project: Project, answers: Answers) -> Iterator[str]:
+    if project.tfvars.get("tags") != dict(answers.tags):
+        yield f"tags: terraform.tfvars tags = {project.tfvars.get('tags')!r}, answered {dict(answers.tags)!r}"

@@ -34,6 +34,15 @@ def build_parser() -> ArgumentParser:
         " In a terminal with no flags it asks; flags and --answers pre-answer questions.",
     )
     for question in QUESTIONS:
+        if question.is_yes_no:
+            parser.add_argument(
+                question.flag,
+                dest=question.key,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=f"{question.prompt} (default: {'on' if question.default else 'off'})",
+            )
+            continue
         if question.choices:
             shown = "; ".join(f"{key}: {text}" for key, text in question.choices.items())
         else:

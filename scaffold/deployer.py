@@ -73,6 +73,7 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         # The guide: Lambda checks the network with the caller's permissions.
         "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
     ),
+    "aws_flow_log": ("ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:DescribeFlowLogs"),
     "data.aws_availability_zones": ("ec2:DescribeAvailabilityZones",),
     "data.aws_vpc": ("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"),
     "data.aws_subnet": ("ec2:DescribeSubnets",),
@@ -91,6 +92,8 @@ SCOPED_RESOURCES = {
     "logs": (
         "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}",
         "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}:*",
+        "arn:{partition}:logs:*:*:log-group:/aws/vpc-flow-logs/{name}",
+        "arn:{partition}:logs:*:*:log-group:/aws/vpc-flow-logs/{name}:*",
     ),
     "lambda": ("arn:{partition}:lambda:*:*:function:{name}",),
 }  # fmt: skip

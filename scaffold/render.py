@@ -115,7 +115,7 @@ def render_tree(answers: Answers, parent: Path) -> Path:
         render_deployer_policy(project, answers.name, answers.region), encoding="utf-8"
     )
     record = {"_generator": f"vpc-lambda-new {__version__}", **answers.to_record()}
-    (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     # The project's own packaging script builds the zip, so a rebuild by the user matches.
     build_script = runpy.run_path(str(project / "scripts" / "build_package.py"))
     build_script["build_package"](project)

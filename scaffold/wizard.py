@@ -106,6 +106,9 @@ class Session:
             return self.ask_endpoints(question)
         if question.key == "azs":
             return self.ask_azs(question)
+        if question.is_yes_no:
+            yes = unsafe_ask(questionary.confirm(question.prompt, default=bool(question.default)))
+            return "yes" if yes else "no"
         default = self.default_text(question)
         if question.choices:
             choices = [
@@ -271,6 +274,10 @@ def print_summary(answers: Answers) -> None:
     )
     rows.append(("Function", function))
     rows.append(("IAM", f"{answers.iam}: {model.IAM_MODES[answers.iam]}"))
+    for question in QUESTIONS:  # answers the rows above do not cover
+        value = getattr(answers, question.key)
+        if question.key not in SUMMARISED and value is not None:
+            rows.append((question.key.replace("_", " ").capitalize(), shown(value)))
     rows.append(("Folder", str(answers.project_dir.absolute())))
     width = max(len(label) for label, _ in rows)
     print()
@@ -278,6 +285,27 @@ def print_summary(answers: Answers) -> None:
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
     print()
+
+
+SUMMARISED = frozenset(
+    {"name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids"}
+    | {"route_table_ids", "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture"}
+    | {"memory", "timeout", "iam", "output_dir"}
+)
+
+
+def shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(shown_item(item) for item in value) or "none"
+    return str(value)
+
+
+def shown_item(item: object) -> str:
+    if isinstance(item, tuple) and len(item) == 2:
+        return f"{item[0]}={item[1]}"  # a Key=Value pair, as typed
+    return str(item)
 
 
 def new_network_rows(answers: Answers) -> list[tuple[str, str]]:
@@ -300,8 +328,11 @@ def existing_network_rows(answers: Answers) -> list[tuple[str, str]]:
     return [
         ("VPC", f"{answers.vpc_id} (existing; no network is created)"),
         ("Subnets", ", ".join(answers.subnet_ids or ())),
-        ("Security", ", ".join(answers.security_group_ids or ()) or "a dedicated group, created"),
-        ("Routes", ", ".join(answers.route_table_ids or ()) or "none given"),
+        (
+            "Security groups",
+            ", ".join(answers.security_group_ids or ()) or "a dedicated group, created",
+        ),
+        ("Route tables", ", ".join(answers.route_table_ids or ()) or "none given"),
     ]
 
 

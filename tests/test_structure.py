@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import Generate
-from scaffold.answers import QUESTIONS_BY_KEY, RUNTIMES, Answers, RawAnswer, build_answers
+from scaffold.answers import RUNTIMES, Answers, build_answers
+from scaffold.cli import build_parser, collect_raw_answers
 from scaffold.check import ENI_ACTIONS, violations
 from scaffold.deployer import ACTIONS_BY_TYPE, declared_types
 from scaffold.hcl import load_project
@@ -33,10 +34,8 @@ def flags_for(layout: tuple[str, ...], iam: str, runtime: str, endpoints: str, a
 
 
 def answers_for(flags: list[str], name: str = "demo") -> Answers:
-    pairs = dict(zip(flags[::2], flags[1::2]))
-    raw = {key: RawAnswer(pairs[q.flag], q.flag) for key, q in QUESTIONS_BY_KEY.items() if q.flag in pairs}
-    raw["name"] = RawAnswer(name, "--name")
-    return build_answers(raw)
+    """The answers the CLI builds from these flags (as the generate fixture passes them)."""
+    return build_answers(collect_raw_answers(build_parser().parse_args(["--name", name, *flags])))
 
 
 @pytest.mark.parametrize(
@@ -134,6 +133,9 @@ MUTATIONS = [
     ("main.tf", "subnet_ids         = module.network.private_subnet_ids", "subnet_ids         = module.network.public_subnet_ids", "private-only"),
     ("variables.tf", '  description = "Memory of the function in MB; CPU scales with it."\n', "", "variables"),
     ("outputs.tf", '  description = "ARN of the Lambda function."\n', "", "outputs"),
+    ("modules/network/main.tf", 'traffic_type             = "ALL"', 'traffic_type             = "REJECT"', "flow-logs"),
+    ("modules/network/main.tf", 'resources = ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]', 'resources = ["*"]', "flow-logs"),
+    ("terraform.tfvars", "enable_flow_logs = false", "enable_flow_logs = true", "flow-logs"),
 ]
 
 
@@ -159,6 +161,15 @@ def test_private_checker_rejects_an_internet_route(generate: Generate) -> None:
     )
     found = violations(load_project(project_dir), answers_for([]))
     assert any(problem.startswith("no-internet:") for problem in found), found
+
+
+@pytest.mark.parametrize("topology", ["private", "private-nat"])
+def test_flow_logs_and_tags_reach_the_project(generate: Generate, topology: str) -> None:
+    flags = ["--topology", topology, "--flow-logs", "--tags", "Team=payments,Cost Center=42"]
+    project = load_project(generate(*flags))
+    assert violations(project, answers_for(flags)) == []
+    assert project.tfvars["enable_flow_logs"] is True
+    assert project.tfvars["tags"] == {"Team": "payments", "Cost Center": "42"}
 
 
 def test_no_template_noise(generate: Generate) -> None:

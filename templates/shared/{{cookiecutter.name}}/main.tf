@@ -10,10 +10,13 @@ module "network" {
 {% else %}
   vpc_cidr           = var.vpc_cidr
   private_subnets    = var.private_subnets
-  availability_zones = var.availability_zones
 {% if cookiecutter.topology == "private-nat" %}
   public_subnets     = var.public_subnets
 {% endif %}
+  availability_zones = var.availability_zones
+  enable_flow_logs   = var.enable_flow_logs
+  # Flow logs are kept as long as the function's logs.
+  flow_log_retention_days = var.log_retention_days
 {% endif %}
 
   gateway_endpoints   = var.gateway_endpoints

@@ -12,7 +12,9 @@ subnet_ids         = {{ cookiecutter.subnet_ids | hcl }}
 route_table_ids    = {{ cookiecutter.route_table_ids | hcl }}
 security_group_ids = {{ cookiecutter.security_group_ids | hcl }}
 {% else %}
-vpc_cidr     = {{ cookiecutter.vpc_cidr | hcl }}
+
+vpc_cidr         = {{ cookiecutter.vpc_cidr | hcl }}
+enable_flow_logs = {{ cookiecutter.flow_logs | hcl }}
 
 # One private subnet per availability zone: azN is the Nth available AZ of the region.
 private_subnets = {{ cookiecutter.private_subnets | hcl }}
@@ -25,3 +27,6 @@ public_subnets = {{ cookiecutter.public_subnets | hcl }}
 
 gateway_endpoints   = {{ cookiecutter.gateway_endpoints | hcl }}
 interface_endpoints = {{ cookiecutter.interface_endpoints | hcl }}
+
+# Extra tags for every resource (the provider adds Project, ManagedBy and Generator).
+tags = {{ cookiecutter.tags | hcl }}

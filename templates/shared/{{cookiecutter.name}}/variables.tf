@@ -83,6 +83,12 @@ variable "public_subnets" {
 }
 {% endif %}
 
+variable "enable_flow_logs" {
+  type        = bool
+  description = "Record the VPC's traffic (flow logs) in a CloudWatch log group kept log_retention_days; billed per GB ingested."
+  default     = false
+}
+
 variable "availability_zones" {
   type        = list(string)
   description = "Optional zone names to pin (e.g. [\"us-east-1a\", \"us-east-1b\"]), one per private subnet in az1..azN order; empty takes the region's first standard zones."

@@ -48,6 +48,18 @@ variable "availability_zones" {
     error_message = "Pin at least one availability zone per private subnet."
   }
 }
+
+variable "enable_flow_logs" {
+  type        = bool
+  description = "Send the VPC's flow logs (all traffic) to a CloudWatch log group of their own."
+  default     = false
+}
+
+variable "flow_log_retention_days" {
+  type        = number
+  description = "Days CloudWatch keeps the flow logs."
+  default     = 30
+}
 {% endif %}
 
 variable "gateway_endpoints" {

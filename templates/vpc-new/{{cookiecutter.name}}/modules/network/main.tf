@@ -53,3 +53,67 @@ resource "aws_subnet" "private" {
 
   tags = merge({ Name = "${var.name}-private-${each.key}", Tier = "private" }, var.tags)
 }
+
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  # checkov:skip=CKV_AWS_158: CloudWatch Logs encrypts every log group at rest; a customer-managed key would need a key policy this project cannot write for you.
+  count = var.enable_flow_logs ? 1 : 0
+
+  name              = "/aws/vpc-flow-logs/${var.name}"
+  retention_in_days = var.flow_log_retention_days
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "flow_logs_assume_role" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "flow_logs" {
+  count = var.enable_flow_logs ? 1 : 0
+
+  name               = "${var.name}-flow-logs"
+  description        = "Lets VPC flow logs of ${var.name} write to their own log group"
+  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume_role.json
+
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "flow_logs" {
+  count = var.enable_flow_logs ? 1 : 0
+
+  statement {
+    sid       = "WriteOwnLogGroup"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  count = var.enable_flow_logs ? 1 : 0
+
+  name   = "flow-logs"
+  role   = aws_iam_role.flow_logs[0].id
+  policy = data.aws_iam_policy_document.flow_logs[0].json
+}
+
+resource "aws_flow_log" "this" {
+  count = var.enable_flow_logs ? 1 : 0
+
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.flow_logs[0].arn
+  iam_role_arn             = aws_iam_role.flow_logs[0].arn
+  max_aggregation_interval = 60
+
+  tags = merge({ Name = var.name }, var.tags)
+
+  depends_on = [aws_iam_role_policy.flow_logs]
+}
