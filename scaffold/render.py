@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import runpy
 import shutil
 import tempfile
@@ -114,12 +115,41 @@ def render_tree(answers: Answers, parent: Path) -> Path:
     (project / "deployer-policy.json").write_text(
         render_deployer_policy(project, answers.name, answers.region), encoding="utf-8"
     )
+    with (project / "README.md").open("a", encoding="utf-8") as readme:
+        readme.write(scan_exceptions_section(project))
     record = {"_generator": f"vpc-lambda-new {__version__}", **answers.to_record()}
     (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     # The project's own packaging script builds the zip, so a rebuild by the user matches.
     build_script = runpy.run_path(str(project / "scripts" / "build_package.py"))
     build_script["build_package"](project)
     return project
+
+
+_CHECKOV_SKIP = re.compile(r"# checkov:skip=(?P<check>\w+): (?P<reason>.+)")
+_BLOCK = re.compile(r'^(resource|data) "(?P<type>\w+)" "(?P<name>\w+)"', re.MULTILINE)
+
+
+def scan_exceptions_section(project: Path) -> str:
+    """A README section listing every checkov skip in the project's Terraform, with its reason."""
+    rows = []
+    for path in sorted(project.rglob("*.tf")):
+        text = path.read_text(encoding="utf-8")
+        for skip in _CHECKOV_SKIP.finditer(text):
+            blocks = [match for match in _BLOCK.finditer(text, 0, skip.start())]
+            where = f"{blocks[-1]['type']}.{blocks[-1]['name']}" if blocks else "?"
+            rows.append(f"| `{path.relative_to(project).as_posix()}` | `{where}` | {skip['check']} | {skip['reason']} |")
+    lines = [
+        "",
+        "## Security scan exceptions",
+        "",
+        "The Terraform passes [checkov](https://www.checkov.io/) with no failed check. Each check",
+        "it skips is skipped at the resource, with the reason:",
+        "",
+        "| file | resource | check | why |",
+        "|---|---|---|---|",
+        *rows,
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def relative_files(folder: Path) -> list[str]:

@@ -1,10 +1,12 @@
 data "aws_partition" "current" {}
 
 locals {
-  security_group_ids = length(var.security_group_ids) > 0 ? var.security_group_ids : [for group in aws_security_group.this : group.id]
+  # The given security groups, or else the dedicated one (count makes it exist only then).
+  security_group_ids = concat(var.security_group_ids, aws_security_group.this[*].id)
 }
 
 resource "aws_security_group" "this" {
+  # checkov:skip=CKV2_AWS_5: attached to the function's vpc_config through local.security_group_ids, which the scanner's graph does not follow.
   count = length(var.security_group_ids) > 0 ? 0 : 1
 
   name        = "${var.name}-function"
