@@ -2,7 +2,7 @@
 
 The project is rendered in layers (cookiecutter templates, one after another
 into one staging folder): `shared` for what every project has, a handler layer
-for the runtime's language, then the topology's network layer. The staging
+for the runtime's language, then the topology's network layers. The staging
 folder sits beside the target, so the finished project is moved into place
 with a rename, and nothing half-written is ever left behind.
 """
