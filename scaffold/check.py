@@ -98,6 +98,7 @@ def planned_subnets(project: Project, variable: str) -> dict[str, IPv4Network]:
 @new_vpc_only
 def subnets(project: Project, answers: Answers) -> Iterator[str]:
     vpc = answers.vpc_cidr
+    assert vpc is not None and answers.azs is not None, "a new VPC has a CIDR and an AZ count"
     private = planned_subnets(project, "private_subnets")
     public = planned_subnets(project, "public_subnets")
     if list(private) != [az_key(index) for index in range(answers.azs)]:
@@ -187,11 +188,9 @@ def route_table_associations(project: Project, answers: Answers) -> Iterator[str
         yield "private-routes: every private subnet must associate with a private route table"
     if refs(association.get("route_table_id")) - {"local.nat_key_of"} != {"aws_route_table.private"}:
         yield "private-routes: private subnets must use the private route tables only"
-    tables = project.network.resources("aws_route_table")
-    private = [table for table in tables if table.name == "private"]
-    if answers.topology == "private-nat" and private:
-        if private[0].body.get("for_each") != "aws_nat_gateway.this":
-            yield "private-routes: one private route table per NAT gateway"
+    private_table = project.network.resource("aws_route_table", "private").body
+    if answers.topology == "private-nat" and private_table.get("for_each") != "aws_nat_gateway.this":
+        yield "private-routes: one private route table per NAT gateway"
 
 
 @rule

@@ -41,7 +41,7 @@ def az_key(index: int) -> str:
 
 
 def public_subnet_count(answers: Answers) -> int:
-    if answers.topology != "private-nat":
+    if answers.topology != "private-nat" or answers.azs is None:
         return 0
     return answers.azs if answers.nat == "per-az" else 1
 
