@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -184,6 +185,9 @@ def parse_tags(value: object) -> tuple[tuple[str, str], ...]:
             pairs.append((key.strip(), item.strip()))
     else:
         raise InvalidAnswer("expected Key=Value pairs, comma-separated, such as Team=payments")
+    # Terraform reads strings as Unicode NFC (U+2126 becomes U+03A9): check what it will apply,
+    # or two keys that differ only in form silently collapse into one tag.
+    pairs = [(_nfc(key), _nfc(item)) for key, item in pairs]
     if len(pairs) > TAG_COUNT:
         raise InvalidAnswer(f"at most {TAG_COUNT} tags")
     for key, item in pairs:
@@ -203,6 +207,10 @@ def parse_tags(value: object) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(pairs))
 
 
+def _nfc(value: object) -> object:
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
 YES = ("yes", "y", "true", "on", "1")
 NO = ("no", "n", "false", "off", "0")
 
@@ -219,6 +227,8 @@ def parse_output_dir(value: object) -> Path:
     text = _text(value)
     if not text.strip():
         raise InvalidAnswer("the output folder must not be empty")
+    if "\0" in text:
+        raise InvalidAnswer("a folder name cannot contain a NUL character")
     return Path(text)
 
 
@@ -428,6 +438,8 @@ def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
             values[question.key] = None
             continue
         value = question.default if given is None else given.value
+        if given is not None and value is None:  # `key: null` in an answers file
+            raise ScaffoldError(f"{source}: needs a value, not null")
         if value is None:
             raise ScaffoldError(f"{source}: required with --topology {values['topology']}")
         try:

@@ -63,6 +63,8 @@ def build_parser() -> ArgumentParser:
 
 
 def load_answers_file(path: str) -> dict[str, RawAnswer]:
+    if not path.strip():
+        raise ScaffoldError("--answers: the file name is empty")
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -106,7 +108,8 @@ def parse_answers_text(path: str, text: str) -> object:
 
 
 def collect_raw_answers(options: argparse.Namespace) -> dict[str, RawAnswer]:
-    raw = load_answers_file(options.answers) if options.answers else {}
+    # `--answers ""` (an unset variable in a pipeline) is an error, not "no file".
+    raw = load_answers_file(options.answers) if options.answers is not None else {}
     for question in QUESTIONS:
         value = getattr(options, question.key)
         if value is not None:

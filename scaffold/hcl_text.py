@@ -6,6 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+# A bare `for` opening an object is read as a for expression; quote these words as keys.
+_KEYWORDS = {"for", "in", "if", "null", "true", "false"}
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -31,7 +33,10 @@ def hcl_value(value: object, indent: int = 0) -> str:
     if isinstance(value, Mapping):
         if not value:
             return "{}"
-        keys = [key if _IDENTIFIER.fullmatch(key) else hcl_string(key) for key in value]
+        keys = [
+            key if _IDENTIFIER.fullmatch(key) and key not in _KEYWORDS else hcl_string(key)
+            for key in value
+        ]
         width = max(len(key) for key in keys)
         pad = "  " * (indent + 1)
         lines = [

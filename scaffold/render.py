@@ -16,7 +16,7 @@ import runpy
 import shutil
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,7 +166,10 @@ class RenderResult:
 def render_project(answers: Answers, *, force: bool = False, dry_run: bool = False) -> RenderResult:
     """Check the target, render into staging beside it, and move the result into place."""
     target = answers.project_dir
-    existing_user_folder = check_target(answers.output_dir, target, force=force)
+    try:
+        existing_user_folder = check_target(answers.output_dir, target, force=force)
+    except OSError as problem:  # e.g. a path longer than the system allows
+        raise ScaffoldError(f"--output-dir: {problem.strerror or problem}") from None
     if dry_run:
         with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-") as scratch:
             files = relative_files(render_tree(answers, Path(scratch)))
@@ -174,21 +177,35 @@ def render_project(answers: Answers, *, force: bool = False, dry_run: bool = Fal
     with staging_folder(nearest_existing(answers.output_dir)) as staging:
         staged = render_tree(answers, staging)
         files = relative_files(staged)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if existing_user_folder:
-            replace_generated_files(staged, target, files)
-        else:
-            if target.is_dir():
-                target.rmdir()  # empty: checked above
-            os.rename(staged, target)
+        with created_folders(target.parent):
+            if existing_user_folder:
+                replace_generated_files(staged, target, files, backup=staging / "replaced")
+            else:
+                # An empty target folder (checked above) is replaced by the rename itself
+                # (POSIX), so a failed move leaves it where it was.
+                os.rename(staged, target)
     return RenderResult(target, files, written=True)
+
+
+@contextmanager
+def created_folders(folder: Path) -> Iterator[None]:
+    """Create folder and its missing parents; remove them again if the block fails."""
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for path in missing:  # deepest first; a folder something else wrote into stays
+            with suppress(OSError):
+                path.rmdir()
+        raise
 
 
 def check_target(output_dir: Path, target: Path, *, force: bool) -> bool:
     """Raise for a target we must not write; True when it is a non-empty folder (--force)."""
     if output_dir.exists() and not output_dir.is_dir():
         raise ScaffoldError(f"--output-dir: {output_dir} exists and is not a folder")
-    if target.exists() and not target.is_dir():
+    if (target.exists() or target.is_symlink()) and not target.is_dir():
         raise ScaffoldError(f"--name: {target} exists and is not a folder")
     anchor = nearest_existing(output_dir)
     if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK):
@@ -213,20 +230,53 @@ def nearest_existing(path: Path) -> Path:
 
 @contextmanager
 def staging_folder(parent: Path) -> Iterator[Path]:
-    staging = Path(tempfile.mkdtemp(prefix=".vpc-lambda-new-", dir=parent))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=".vpc-lambda-new-", dir=parent))
+    except OSError as problem:  # os.access can say yes to root on a read-only mount
+        raise ScaffoldError(f"--output-dir: cannot write in {parent}: {problem.strerror}") from None
     try:
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def replace_generated_files(staged: Path, target: Path, files: list[str]) -> None:
-    """--force into an existing folder: replace what we generate, keep everything else."""
+def replace_generated_files(staged: Path, target: Path, files: list[str], *, backup: Path) -> None:
+    """--force into an existing folder: replace what we generate, keep everything else.
+
+    Each file it replaces is first moved into `backup`; if anything fails half-way,
+    every file is put back, so the folder is either fully updated or untouched.
+    """
     for relative in files:
         destination = target / relative
         if destination.is_dir():
             raise ScaffoldError(f"--force: {destination} is a folder where a file is generated")
-    for relative in files:
-        destination = target / relative
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staged / relative, destination)
+        # Checked before anything moves, so a clash never leaves the folder half-replaced.
+        for folder in list(Path(relative).parents)[:-1]:
+            if (target / folder).exists() and not (target / folder).is_dir():
+                raise ScaffoldError(f"--force: {target / folder} is a file where a folder is generated")
+    made: list[Path] = []  # folders created here, parents first
+    done: list[tuple[Path, Path | None]] = []  # (destination, its backup, or None if it is new)
+    try:
+        for relative in files:
+            destination = target / relative
+            for folder in reversed(Path(relative).parents[:-1]):
+                if not (target / folder).exists():
+                    (target / folder).mkdir()
+                    made.append(target / folder)
+            saved = None
+            if destination.exists():
+                saved = backup / relative
+                saved.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(destination, saved)
+            done.append((destination, saved))
+            os.replace(staged / relative, destination)
+    except BaseException:
+        for destination, saved in reversed(done):
+            if saved is not None:
+                os.replace(saved, destination)
+            else:
+                destination.unlink(missing_ok=True)
+        for folder in reversed(made):
+            with suppress(OSError):
+                folder.rmdir()
+        raise

@@ -65,27 +65,6 @@ def test_dry_run_lists_files_and_writes_nothing(tmp_path: Path, capsys: pytest.C
     assert list(tmp_path.iterdir()) == []
 
 
-def test_existing_project_needs_force(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run_cli(capsys, "--output-dir", str(tmp_path))
-    before = snapshot(tmp_path)
-    code, out, err = run_cli(capsys, "--output-dir", str(tmp_path), "--memory", "512")
-    assert code == 2
-    assert err.count("\n") == 1 and "--force" in err and "already exists" in err
-    assert snapshot(tmp_path) == before
-
-
-def test_force_replaces_generated_files_and_keeps_user_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run_cli(capsys, "--output-dir", str(tmp_path))
-    project = tmp_path / "vpc-lambda"
-    (project / "notes.txt").write_text("mine")
-    (project / "src" / "helper.py").write_text("# mine\n")
-    assert run_cli(capsys, "--output-dir", str(tmp_path), "--memory", "512", "--force")[0] == 0
-    assert (project / "notes.txt").read_text() == "mine"
-    assert (project / "src" / "helper.py").read_text() == "# mine\n"
-    assert "memory_size  = 512" in (project / "terraform.tfvars").read_text()
-    assert not [path for path in tmp_path.iterdir() if path.name.startswith(".vpc-lambda-new-")]
-
-
 def test_empty_existing_folder_is_used(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "vpc-lambda").mkdir()
     assert run_cli(capsys, "--output-dir", str(tmp_path))[0] == 0
@@ -96,46 +75,6 @@ def test_output_dir_is_created(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert run_cli(capsys, "--output-dir", str(tmp_path / "a" / "b"))[0] == 0
     assert (tmp_path / "a" / "b" / "vpc-lambda" / "versions.tf").is_file()
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a"]
-
-
-@pytest.mark.parametrize(
-    ("args", "names"),
-    [
-        (["--name", "bad name"], "--name"),
-        (["--topology", "public"], "--topology"),
-        (["--vpc-cidr", "10.0.0.1/16"], "--vpc-cidr"),
-        (["--vpc-cidr", "10.0.0.0/24", "--azs", "6"], "--vpc-cidr"),
-        (["--azs", "9"], "--azs"),
-        (["--nat", "per-az"], "--nat"),
-        (["--region", "mars-north-1"], "--region"),
-        (["--endpoints", "s3,bogus"], "--endpoints"),
-        (["--memory", "64"], "--memory"),
-        (["--timeout", "1000"], "--timeout"),
-        (["--runtime", "ruby3.3"], "--runtime"),
-        (["--architecture", "mips"], "--architecture"),
-        (["--iam", "root"], "--iam"),
-        (["--bogus-flag"], "unrecognized arguments: --bogus-flag"),
-        (["--memory"], "--memory"),
-        (["--answers", "/nonexistent/answers.yml"], "--answers"),
-        (["--topology", "existing", "--subnet-ids", "subnet-01234567,subnet-01234568"], "--vpc-id: required"),
-        (["--topology", "existing", "--vpc-id", "vpc-xyz", "--subnet-ids", "subnet-01234567,subnet-01234568"], "--vpc-id"),
-        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567"], "--subnet-ids"),
-        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234567"], "--subnet-ids"),
-        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,sg-01234568"], "--subnet-ids"),
-        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568", "--endpoints", "s3"], "--route-table-ids"),
-        (["--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568", "--azs", "3"], "--azs: does not apply"),
-        (["--vpc-id", "vpc-01234567"], "--vpc-id: does not apply to --topology private"),
-    ],
-)
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], names: str
-) -> None:
-    code, out, err = run_cli(capsys, "--output-dir", str(tmp_path / "out"), *args)
-    assert code == 2
-    assert err.startswith("vpc-lambda-new: error: ") and err.count("\n") == 1, err
-    assert names in err
-    assert "Traceback" not in err + out
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_console_script_exit_codes_and_version(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from itertools import product
 from pathlib import Path
@@ -12,7 +13,7 @@ from conftest import Generate
 from scaffold.answers import RUNTIMES, Answers, build_answers
 from scaffold.cli import build_parser, collect_raw_answers
 from scaffold.check import ENI_ACTIONS, violations
-from scaffold.deployer import ACTIONS_BY_TYPE, declared_types
+from scaffold.deployer import ACTIONS_BY_TYPE, ALWAYS, declared_types
 from scaffold.hcl import load_project
 
 LAYOUTS = [("private",), ("private-nat", "single"), ("private-nat", "per-az")]
@@ -94,17 +95,63 @@ def test_region_reaches_provider_and_endpoint_names(generate: Generate) -> None:
     assert "region = var.region" in provider
 
 
-def test_deployer_policy_covers_every_declared_type(generate: Generate) -> None:
-    project_dir = generate("--topology", "private-nat", "--iam", "managed", "--endpoints", "s3,sts")
-    import json
+EXISTING_VPC = [
+    "--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
+    "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+]  # fmt: skip
+NETWORK_CREATION = {
+    "ec2:CreateVpc", "ec2:ModifyVpcAttribute", "ec2:CreateSubnet", "ec2:CreateRouteTable",
+    "ec2:AssociateRouteTable", "ec2:CreateFlowLogs",
+}  # fmt: skip
+INTERNET = {"ec2:CreateNatGateway", "ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateRoute"}
+# (flags, actions that must be granted, actions that must not be)
+POLICY_CASES = {
+    "private-inline": (["--iam", "inline"], NETWORK_CREATION | {"iam:PutRolePolicy"}, INTERNET | {"iam:AttachRolePolicy"}),
+    "private-flow-logs": (["--flow-logs", "--endpoints", "s3,sts"], NETWORK_CREATION, INTERNET),
+    "private-nat-single-managed": (
+        ["--topology", "private-nat", "--iam", "managed", "--endpoints", "s3,sts"],
+        NETWORK_CREATION | INTERNET | {"iam:AttachRolePolicy"}, set(),
+    ),
+    "private-nat-per-az-flow-logs": (
+        ["--topology", "private-nat", "--nat", "per-az", "--azs", "3", "--flow-logs"], NETWORK_CREATION | INTERNET, set(),
+    ),
+    "existing": (EXISTING_VPC, {"ec2:DescribeVpcs", "ec2:DescribeRouteTables"}, NETWORK_CREATION | INTERNET),
+    "existing-route-tables-managed": (
+        [*EXISTING_VPC, "--route-table-ids", "rtb-01234567", "--endpoints", "s3,sts", "--iam", "managed"],
+        {"ec2:CreateVpcEndpoint", "iam:AttachRolePolicy"}, NETWORK_CREATION | INTERNET,
+    ),
+    "existing-own-security-groups": (
+        [*EXISTING_VPC, "--security-group-ids", "sg-01234567"], {"ec2:CreateSecurityGroup"}, NETWORK_CREATION | INTERNET,
+    ),
+}
 
+
+@pytest.mark.parametrize(("flags", "granted_too", "never"), POLICY_CASES.values(), ids=POLICY_CASES.keys())
+def test_deployer_policy_grants_exactly_what_the_declared_types_need(
+    generate: Generate, flags: list[str], granted_too: set[str], never: set[str]
+) -> None:
+    project_dir = generate(*flags)
     policy = json.loads((project_dir / "deployer-policy.json").read_text())
     granted = {action for statement in policy["Statement"] for action in statement["Action"]}
-    for type_name in declared_types(project_dir.rglob("*.tf")):
-        assert set(ACTIONS_BY_TYPE[type_name]) <= granted, type_name
+    # The types as python-hcl2 reads them, so the policy's own scan cannot drift from the HCL.
+    project = load_project(project_dir)
+    types = {
+        f"data.{block.type}" if block.kind == "data" else block.type
+        for module in project.modules
+        for block in module.blocks
+        if block.kind in ("resource", "data")
+    }
+    assert declared_types(project_dir.rglob("*.tf")) == types
+    # Everything apply and destroy of these types need, and nothing for a type not declared.
+    assert granted == set(ALWAYS).union(*(ACTIONS_BY_TYPE[type_name] for type_name in types))
+    assert granted_too <= granted
+    assert not granted & never, sorted(granted & never)
     # The guide's user permissions for attaching a function to a VPC.
     assert {"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"} <= granted
     assert not any("*" in action for action in granted)
+    for statement in policy["Statement"]:
+        if statement["Sid"].endswith("OwnResources"):
+            assert all("demo" in resource for resource in statement["Resource"]), statement
 
 
 # Each row breaks one rule in generated output; the checker must name that rule.

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# Scans every generated variant with checkov: zero failed checks, every skip with a
+# reason, and every skip listed in the generated README. Exit 0 only when all hold.
+# A second scan, of a copy without the skip comments, names any skip that hides
+# nothing (a warning: such a skip weakens nothing, but the README overstates it).
+#
+# checkov lives in its own virtualenv (.ci/venvs/checkov): it depends on a fork that
+# installs a module also named hcl2, which would shadow python-hcl2 used by the tests.
+#
+# No network beyond PyPI for the install: --skip-download and BC_SKIP_MAPPING keep
+# checkov from fetching policy metadata and ID mappings, CKV_SKIP_PACKAGE_UPDATE_CHECK
+# from asking PyPI for a newer version, and without an API key nothing is uploaded.
+# Checked with `strace -f -e trace=connect`: with these settings the scan opens no
+# AF_INET socket at all; without them it resolves names through DNS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CHECKOV_VERSION="3.3.30"
+VENV=".ci/venvs/checkov"
+GENERATOR="${VPC_LAMBDA_NEW:-vpc-lambda-new}"
+
+fail() { echo "scripts/checkov.sh: $*" >&2; exit 1; }
+
+command -v "$GENERATOR" >/dev/null || fail "$GENERATOR is not on PATH; pip install -e . first"
+
+# One build at a time, so parallel runs do not pip-install into the same folder.
+mkdir -p "$(dirname "$VENV")"
+exec 9>"$VENV.lock"
+flock 9
+if [ "$("$VENV/bin/checkov" --version 2>/dev/null)" != "$CHECKOV_VERSION" ]; then
+  rm -rf "$VENV"
+  python3 -m venv "$VENV" || fail "cannot create the virtualenv $VENV"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "checkov==$CHECKOV_VERSION" \
+    || fail "cannot install checkov==$CHECKOV_VERSION into $VENV"
+  [ "$("$VENV/bin/checkov" --version)" = "$CHECKOV_VERSION" ] || fail "$VENV/bin/checkov is not $CHECKOV_VERSION"
+fi
+flock -u 9
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/vpc-lambda-new-checkov.XXXXXX")"
+if [ -z "${CHECKOV_KEEP_WORKDIR:-}" ]; then
+  trap 'rm -rf "$work"' EXIT
+else
+  echo "scripts/checkov.sh: keeping $work"
+fi
+projects="$work/projects"
+
+# Every variant: both new-VPC topologies (NAT single and per-az) x IAM inline/managed
+# x with/without interface endpoints x flow logs off/on, and the existing-VPC topology.
+generate() {
+  local variant="$1"
+  shift
+  "$GENERATOR" --no-input --name scan --output-dir "$projects/$variant" "$@" >/dev/null \
+    || fail "generating $variant failed: $GENERATOR $*"
+}
+count=0
+for layout in private nat-single nat-per-az; do
+  case "$layout" in
+    private) layout_flags=(--topology private) ;;
+    nat-single) layout_flags=(--topology private-nat --nat single) ;;
+    nat-per-az) layout_flags=(--topology private-nat --nat per-az --azs 3) ;;
+  esac
+  for iam in inline managed; do
+    for endpoints in gateway interface; do
+      case "$endpoints" in
+        gateway) endpoint_flags=(--endpoints s3,dynamodb) ;;
+        interface) endpoint_flags=(--endpoints s3,dynamodb,sts,secretsmanager,logs) ;;
+      esac
+      for flow_logs in no-flow-logs flow-logs; do
+        generate "$layout-$iam-$endpoints-$flow_logs" "${layout_flags[@]}" --iam "$iam" \
+          "${endpoint_flags[@]}" "--$flow_logs" --tags "Team=platform,Cost Center=42"
+        count=$((count + 1))
+      done
+    done
+  done
+done
+existing=(--topology existing --vpc-id vpc-0abc1234def567890
+  --subnet-ids subnet-0123456789abcdef0,subnet-0123456789abcdef1)
+generate existing-defaults "${existing[@]}"
+generate existing-route-tables-managed-interface "${existing[@]}" --route-table-ids rtb-01234567 \
+  --endpoints s3,dynamodb,sts --iam managed --runtime nodejs22.x
+generate existing-own-security-groups "${existing[@]}" --security-group-ids sg-01234567,sg-01234568 \
+  --endpoints sts --architecture x86_64
+count=$((count + 3))
+echo "scripts/checkov.sh: generated $count variants; scanning with checkov $CHECKOV_VERSION"
+
+# One scan as generated; one of a copy without the skip comments, to prove each skip
+# suppresses a finding that is really there (a stale skip would hide nothing).
+scan() {
+  local folder="$1" report="$2"
+  set +e
+  env -u BC_API_KEY -u PRISMA_API_URL \
+    CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE BC_SKIP_MAPPING=TRUE \
+    "$VENV/bin/checkov" --directory "$folder" --framework terraform --skip-download \
+    --output json --output-file-path "$report" >"$report.log" 2>&1
+  local status=$?
+  set -e
+  if [ ! -s "$report/results_json.json" ]; then
+    cat "$report.log" >&2
+    fail "checkov wrote no report for $folder (exit $status)"
+  fi
+  # checkov exits 1 for failed checks; anything else is checkov itself going wrong.
+  if [ "$status" -gt 1 ]; then
+    tail -n 40 "$report.log" >&2
+    fail "checkov exited $status"
+  fi
+}
+scan "$projects" "$work/report"
+cp -r "$projects" "$work/unskipped"
+find "$work/unskipped" -name '*.tf' -exec sed -i '/# *checkov:skip=/d' {} +
+scan "$work/unskipped" "$work/unskipped-report"
+
+# checkov's verdict, plus what it cannot see: skip reasons and the README's table.
+set +e
+"$VENV/bin/python" - "$projects" "$work/report/results_json.json" "$work/unskipped-report/results_json.json" <<'PY'
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+projects = Path(sys.argv[1])
+
+
+def load(path: str) -> list[dict]:
+    report = json.loads(Path(path).read_text())
+    return report if isinstance(report, list) else [report]
+
+
+reports, unskipped = load(sys.argv[2]), load(sys.argv[3])
+summary = Counter()
+for item in reports:
+    summary.update({key: item["summary"][key] for key in ("passed", "failed", "skipped", "parsing_errors", "resource_count")})
+problems = []
+for item in reports:
+    for check in item["results"]["failed_checks"]:
+        problems.append(
+            f"FAILED {check['check_id']} {check['check_name']}: {check['resource']}"
+            f" in {check['file_path'].lstrip('/')}:{check['file_line_range'][0]}"
+        )
+if summary["parsing_errors"]:
+    problems.append(f"checkov could not parse {summary['parsing_errors']} file(s): {[p for i in reports for p in i['results'].get('parsing_errors', [])]}")
+if not summary["resource_count"]:
+    problems.append("checkov found no resources: nothing was scanned")
+
+
+def findings(items: list[dict], kind: str) -> set[tuple[str, str, str]]:
+    return {
+        (check["file_path"].lstrip("/"), check["resource"], check["check_id"])
+        for item in items
+        for check in item["results"][kind]
+    }
+
+
+# A skip should hide a finding that is there without it; one that hides nothing is stale.
+# Stale skips are reported, not fatal: they weaken nothing, but the README overstates them.
+skipped, found_without_skips = findings(reports, "skipped_checks"), findings(unskipped, "failed_checks")
+stale = Counter((path.split("/", 2)[2], resource, check) for path, resource, check in skipped - found_without_skips)
+for (path, resource, check), variants in sorted(stale.items()):
+    print(f"warning: stale skip {check} at {resource} in {path} ({variants} variants): checkov finds nothing there without it")
+SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?::(?P<reason>.*))?$")
+ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| `[^`]*` \| (?P<check>[A-Z0-9_]+) \| (?P<reason>.*) \|$")
+projects_seen = 0
+for readme in sorted(projects.glob("*/*/README.md")):
+    project = readme.parent
+    projects_seen += 1
+    variant = project.relative_to(projects).as_posix()
+    skips = Counter()
+    for path in sorted(project.rglob("*.tf")):
+        relative = path.relative_to(project).as_posix()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if "checkov:skip" not in line:
+                continue
+            match = SKIP.search(line.strip())
+            reason = (match["reason"] or "").strip() if match else ""
+            if not match or not reason:
+                problems.append(f"{variant}/{relative}:{number}: a checkov skip needs '# checkov:skip=<ID>: <reason>': {line.strip()}")
+                continue
+            skips[(relative, match["check"], reason)] += 1
+    text = readme.read_text(encoding="utf-8")
+    heading = "## Security scan exceptions"
+    if heading not in text:
+        problems.append(f"{variant}/README.md has no '{heading}' section")
+        continue
+    section = text.split(heading, 1)[1].split("\n## ", 1)[0]
+    rows = Counter(
+        (match["file"], match["check"], match["reason"].strip())
+        for match in map(ROW.match, section.splitlines())
+        if match
+    )
+    for missing in sorted((skips - rows).elements()):
+        problems.append(f"{variant}/README.md does not list the skip {missing[1]} in {missing[0]} ({missing[2]})")
+    for extra in sorted((rows - skips).elements()):
+        problems.append(f"{variant}/README.md lists {extra[1]} in {extra[0]}, which the Terraform does not skip")
+if not projects_seen:
+    problems.append("no generated project found to check")
+
+for problem in problems:
+    print(problem)
+print(f"Passed checks: {summary['passed']}, Failed checks: {summary['failed']}, Skipped checks: {summary['skipped']}")
+print(f"({projects_seen} projects, {summary['resource_count']} resources)")
+sys.exit(1 if problems else 0)
+PY
+status=$?
+set -e
+exit "$status"

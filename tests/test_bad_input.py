@@ -1,0 +1,440 @@
+"""Bad input, one row per case: exit 2, one line naming the flag or key, nothing written.
+
+Each row runs the real command line in a sandbox folder (also the working
+directory) and compares a snapshot of everything in it, before and after.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from scaffold.answers import QUESTIONS
+from scaffold.cli import main
+
+EXISTING = ("--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568")
+ROOT = os.geteuid() == 0  # root ignores permission bits: those rows simulate the refusal
+
+Setup = Callable[[Path, pytest.MonkeyPatch], None]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    args: tuple[str, ...]
+    says: str  # how the message starts (after "vpc-lambda-new: error: "); {tmp} is the sandbox
+    setup: Setup | None = None
+    # Rows get --output-dir {tmp}/out, unless they name the output folder themselves.
+    output_dir: bool = True
+    also: str = ""  # a hint the message must give as well
+
+    def argv(self, sandbox: Path) -> list[str]:
+        extra = ("--output-dir", "{tmp}/out") if self.output_dir and "--output-dir" not in self.args else ()
+        return ["--no-input", *(fill(arg, sandbox) for arg in (*self.args, *extra))]
+
+
+def fill(text: str, sandbox: Path) -> str:
+    return text.replace("{tmp}", str(sandbox))
+
+
+def flag(id: str, *args: str, says: str) -> Case:
+    return Case(id, args, says)
+
+
+def answers_file(
+    id: str, content: str | bytes, says: str, *, suffix: str = ".yml", args: tuple[str, ...] = (), output_dir: bool = True
+) -> Case:
+    """A row whose answers file holds `content`; {file} in `says` is that file's path."""
+    name = f"answers{suffix}"
+
+    def setup(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        path = sandbox / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+
+    return Case(id, ("--answers", f"{{tmp}}/{name}", *args), says.replace("{file}", f"{{tmp}}/{name}"), setup, output_dir)
+
+
+def generated_project(sandbox: Path) -> Path:
+    """A project generated into {tmp}/out/vpc-lambda, as a user would have it."""
+    assert main(["--no-input", "--output-dir", str(sandbox / "out")]) == 0
+    return sandbox / "out" / "vpc-lambda"
+
+
+def with_project(change: Callable[[Path], None] | None = None) -> Setup:
+    def setup(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        project = generated_project(sandbox)
+        if change is not None:
+            change(project)
+
+    return setup
+
+
+def replace_with_file(relative: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        path = project / relative
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        path.write_text("the user's own file\n")
+
+    return change
+
+
+def replace_with_folder(relative: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        (project / relative).unlink()
+        (project / relative).mkdir()
+        (project / relative / "notes.txt").write_text("mine\n")
+
+    return change
+
+
+def read_only(relative: str) -> Setup:
+    """A folder the user may not write; for root (who may) os.access says no, as it would."""
+
+    def setup(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        folder = sandbox / relative
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "keep.txt").write_text("mine\n")
+        folder.chmod(0o555)
+        if ROOT:
+            real_access = os.access
+
+            def access(path: object, mode: int, **kwargs: object) -> bool:
+                if Path(str(path)).absolute() == folder.absolute() and mode & os.W_OK:
+                    return False
+                return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
+
+            monkeypatch.setattr(os, "access", access)
+
+    return setup
+
+
+def unreadable_answers(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = sandbox / "answers.yml"
+    path.write_text("name: mine\n")
+    path.chmod(0)
+    if ROOT:
+        real_read_text = Path.read_text
+
+        def read_text(self: Path, *args: object, **kwargs: object) -> str:
+            if self.absolute() == path.absolute():
+                raise PermissionError(errno.EACCES, "Permission denied", str(self))
+            return real_read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Path, "read_text", read_text)
+
+
+def mkdtemp_fails(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only filesystem: os.access says yes (as it does for root), creating fails."""
+
+    def refuse(*args: object, **kwargs: object) -> str:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+
+
+def make(kind: str, relative: str) -> Setup:
+    def setup(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        path = sandbox / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "file":
+            path.write_text("not a folder\n")
+        elif kind == "folder":
+            path.mkdir()
+        elif kind == "dangling-link":
+            path.symlink_to(sandbox / "nowhere")
+        elif kind == "link-to-file":
+            (sandbox / "target.txt").write_text("a file\n")
+            path.symlink_to(sandbox / "target.txt")
+
+    return setup
+
+
+LONG = "x" * 41
+CASES = [
+    # --name: a letter, then up to 39 letters, digits or hyphens
+    flag("name-space", "--name", "bad name", says="--name:"),
+    flag("name-empty", "--name", "", says="--name:"),
+    flag("name-digit-first", "--name", "1app", says="--name:"),
+    flag("name-too-long", "--name", LONG, says="--name:"),
+    flag("name-underscore", "--name", "my_app", says="--name:"),
+    flag("name-path", "--name", "../escape", says="--name:"),
+    flag("name-unicode", "--name", "café", says="--name:"),
+    flag("name-newline", "--name", "app\n", says="--name:"),
+    flag("name-missing-value", "--name", says="argument --name: expected one argument"),
+    # --topology
+    flag("topology-unknown", "--topology", "public", says="--topology:"),
+    flag("topology-case", "--topology", "Private", says="--topology:"),
+    # --region
+    flag("region-unknown", "--region", "mars-north-1", says="--region:"),
+    flag("region-case", "--region", "US-EAST-1", says="--region:"),
+    flag("region-space", "--region", "us-east-1 ", says="--region:"),
+    # --vpc-cidr: malformed, host bits, size, special ranges, too small for the subnets
+    flag("cidr-no-prefix", "--vpc-cidr", "10.0.0.0", says="--vpc-cidr:"),
+    flag("cidr-prefix-33", "--vpc-cidr", "10.0.0.0/33", says="--vpc-cidr:"),
+    flag("cidr-octet-300", "--vpc-cidr", "300.0.0.0/16", says="--vpc-cidr:"),
+    flag("cidr-text", "--vpc-cidr", "ten/16", says="--vpc-cidr:"),
+    flag("cidr-ipv6", "--vpc-cidr", "fd00::/56", says="--vpc-cidr:"),
+    flag("cidr-host-bits", "--vpc-cidr", "10.0.0.1/16", says="--vpc-cidr:"),
+    flag("cidr-host-bits-24", "--vpc-cidr", "10.0.1.0/16", says="--vpc-cidr:"),
+    flag("cidr-too-large", "--vpc-cidr", "10.0.0.0/8", says="--vpc-cidr:"),
+    flag("cidr-too-small", "--vpc-cidr", "10.0.0.0/25", says="--vpc-cidr:"),
+    flag("cidr-loopback", "--vpc-cidr", "127.0.0.0/16", says="--vpc-cidr:"),
+    flag("cidr-link-local", "--vpc-cidr", "169.254.0.0/16", says="--vpc-cidr:"),
+    flag("cidr-cannot-hold-6-azs", "--vpc-cidr", "10.0.0.0/24", "--azs", "6", says="--vpc-cidr:"),
+    flag("cidr-cannot-hold-5-azs", "--vpc-cidr", "10.0.0.0/24", "--azs", "5", says="--vpc-cidr:"),
+    flag("cidr-with-existing", *EXISTING, "--vpc-cidr", "10.0.0.0/16", says="--vpc-cidr: does not apply"),
+    # --azs
+    flag("azs-1", "--azs", "1", says="--azs:"),
+    flag("azs-7", "--azs", "7", says="--azs:"),
+    flag("azs-9", "--azs", "9", says="--azs:"),
+    flag("azs-negative", "--azs=-2", says="--azs:"),
+    flag("azs-word", "--azs", "two", says="--azs:"),
+    flag("azs-fraction", "--azs", "2.5", says="--azs:"),
+    flag("azs-with-existing", *EXISTING, "--azs", "3", says="--azs: does not apply"),
+    # --nat
+    flag("nat-with-private", "--nat", "per-az", says="--nat: does not apply to --topology private"),
+    flag("nat-single-with-private", "--topology", "private", "--nat", "single", says="--nat: does not apply"),
+    flag("nat-unknown", "--topology", "private-nat", "--nat", "triple", says="--nat:"),
+    # --endpoints
+    flag("endpoints-unknown", "--endpoints", "s3,bogus", says="--endpoints:"),
+    flag("endpoints-duplicate", "--endpoints", "s3,dynamodb,s3", says="--endpoints:"),
+    flag("endpoints-duplicate-interface", "--endpoints", "sts,sts", says="--endpoints:"),
+    flag("endpoints-case", "--endpoints", "S3", says="--endpoints:"),
+    flag("endpoints-semicolon", "--endpoints", "s3;dynamodb", says="--endpoints:"),
+    Case("endpoints-gateway-without-route-tables", (*EXISTING, "--endpoints", "s3"), "--endpoints:", also="give --route-table-ids"),
+    # --runtime, --architecture, --iam
+    flag("runtime-unknown", "--runtime", "ruby3.3", says="--runtime:"),
+    flag("runtime-old", "--runtime", "python3.9", says="--runtime:"),
+    flag("architecture-unknown", "--architecture", "mips", says="--architecture:"),
+    flag("architecture-case", "--architecture", "ARM64", says="--architecture:"),
+    flag("iam-unknown", "--iam", "root", says="--iam:"),
+    # --memory, --timeout
+    flag("memory-below", "--memory", "64", says="--memory:"),
+    flag("memory-127", "--memory", "127", says="--memory:"),
+    flag("memory-above", "--memory", "10241", says="--memory:"),
+    flag("memory-units", "--memory", "256MB", says="--memory:"),
+    flag("memory-fraction", "--memory", "1.5", says="--memory:"),
+    flag("memory-missing-value", "--memory", says="argument --memory: expected one argument"),
+    flag("timeout-zero", "--timeout", "0", says="--timeout:"),
+    flag("timeout-above", "--timeout", "1000", says="--timeout:"),
+    flag("timeout-901", "--timeout", "901", says="--timeout:"),
+    flag("timeout-word", "--timeout", "soon", says="--timeout:"),
+    # --vpc-id, --subnet-ids, --security-group-ids, --route-table-ids (topology existing)
+    flag("vpc-id-required", "--topology", "existing", "--subnet-ids", "subnet-01234567,subnet-01234568", says="--vpc-id: required"),
+    flag("vpc-id-malformed", "--topology", "existing", "--vpc-id", "vpc-xyz", "--subnet-ids", "subnet-01234567,subnet-01234568", says="--vpc-id:"),
+    flag("vpc-id-seven-digits", "--topology", "existing", "--vpc-id", "vpc-0123456", "--subnet-ids", "subnet-01234567,subnet-01234568", says="--vpc-id:"),
+    flag("vpc-id-wrong-prefix", "--topology", "existing", "--vpc-id", "subnet-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568", says="--vpc-id:"),
+    flag("vpc-id-with-private", "--vpc-id", "vpc-01234567", says="--vpc-id: does not apply to --topology private"),
+    flag("subnet-ids-required", "--topology", "existing", "--vpc-id", "vpc-01234567", says="--subnet-ids: required"),
+    flag("subnet-ids-one", "--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567", says="--subnet-ids:"),
+    flag("subnet-ids-duplicate", "--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234567", says="--subnet-ids:"),
+    flag("subnet-ids-wrong-prefix", "--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,sg-01234568", says="--subnet-ids:"),
+    flag("subnet-ids-uppercase-hex", "--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-0123456A,subnet-01234568", says="--subnet-ids:"),
+    flag("subnet-ids-empty", "--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", " , ", says="--subnet-ids:"),
+    flag("subnet-ids-with-private", "--subnet-ids", "subnet-01234567,subnet-01234568", says="--subnet-ids: does not apply"),
+    flag("security-group-ids-malformed", *EXISTING, "--security-group-ids", "sg-xyz", says="--security-group-ids:"),
+    flag("security-group-ids-duplicate", *EXISTING, "--security-group-ids", "sg-01234567,sg-01234567", says="--security-group-ids:"),
+    flag("security-group-ids-with-private", "--security-group-ids", "sg-01234567", says="--security-group-ids: does not apply"),
+    flag("route-table-ids-malformed", *EXISTING, "--route-table-ids", "rtb-1", says="--route-table-ids:"),
+    flag("route-table-ids-wrong-prefix", *EXISTING, "--route-table-ids", "vpc-01234567", says="--route-table-ids:"),
+    flag("route-table-ids-with-private", "--route-table-ids", "rtb-01234567", says="--route-table-ids: does not apply"),
+    # --flow-logs / --no-flow-logs
+    flag("flow-logs-with-value", "--flow-logs=yes", says="argument --flow-logs/--no-flow-logs: ignored explicit argument"),
+    flag("flow-logs-with-existing", *EXISTING, "--flow-logs", says="--flow-logs: does not apply"),
+    flag("no-flow-logs-with-existing", *EXISTING, "--no-flow-logs", says="--flow-logs: does not apply"),
+    # --tags: AWS's tag charset, lengths and count
+    flag("tags-no-equals", "--tags", "Team", says="--tags:"),
+    flag("tags-empty-key", "--tags", "=payments", says="--tags:"),
+    flag("tags-quote", "--tags", 'Team=a"b', says="--tags:"),
+    flag("tags-backslash", "--tags", "Team=a\\b", says="--tags:"),
+    flag("tags-interpolation", "--tags", "Team=${var.x}", says="--tags:"),
+    flag("tags-directive", "--tags", "Team=%{if true}x%{endif}", says="--tags:"),
+    flag("tags-newline", "--tags", "Team=a\nb", says="--tags:"),
+    flag("tags-aws-prefix", "--tags", "aws:team=x", says="--tags:"),
+    flag("tags-aws-prefix-case", "--tags", "AWS:Team=x", says="--tags:"),
+    flag("tags-duplicate", "--tags", "Team=a,Team=b", says="--tags:"),
+    flag("tags-duplicate-once-in-nfc", "--tags", "\u2126=a,\u03a9=b", says="--tags:"),  # ohm sign, omega
+    flag("tags-key-129", "--tags", "K" * 129 + "=v", says="--tags:"),
+    flag("tags-value-257", "--tags", "K=" + "v" * 257, says="--tags:"),
+    flag("tags-41", "--tags", ",".join(f"K{index}=v" for index in range(41)), says="--tags:"),
+    # --output-dir, --name: where the project would go
+    flag("output-dir-empty", "--output-dir", "", says="--output-dir:"),
+    flag("output-dir-blank", "--output-dir", "  ", says="--output-dir:"),
+    flag("output-dir-too-long", "--output-dir", "{tmp}/" + "x" * 5000, says="--output-dir:"),
+    Case("output-dir-is-a-file", ("--output-dir", "{tmp}/out"), "--output-dir: {tmp}/out exists and is not a folder", make("file", "out"), output_dir=False),
+    Case("output-dir-below-a-file", ("--output-dir", "{tmp}/out/deeper"), "--output-dir: {tmp}/out is not a writable folder", make("file", "out"), output_dir=False),
+    Case("project-path-is-a-file", ("--output-dir", "{tmp}/out"), "--name: {tmp}/out/vpc-lambda exists and is not a folder", make("file", "out/vpc-lambda"), output_dir=False),
+    Case("project-path-is-a-link-to-a-file", ("--output-dir", "{tmp}/out"), "--name: {tmp}/out/vpc-lambda exists and is not a folder", make("link-to-file", "out/vpc-lambda"), output_dir=False),
+    Case("project-path-is-a-dangling-link", ("--output-dir", "{tmp}/out"), "--name: {tmp}/out/vpc-lambda exists and is not a folder", make("dangling-link", "out/vpc-lambda"), output_dir=False),
+    Case("output-dir-not-writable", ("--output-dir", "{tmp}/ro"), "--output-dir: {tmp}/ro is not a writable folder", read_only("ro"), output_dir=False),
+    Case("output-dir-parent-not-writable", ("--output-dir", "{tmp}/ro/new/deeper"), "--output-dir: {tmp}/ro is not a writable folder", read_only("ro"), output_dir=False),
+    Case("project-folder-not-writable", ("--output-dir", "{tmp}/out", "--force"), "--output-dir: {tmp}/out/vpc-lambda is not writable", read_only("out/vpc-lambda"), output_dir=False),
+    Case("output-dir-read-only-filesystem", ("--output-dir", "{tmp}/out"), "--output-dir: cannot write in {tmp}", mkdtemp_fails, output_dir=False),
+    Case("non-empty-project-without-force", ("--memory", "512"), "--output-dir: {tmp}/out/vpc-lambda already exists and is not empty", with_project(), also="pass --force"),
+    Case("non-empty-user-folder-without-force", (), "--output-dir: {tmp}/out/vpc-lambda already exists and is not empty", make("folder", "out/vpc-lambda/notes"), also="pass --force"),
+    Case("force-folder-where-a-file-is-generated", ("--force",), "--force: {tmp}/out/vpc-lambda/main.tf is a folder where a file is generated", with_project(replace_with_folder("main.tf"))),
+    Case("force-file-where-a-folder-is-generated", ("--force", "--memory", "512"), "--force: {tmp}/out/vpc-lambda/src is a file where a folder is generated", with_project(replace_with_file("src"))),
+    Case("force-file-where-a-nested-folder-is-generated", ("--force",), "--force: {tmp}/out/vpc-lambda/modules/network is a file where a folder is generated", with_project(replace_with_file("modules/network"))),
+    # --answers: the file itself
+    flag("answers-missing", "--answers", "{tmp}/nonexistent/answers.yml", says="--answers: {tmp}/nonexistent/answers.yml does not exist"),
+    flag("answers-empty-name", "--answers", "", says="--answers: the file name is empty"),
+    flag("answers-missing-value", "--answers", says="argument --answers: expected one argument"),
+    Case("answers-is-a-folder", ("--answers", "{tmp}/folder"), "--answers: {tmp}/folder is a folder", make("folder", "folder")),
+    Case("answers-unreadable", ("--answers", "{tmp}/answers.yml"), "--answers: cannot read {tmp}/answers.yml: Permission denied", unreadable_answers),
+    answers_file("answers-not-utf8", b"name: caf\xe9\n", "--answers: cannot read {file}: not UTF-8 text"),
+    answers_file("answers-malformed-yaml", "name: [unclosed\n", "--answers: {file} is not valid YAML"),
+    answers_file("answers-malformed-yaml-indent", "name: a\n  topology: private\n", "--answers: {file} is not valid YAML"),
+    answers_file("answers-yaml-python-tag", "name: !!python/object:os.system [ls]\n", "--answers: {file} is not valid YAML"),
+    answers_file("answers-malformed-json", '{"name": "app",}', "--answers: {file} is not valid JSON", suffix=".json"),
+    answers_file("answers-json-list", '["name", "app"]', "--answers: {file} must hold a mapping", suffix=".json"),
+    answers_file("answers-yaml-list", "- name\n- app\n", "--answers: {file} must hold a mapping"),
+    answers_file("answers-yaml-scalar", "just text\n", "--answers: {file} must hold a mapping"),
+    answers_file("answers-empty", "", "--answers: {file} must hold a mapping"),
+    # --answers: keys and types
+    answers_file("answers-unknown-key", "name: app\ncolour: red\n", "--answers: unknown key 'colour' in {file}"),
+    answers_file("answers-flag-spelling", "vpc-cidr: 10.0.0.0/16\n", "--answers: unknown key 'vpc-cidr' in {file}"),
+    answers_file("answers-numeric-key", "1: app\n", "--answers: unknown key 1 in {file}"),
+    answers_file("answers-options-are-not-answers", "force: true\n", "--answers: unknown key 'force' in {file}"),
+    answers_file("answers-name-number", "name: 42\n", "name in {file}:"),
+    answers_file("answers-name-null", "name: null\n", "name in {file}: needs a value"),
+    answers_file("answers-topology-null", "topology:\n", "topology in {file}: needs a value"),
+    answers_file("answers-topology-list", "topology: [private]\n", "topology in {file}:"),
+    answers_file("answers-name-invalid", "name: my app\n", "name in {file}:"),
+    answers_file("answers-azs-bool", "azs: true\n", "azs in {file}:"),
+    answers_file("answers-azs-word", "azs: two\n", "azs in {file}:"),
+    answers_file("answers-azs-out-of-range", '{"azs": 7}', "azs in {file}:", suffix=".json"),
+    answers_file("answers-memory-float", "memory: 1.5\n", "memory in {file}:"),
+    answers_file("answers-memory-nan", '{"memory": NaN}', "memory in {file}:", suffix=".json"),
+    answers_file("answers-memory-infinite", "memory: .inf\n", "memory in {file}:"),
+    answers_file("answers-timeout-list", "timeout: [30]\n", "timeout in {file}:"),
+    answers_file("answers-vpc-cidr-number", "vpc_cidr: 10\n", "vpc_cidr in {file}:"),
+    answers_file("answers-vpc-cidr-host-bits", "vpc_cidr: 10.1.2.3/16\n", "vpc_cidr in {file}:"),
+    answers_file("answers-endpoints-mapping", "endpoints: {s3: true}\n", "endpoints in {file}:"),
+    answers_file("answers-endpoints-non-text", "endpoints: [s3, 1]\n", "endpoints in {file}:"),
+    answers_file("answers-endpoints-duplicate", "endpoints: [s3, s3]\n", "endpoints in {file}:"),
+    answers_file("answers-tags-list", "tags: [Team=x]\n", "tags in {file}:"),
+    answers_file("answers-tags-non-text-value", "tags: {Team: 1}\n", "tags in {file}:"),
+    answers_file("answers-tags-nested", "tags: {Team: [a]}\n", "tags in {file}:"),
+    answers_file("answers-tags-quote", "tags: {Team: 'a\"b'}\n", "tags in {file}:"),
+    answers_file("answers-tags-interpolation", "tags: {Team: '${path.root}'}\n", "tags in {file}:"),
+    answers_file("answers-tags-newline", 'tags: {Team: "a\\nb"}\n', "tags in {file}:"),
+    answers_file("answers-tags-key-unicode-quote", "tags: {'Te\u201dam': x}\n", "tags in {file}:"),
+    answers_file("answers-flow-logs-maybe", "flow_logs: maybe\n", "flow_logs in {file}:"),
+    answers_file("answers-flow-logs-number", "flow_logs: 2\n", "flow_logs in {file}:"),
+    answers_file("answers-nat-with-private", "nat: per-az\n", "nat in {file}: does not apply to --topology private"),
+    answers_file("answers-subnet-ids-number", "topology: existing\nvpc_id: vpc-01234567\nsubnet_ids: 42\n", "subnet_ids in {file}:"),
+    answers_file("answers-subnet-ids-one", "topology: existing\nvpc_id: vpc-01234567\nsubnet_ids: [subnet-01234567]\n", "subnet_ids in {file}:"),
+    answers_file("answers-vpc-id-null", "topology: existing\nvpc_id: null\nsubnet_ids: subnet-01234567,subnet-01234568\n", "vpc_id in {file}: needs a value"),
+    answers_file("answers-output-dir-nul", 'output_dir: "a\\0b"\n', "output_dir in {file}:", output_dir=False),
+    answers_file("answers-output-dir-number", "output_dir: 5\n", "output_dir in {file}:", output_dir=False),
+    answers_file("answers-output-dir-empty", "output_dir: ''\n", "output_dir in {file}:", output_dir=False),
+    answers_file("answers-region-unknown", "region: eu-moon-1\n", "region in {file}:"),
+    # a flag that overrides a good answer is validated like any other
+    answers_file("answers-overridden-by-bad-flag", "memory: 512\n", "--memory:", args=("--memory", "64")),
+    # the command line itself
+    flag("unknown-flag", "--bogus-flag", says="unrecognized arguments: --bogus-flag"),
+    flag("stray-argument", "extra", says="unrecognized arguments: extra"),
+    flag("ambiguous-abbreviation", "--na", "x", says="ambiguous option: --na could match"),
+    flag("force-with-value", "--force=yes", says="argument --force: ignored explicit argument"),
+    flag("dry-run-with-value", "--dry-run=1", says="argument --dry-run: ignored explicit argument"),
+    flag("no-input-with-value", "--no-input=1", says="argument --no-input: ignored explicit argument"),
+    flag("dry-run-still-validates", "--dry-run", "--azs", "0", says="--azs:"),
+]
+
+
+def snapshot(folder: Path) -> dict[str, tuple[object, ...]]:
+    """Every path below folder: kind, permission bits, and for files their bytes and mtime."""
+    found: dict[str, tuple[object, ...]] = {}
+    for path in sorted(folder.rglob("*")):
+        info = path.lstat()
+        relative = path.relative_to(folder).as_posix()
+        if stat.S_ISLNK(info.st_mode):
+            found[relative] = ("link", os.readlink(path))
+        elif stat.S_ISDIR(info.st_mode):
+            found[relative] = ("folder", stat.S_IMODE(info.st_mode))
+        else:
+            found[relative] = (
+                "file", stat.S_IMODE(info.st_mode), info.st_mtime_ns,
+                hashlib.sha256(path.read_bytes()).hexdigest() if info.st_mode & stat.S_IRUSR or ROOT else None,
+            )  # fmt: skip
+    return found
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_bad_input_exits_2_with_one_line_and_changes_nothing(
+    case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sandbox = tmp_path / "sandbox"
+    (sandbox / "cwd").mkdir(parents=True)
+    monkeypatch.chdir(sandbox / "cwd")  # the default --output-dir "." must stay untouched too
+    monkeypatch.delenv("VPC_LAMBDA_NEW_DEBUG", raising=False)
+    try:
+        if case.setup is not None:
+            case.setup(sandbox, monkeypatch)
+        capsys.readouterr()
+        before = snapshot(sandbox)
+        code = main(case.argv(sandbox))
+        after = snapshot(sandbox)
+    finally:
+        for path in sandbox.rglob("*"):  # let pytest clean up what a row made read-only
+            if not path.is_symlink():
+                path.chmod(0o755 if path.is_dir() else 0o644)
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert code == 2, captured.err
+    assert captured.out == ""
+    assert len(lines) == 1 and captured.err.endswith("\n"), captured.err
+    assert lines[0].startswith("vpc-lambda-new: error: " + fill(case.says, sandbox)), lines[0]
+    assert case.also in lines[0]
+    assert "Traceback" not in captured.err
+    assert after == before
+
+
+def test_every_flag_has_a_bad_input_row() -> None:
+    used = {arg.split("=")[0] for case in CASES for arg in case.args if arg.startswith("--")}
+    flags = {question.flag for question in QUESTIONS} | {"--answers", "--force", "--dry-run", "--no-input"}
+    assert flags - used == set()
+
+
+def test_force_replaces_generated_files_and_keeps_user_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["--no-input", "--output-dir", str(out)]) == 0
+    project = out / "vpc-lambda"
+    user_files = {
+        "notes.txt": "mine\n",
+        "src/helper.py": "# mine\n",
+        "extra.tf": "# my own Terraform\n",
+        "modules/network/mine.tf": "# also mine\n",
+        "docs/design.md": "# a folder of my own\n",
+    }
+    for relative, text in user_files.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(text)
+    (project / "main.tf").write_text("# edited by hand\n")  # a generated file: replaced
+    (project / "terraform.tfvars").unlink()  # a generated file the user removed: restored
+
+    flags = ["--memory", "512", "--topology", "private-nat"]
+    assert main(["--no-input", "--output-dir", str(out), "--force", *flags]) == 0
+    assert main(["--no-input", "--output-dir", str(tmp_path / "fresh"), *flags]) == 0
+    fresh = tmp_path / "fresh" / "vpc-lambda"
+    generated = {path.relative_to(fresh).as_posix() for path in fresh.rglob("*") if path.is_file()}
+    for relative in generated:
+        assert (project / relative).read_bytes() == (fresh / relative).read_bytes(), relative
+    for relative, text in user_files.items():
+        assert (project / relative).read_text() == text, relative
+    everything = {path.relative_to(project).as_posix() for path in project.rglob("*") if path.is_file()}
+    assert everything == generated | set(user_files)
+    assert "memory_size  = 512" in (project / "terraform.tfvars").read_text()
+    assert sorted(path.name for path in out.iterdir()) == ["vpc-lambda"]  # no staging left behind

@@ -1,0 +1,307 @@
+"""Properties over the whole answer space, with hypothesis.
+
+Every valid answers file renders a project whose HCL parses, obeys every rule
+of the guide and carries a deployer policy of exactly the declared types; every
+invalid one is rejected, naming its key, before anything is rendered or written.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import re
+import tempfile
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scaffold import render
+from scaffold.answers import (
+    ARCHITECTURES,
+    GATEWAY_ENDPOINTS,
+    INTERFACE_ENDPOINTS,
+    REGIONS,
+    RUNTIMES,
+    build_answers,
+)
+from scaffold.check import violations
+from scaffold.cli import load_answers_file, main
+from scaffold.deployer import ACTIONS_BY_TYPE, ALWAYS
+from scaffold.hcl import Project, load_project
+
+# The contract's rules, written out here rather than taken from the code under test.
+NAME = r"[A-Za-z][A-Za-z0-9-]{0,39}"
+TOPOLOGIES = ("private", "private-nat", "existing")
+SMALLEST_PRIVATE_PREFIX = 27
+# Bounded: each valid example renders and parses a whole project. capsys and monkeypatch
+# are safe across examples here: output is read per example, the patch is the same for all.
+PROPERTY_SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+# --- valid answers -------------------------------------------------------------------
+
+
+@st.composite
+def vpc_cidrs(draw: st.DrawFn) -> ipaddress.IPv4Network:
+    """Any /16../24 network that is not loopback, link-local, multicast or reserved."""
+    prefix = draw(st.integers(16, 24))
+    first = draw(st.sampled_from([10, 172, 192, 100, 1, 54, 203]) | st.integers(1, 223))
+    address = ipaddress.IPv4Address((first << 24) | draw(st.integers(0, (1 << 24) - 1)))
+    network = ipaddress.IPv4Network(f"{address}/{prefix}", strict=False)
+    special = network.is_loopback or network.is_link_local or network.is_multicast or network.is_reserved
+    return network if not special else ipaddress.IPv4Network(f"10.{first}.0.0/{prefix}", strict=False)
+
+
+def resource_ids(prefix: str) -> st.SearchStrategy[str]:
+    return st.from_regex(rf"{prefix}-([0-9a-f]{{8}}|[0-9a-f]{{17}})", fullmatch=True)
+
+
+TAG_CHARACTERS = st.characters(categories=("Lu", "Ll", "Lo", "Nd")) | st.sampled_from(list(" _.:/=+-@"))
+# AWS's tag charset (letters, digits, spaces, _ . : / = + - @), in NFC as Terraform sends it:
+# a few letters decompose under NFC into a letter and a combining mark, which AWS refuses.
+AWS_TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
+
+
+def aws_tag_text(text: str, longest: int) -> bool:
+    normal = unicodedata.normalize("NFC", text)
+    return len(normal) <= longest and AWS_TAG_TEXT.fullmatch(normal) is not None
+
+
+TAG_KEYS = st.text(TAG_CHARACTERS, min_size=1, max_size=128).filter(
+    lambda key: not key.lower().startswith("aws:") and aws_tag_text(key, 128)
+)
+TAG_VALUES = st.text(TAG_CHARACTERS, max_size=256).filter(lambda value: aws_tag_text(value, 256))
+
+
+def unique_by_nfc(tags: dict[str, str]) -> bool:
+    return len({unicodedata.normalize("NFC", key) for key in tags}) == len(tags)
+
+
+@st.composite
+def endpoint_lists(draw: st.DrawFn, known: tuple[str, ...]) -> str | list[str]:
+    chosen = draw(st.lists(st.sampled_from(known), unique=True, max_size=6))
+    return draw(st.sampled_from([",".join(chosen), chosen]))  # files take either form
+
+
+@st.composite
+def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid answers file: every key optional, every value within the contract."""
+    topology = draw(st.sampled_from(TOPOLOGIES))
+    data: dict[str, Any] = {"name": draw(st.from_regex(NAME, fullmatch=True)), "topology": topology}
+    optional: dict[str, Any] = {
+        "region": draw(st.sampled_from(REGIONS)),
+        "runtime": draw(st.sampled_from(RUNTIMES)),
+        "architecture": draw(st.sampled_from(ARCHITECTURES)),
+        "memory": draw(st.integers(128, 10240) | st.integers(128, 10240).map(str)),
+        "timeout": draw(st.integers(1, 900)),
+        "iam": draw(st.sampled_from(["inline", "managed"])),
+        "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=6).filter(unique_by_nfc)),
+    }
+    if topology == "existing":
+        data["vpc_id"] = draw(resource_ids("vpc"))
+        subnets = draw(st.lists(resource_ids("subnet"), min_size=2, max_size=6, unique=True))
+        data["subnet_ids"] = draw(st.sampled_from([subnets, ",".join(subnets)]))
+        optional["security_group_ids"] = draw(st.lists(resource_ids("sg"), max_size=3, unique=True))
+        optional["route_table_ids"] = draw(st.lists(resource_ids("rtb"), min_size=1, max_size=3, unique=True))
+        optional["endpoints"] = draw(endpoint_lists(GATEWAY_ENDPOINTS + INTERFACE_ENDPOINTS))
+    else:
+        cidr = draw(vpc_cidrs())
+        # One private subnet per AZ in the lower half, none smaller than /27.
+        most_azs = min(6, 2 ** (SMALLEST_PRIVATE_PREFIX - cidr.prefixlen - 1))
+        optional["vpc_cidr"] = str(cidr)
+        optional["azs"] = draw(st.integers(2, most_azs))
+        optional["endpoints"] = draw(endpoint_lists(GATEWAY_ENDPOINTS + INTERFACE_ENDPOINTS))
+        optional["flow_logs"] = draw(st.booleans() | st.sampled_from(["yes", "no", "on", "off"]))
+        if topology == "private-nat":
+            optional["nat"] = draw(st.sampled_from(["single", "per-az"]))
+    kept = draw(st.sets(st.sampled_from(sorted(optional))))  # the rest take their defaults
+    if topology == "existing" and "route_table_ids" not in kept:
+        # Gateway endpoints attach to route tables: without them, interface endpoints only.
+        optional["endpoints"] = draw(endpoint_lists(INTERFACE_ENDPOINTS))
+    return data | {key: optional[key] for key in sorted(kept)}
+
+
+def project_types(project: Project) -> set[str]:
+    """Resource and data source types, read with python-hcl2 (not deployer.py's own scan)."""
+    return {
+        (f"data.{block.type}" if block.kind == "data" else block.type)
+        for module in project.modules
+        for block in module.blocks
+        if block.kind in ("resource", "data")
+    }
+
+
+def granted_actions(project_dir: Path) -> set[str]:
+    policy = json.loads((project_dir / "deployer-policy.json").read_text(encoding="utf-8"))
+    return {action for statement in policy["Statement"] for action in statement["Action"]}
+
+
+@PROPERTY_SETTINGS
+@given(data=valid_answers())
+def test_every_valid_answers_file_renders_a_project_that_obeys_every_rule(
+    data: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-property-") as scratch:
+        folder = Path(scratch)
+        answers_path = folder / "answers.json"
+        answers_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        out = folder / "out"
+        code = main(["--no-input", "--answers", str(answers_path), "--output-dir", str(out)])
+        assert code == 0, capsys.readouterr().err
+        answers = build_answers(load_answers_file(str(answers_path)))
+        project_dir = out / data["name"]
+        assert sorted(path.name for path in out.iterdir()) == [data["name"]]  # no staging left
+        project = load_project(project_dir)  # every module and the tfvars parse
+        assert violations(project, answers) == []
+        # The deployer policy grants exactly what the declared types need, nothing more.
+        needed = set(ALWAYS).union(*(ACTIONS_BY_TYPE[type_name] for type_name in project_types(project)))
+        assert granted_actions(project_dir) == needed
+        # The recorded answers regenerate the same project.
+        assert build_answers(load_answers_file(str(project_dir / ".vpc-lambda-new.json"))) == answers
+
+
+# --- invalid answers -----------------------------------------------------------------
+
+
+def text_except(allowed: Callable[[str], bool]) -> st.SearchStrategy[str]:
+    return st.text(max_size=30).filter(lambda text: not allowed(text))
+
+
+def in_set(options: tuple[str, ...] | list[str]) -> Callable[[str], bool]:
+    return lambda text: text in options
+
+
+WRONG_TYPES = st.sampled_from([[], {}, ["x"], {"k": "v"}, 1.5, True, None])
+NOT_WHOLE = st.sampled_from(["", "one", "1.0", "1e3", "-5", "0x10", " "]) | st.floats(allow_nan=True) | WRONG_TYPES
+TAG_BREAKERS = st.sampled_from(list('"\\${}%\n\r\t\x00`\'#*<>!?;&|~^[]()\u202e\U0001f680'))
+
+
+@st.composite
+def bad_tags(draw: st.DrawFn) -> object:
+    key, value = draw(TAG_KEYS), draw(TAG_VALUES)
+    breaker = draw(TAG_BREAKERS)
+    position = draw(st.integers(0, 1))
+    return draw(
+        st.sampled_from(
+            [
+                {key + breaker: value} if position else {key: breaker + value},
+                {"aws:" + key: value},
+                {"k" * 129: value},
+                {key: "v" * 257},
+                {f"K{index}": "v" for index in range(41)},
+                {"": value},
+                "Team",
+                ["Team=x"],
+                {key: 5},
+            ]
+        )
+    )
+
+
+def bad_cidrs() -> st.SearchStrategy[object]:
+    host_bits = vpc_cidrs().map(lambda network: f"{network.network_address + 1}/{network.prefixlen}")
+    out_of_range = st.integers(0, 32).filter(lambda prefix: not 16 <= prefix <= 24).map(lambda prefix: f"10.0.0.0/{prefix}")
+    return st.one_of(host_bits, out_of_range, text_except(lambda text: False), WRONG_TYPES)
+
+
+ID = r"{prefix}-([0-9a-f]{{8}}|[0-9a-f]{{17}})"
+YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
+KEYS = (
+    "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
+    "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
+    "flow_logs", "tags", "output_dir",
+)  # fmt: skip
+NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True}
+EXISTING_ONLY = {
+    "vpc_id": "vpc-01234567", "subnet_ids": ["subnet-01234567", "subnet-01234568"],
+    "security_group_ids": ["sg-01234567"], "route_table_ids": ["rtb-01234567"],
+}  # fmt: skip
+
+
+def invalid_values(key: str, topology: str) -> st.SearchStrategy[object]:
+    """Values `key` must reject under `topology`; a good value where the key does not apply."""
+    if key in NEW_VPC_ONLY and topology == "existing":
+        return st.just(NEW_VPC_ONLY[key])
+    if key in EXISTING_ONLY and topology != "existing":
+        return st.just(EXISTING_ONLY[key])
+    if key == "nat" and topology != "private-nat":
+        return st.just("single")
+    strategies: dict[str, st.SearchStrategy[object]] = {
+        "name": text_except(lambda text: re.fullmatch(NAME, text) is not None),
+        "topology": text_except(in_set(TOPOLOGIES)),
+        "region": text_except(in_set(REGIONS)),
+        "runtime": text_except(in_set(RUNTIMES)),
+        "architecture": text_except(in_set(ARCHITECTURES)),
+        "iam": text_except(in_set(["inline", "managed"])),
+        "nat": text_except(in_set(["single", "per-az"])),
+        "memory": st.integers(-(10**6), 127) | st.integers(10241, 10**9) | NOT_WHOLE,
+        "timeout": st.integers(-(10**6), 0) | st.integers(901, 10**9) | NOT_WHOLE,
+        "azs": st.integers(-5, 1) | st.integers(7, 1000) | NOT_WHOLE,
+        "vpc_cidr": bad_cidrs(),
+        "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | st.integers() | st.just([]),
+        "tags": bad_tags(),
+        "endpoints": st.sampled_from(["s3,s3", "sts,kms,sts", "s4", "S3", "s3;dynamodb", "ec2", {"s3": True}, ["s3", 1]]),
+        "vpc_id": text_except(lambda text: re.fullmatch(ID.format(prefix="vpc"), text) is not None),
+        "subnet_ids": st.one_of(
+            st.lists(resource_ids("subnet"), max_size=1),
+            resource_ids("subnet").map(lambda id: [id, id]),
+            st.lists(resource_ids("sg"), min_size=2, max_size=3, unique=True),
+            st.integers(),
+        ),
+        "security_group_ids": st.lists(resource_ids("subnet"), min_size=1, max_size=2),
+        "route_table_ids": st.sampled_from([["rtb-1"], ["vpc-01234567"], "rtb-0123456g", 7]),
+        "output_dir": st.sampled_from(["", "   ", "a\x00b", 5, ["out"]]),
+    }
+    wrong_types = WRONG_TYPES if key in ("name", "topology", "region", "runtime", "architecture", "iam", "nat") else st.nothing()
+    return strategies[key] | wrong_types
+
+
+@st.composite
+def invalid_answers(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
+    """A valid answers file with one thing wrong; returns it and the key the error must name."""
+    data = draw(valid_answers())
+    key = draw(st.sampled_from([*KEYS, "unknown key", "null"]))
+    if key == "unknown key":
+        unknown = draw(st.text(min_size=1, max_size=20).filter(lambda text: text not in KEYS and text != "_generator"))
+        return data | {unknown: "x"}, "--answers"
+    if key == "null":
+        nulled = draw(st.sampled_from(sorted(data)))
+        return data | {nulled: None}, nulled
+    # A key that does not apply to the topology is itself an error (e.g. nat with private).
+    data = data | {key: draw(invalid_values(key, data["topology"]))}
+    return data, key
+
+
+@PROPERTY_SETTINGS
+@given(case=invalid_answers())
+def test_every_invalid_answers_file_is_rejected_before_anything_is_written(
+    case: tuple[dict[str, Any], str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object, **kwargs: object) -> object:
+        raise AssertionError("render_project was called with answers that should have been rejected")
+
+    monkeypatch.setattr(render, "render_project", refuse)  # reaching it would exit 1, not 2
+    data, key = case
+    with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-property-") as scratch:
+        folder = Path(scratch)
+        answers_path = folder / "answers.json"
+        answers_path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        # A flag would override output_dir in the file; else keep any output in the scratch folder.
+        output = [] if key == "output_dir" else ["--output-dir", str(folder / "out")]
+        capsys.readouterr()
+        code = main(["--no-input", "--answers", str(answers_path), *output])
+        message = capsys.readouterr().err
+        assert code == 2, message
+        assert message.count("\n") == 1 and "Traceback" not in message, message
+        where = "--answers:" if key == "--answers" else f"{key} in {answers_path}:"
+        assert message.startswith(f"vpc-lambda-new: error: {where}"), message
+        assert os.listdir(folder) == ["answers.json"]

@@ -1,0 +1,178 @@
+"""The real Terraform CLI on generated projects: fmt, init, validate, and a plan against the emulator.
+
+Every project here is generated through the real CLI; the provider comes from the
+machine's local mirror (see fixtures_terraform.py), never from the network.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures_terraform import (
+    AwsEmulator,
+    BindTerraform,
+    Terraform,
+    TerraformToolchain,
+    project_answers,
+)
+from test_structure import MATRIX as STRUCTURE_MATRIX
+from test_structure import flags_for
+
+from scaffold.answers import Answers
+from scaffold.cli import main
+from scaffold.network import public_subnet_count
+
+pytestmark = pytest.mark.terraform
+
+
+def structure_matrix() -> dict[str, tuple[str, ...]]:
+    """The structure tests' matrix (test_structure.MATRIX), as flags by the same test ids."""
+    configs = {}
+    for layout, iam, runtime, endpoints in STRUCTURE_MATRIX:
+        azs = 3 if layout[-1] == "per-az" else 2
+        config = "-".join([*layout, iam, runtime, str(endpoints.count(",") + 1)])
+        configs[config] = tuple(flags_for(layout, iam, runtime, endpoints, azs))
+    return configs
+
+
+# Options the structure matrix leaves at their defaults but that change the Terraform.
+EXTRA: dict[str, tuple[str, ...]] = {
+    "private-no-endpoints-x86": (
+        "--endpoints", "", "--architecture", "x86_64", "--memory", "1024", "--timeout", "900",
+    ),
+    "private-flow-logs-tags": ("--flow-logs", "--tags", "Team=payments,CostCenter=42"),
+    "nat-single-eu-west-1-3az": (
+        "--topology", "private-nat", "--region", "eu-west-1", "--azs", "3", "--endpoints", "s3",
+    ),
+    "nat-per-az-6az-small-vpc": (
+        "--topology", "private-nat", "--nat", "per-az", "--azs", "6", "--vpc-cidr", "10.20.0.0/20",
+    ),
+}  # fmt: skip
+
+MATRIX = {**structure_matrix(), **EXTRA}
+
+
+def expected_resource_counts(answers: Answers) -> dict[str, int]:
+    """How many resources of each type a fresh apply creates, from the answers alone."""
+    nat = public_subnet_count(answers)  # 0 for private, 1 for single, one per AZ for per-az
+    with_nat = answers.topology == "private-nat"
+    flow_logs = 1 if getattr(answers, "flow_logs", False) else 0
+    return {
+        "aws_vpc": 1,
+        "aws_default_security_group": 1,
+        "aws_subnet": answers.azs + nat,
+        # private: one table, no routes; private-nat: one private table per NAT, one public.
+        "aws_route_table": nat + 1 if with_nat else 1,
+        "aws_route_table_association": answers.azs + nat,
+        # 0.0.0.0/0 through each NAT gateway, and through the internet gateway.
+        "aws_route": nat + 1 if with_nat else 0,
+        "aws_internet_gateway": 1 if with_nat else 0,
+        "aws_eip": nat,
+        "aws_nat_gateway": nat,
+        "aws_vpc_endpoint": len(answers.endpoints),
+        "aws_security_group": 2 if answers.interface_endpoints else 1,
+        "aws_flow_log": flow_logs,
+        # The function's role and log group, and the flow logs' own.
+        "aws_iam_role": 1 + flow_logs,
+        "aws_cloudwatch_log_group": 1 + flow_logs,
+        "aws_lambda_function": 1,
+    }
+
+
+def planned_changes(stream: str) -> list[dict[str, Any]]:
+    """The managed-resource changes of a `terraform plan -json` stream (data reads left out)."""
+    messages = [json.loads(line) for line in stream.splitlines() if line.startswith("{")]
+    return [
+        message["change"]
+        for message in messages
+        if message.get("type") == "planned_change"
+        and not message["change"]["resource"]["resource"].startswith("data.")
+    ]
+
+
+InitialisedProject = Callable[[str], Path]
+
+
+@pytest.fixture(scope="session")
+def initialised_project(
+    tmp_path_factory: pytest.TempPathFactory, terraform_toolchain: TerraformToolchain
+) -> InitialisedProject:
+    """initialised_project(matrix_id) -> a generated project after `terraform init`, once per worker."""
+    done: dict[str, Path] = {}
+
+    def get(config: str) -> Path:
+        if config not in done:
+            output = tmp_path_factory.mktemp("tf-project")
+            name = f"tf{list(MATRIX).index(config)}"
+            code = main(
+                ["--no-input", "--name", name, "--output-dir", str(output), *MATRIX[config]]
+            )
+            assert code == 0, f"vpc-lambda-new {' '.join(MATRIX[config])} exited {code}"
+            Terraform(terraform_toolchain, output / name).init()
+            done[config] = output / name
+        return done[config]
+
+    return get
+
+
+@pytest.mark.parametrize("config", MATRIX)
+def test_fmt_clean_as_rendered(
+    config: str, generate: Callable[..., Path], terraform: BindTerraform
+) -> None:
+    project = generate(*MATRIX[config])
+    result = terraform(project).run(
+        "fmt", "-check", "-recursive", "-diff", "-no-color", ok_codes=(0, 3)
+    )
+    assert result.returncode == 0, f"terraform fmt would rewrite generated files:\n{result.stdout}"
+
+
+@pytest.mark.parametrize("config", MATRIX)
+def test_init_and_validate(
+    config: str, initialised_project: InitialisedProject, terraform: BindTerraform
+) -> None:
+    project = initialised_project(config)
+    lock = (project / ".terraform.lock.hcl").read_text(encoding="utf-8")
+    assert 'provider "registry.terraform.io/hashicorp/aws"' in lock
+    result = terraform(project).run("validate", "-json", "-no-color", ok_codes=(0, 1))
+    report = json.loads(result.stdout)
+    problems = [
+        f"{item['severity']}: {item['summary']}: {item.get('detail', '')}"
+        for item in report["diagnostics"]
+    ]
+    assert report["valid"] and not problems, "terraform validate:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("config", MATRIX)
+def test_plan_against_emulator(
+    config: str,
+    initialised_project: InitialisedProject,
+    terraform: BindTerraform,
+    aws_emulator: AwsEmulator,
+) -> None:
+    project = initialised_project(config)
+    answers = project_answers(project)
+    # The machine-readable stream names each change's type: no `terraform show` needed.
+    stream = terraform(project, aws_emulator, answers.region).run("plan", "-json", "-input=false")
+    changes = planned_changes(stream.stdout)
+
+    not_created = [
+        f"{c['resource']['addr']}: {c['action']}" for c in changes if c["action"] != "create"
+    ]
+    assert not not_created, "a plan on empty state must only create:\n" + "\n".join(not_created)
+
+    planned = Counter(change["resource"]["resource_type"] for change in changes)
+    expected = expected_resource_counts(answers)
+    wrong = [
+        f"{kind}: expected {count}, planned {planned[kind]}"
+        for kind, count in expected.items()
+        if planned[kind] != count
+    ]
+    assert not wrong, (
+        f"resource counts for {config} ({answers.topology}, nat={answers.nat}):\n"
+        + "\n".join(wrong)
+    )
