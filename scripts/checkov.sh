@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Scans every generated variant with checkov: zero failed checks, every skip with a
 # reason, and every skip listed in the generated README. Exit 0 only when all hold.
-# A second scan, of a copy without the skip comments, names any skip that hides
-# nothing (a warning: such a skip weakens nothing, but the README overstates it).
+# A second scan, of a copy without the skip comments, fails on any skip that hides
+# nothing (the README would list an exception that is not one).
 #
 # checkov lives in its own virtualenv (.ci/venvs/checkov): it depends on a fork that
 # installs a module also named hcl2, which would shadow python-hcl2 used by the tests.
@@ -152,11 +152,11 @@ def findings(items: list[dict], kind: str) -> set[tuple[str, str, str]]:
 
 
 # A skip should hide a finding that is there without it; one that hides nothing is stale.
-# Stale skips are reported, not fatal: they weaken nothing, but the README overstates them.
+# Stale skips fail the scan: the README would list an exception that is not one.
 skipped, found_without_skips = findings(reports, "skipped_checks"), findings(unskipped, "failed_checks")
 stale = Counter((path.split("/", 2)[2], resource, check) for path, resource, check in skipped - found_without_skips)
 for (path, resource, check), variants in sorted(stale.items()):
-    print(f"warning: stale skip {check} at {resource} in {path} ({variants} variants): checkov finds nothing there without it")
+    problems.append(f"stale skip {check} at {resource} in {path} ({variants} variants): checkov finds nothing there without it")
 SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?::(?P<reason>.*))?$")
 ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| `[^`]*` \| (?P<check>[A-Z0-9_]+) \| (?P<reason>.*) \|$")
 projects_seen = 0

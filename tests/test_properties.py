@@ -26,6 +26,7 @@ from scaffold.answers import (
     ARCHITECTURES,
     GATEWAY_ENDPOINTS,
     INTERFACE_ENDPOINTS,
+    QUESTIONS_BY_KEY,
     REGIONS,
     RUNTIMES,
     build_answers,
@@ -305,3 +306,7 @@ def test_every_invalid_answers_file_is_rejected_before_anything_is_written(
         where = "--answers:" if key == "--answers" else f"{key} in {answers_path}:"
         assert message.startswith(f"vpc-lambda-new: error: {where}"), message
         assert os.listdir(folder) == ["answers.json"]
+
+
+def test_the_invalid_answers_cover_every_question() -> None:
+    assert set(KEYS) == set(QUESTIONS_BY_KEY)

@@ -108,7 +108,8 @@ resource "aws_iam_role_policy_attachment" "vpc_access" {
 {% endif %}
 
 resource "aws_cloudwatch_log_group" "this" {
-  # checkov:skip=CKV_AWS_158: CloudWatch Logs encrypts every log group at rest; a customer-managed key is optional (variable log_kms_key_arn) because its key policy must first grant CloudWatch Logs access.
+  # A customer-managed key is optional: its key policy must first grant CloudWatch
+  # Logs access. Without one, CloudWatch Logs still encrypts the group at rest.
   name              = "/aws/lambda/${var.name}"
   retention_in_days = var.log_retention_days
   kms_key_id        = var.log_kms_key_arn
