@@ -347,7 +347,9 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question("memory", "Memory (MB)", _whole_number(*MEMORY_RANGE), 256),
     Question("timeout", "Timeout (seconds)", _whole_number(*TIMEOUT_RANGE), 30),
-    Question("iam", "ENI permissions of the execution role", _choice(IAM_MODES), "inline", IAM_MODES),
+    Question(
+        "iam", "ENI permissions of the execution role", _choice(IAM_MODES), "inline", IAM_MODES
+    ),
     Question(
         "flow_logs",
         "VPC flow logs to CloudWatch Logs (billed per GB ingested)",
@@ -356,7 +358,9 @@ QUESTIONS: tuple[Question, ...] = (
         applies=_new_vpc_applies,
     ),
     Question("tags", "Extra tags, Key=Value comma-separated (empty for none)", parse_tags, ""),
-    Question("output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."),
+    Question(
+        "output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."
+    ),
 )
 QUESTIONS_BY_KEY = {question.key: question for question in QUESTIONS}
 

@@ -149,7 +149,9 @@ def resolved_refs(block: Block, attribute: str) -> set[str]:
 @new_vpc_only
 def routing(project: Project, answers: Answers) -> Iterator[str]:
     network = project.network
-    inline_routes = [table.address for table in network.resources("aws_route_table") if "route" in table.body]
+    inline_routes = [
+        table.address for table in network.resources("aws_route_table") if "route" in table.body
+    ]
     if inline_routes:
         yield f"routes: declare routes as aws_route, not inline in {inline_routes}"
     to_nat = routes_to(network, "nat_gateway_id", "aws_nat_gateway")
@@ -162,7 +164,9 @@ def routing(project: Project, answers: Answers) -> Iterator[str]:
         return
     if len(to_nat) != 1 or to_nat[0].body.get("destination_cidr_block") != ANYWHERE:
         yield "nat-route: private route tables need exactly one 0.0.0.0/0 route resource to the NAT"
-    elif resolved_refs(to_nat[0], "route_table_id") - {"aws_nat_gateway.this"} != {"aws_route_table.private"}:
+    elif resolved_refs(to_nat[0], "route_table_id") - {"aws_nat_gateway.this"} != {
+        "aws_route_table.private"
+    }:
         yield "nat-route: the NAT route must belong to the private route tables"
     if len(to_igw) != 1 or to_igw[0].body.get("destination_cidr_block") != ANYWHERE:
         yield "igw-route: the public route table needs a 0.0.0.0/0 route to the internet gateway"
@@ -174,7 +178,7 @@ def routing(project: Project, answers: Answers) -> Iterator[str]:
     if "aws_eip.nat" not in refs(nat.get("allocation_id")):
         yield "nat-placement: each NAT gateway needs its Elastic IP"
     if network.resource("aws_eip", "nat").body.get("domain") != "vpc":
-        yield "nat-placement: the Elastic IP must use domain = \"vpc\""
+        yield 'nat-placement: the Elastic IP must use domain = "vpc"'
     public_association = network.resource("aws_route_table_association", "public").body
     if public_association.get("for_each") != "aws_subnet.public":
         yield "igw-route: only public subnets may associate with the public route table"
@@ -186,10 +190,15 @@ def route_table_associations(project: Project, answers: Answers) -> Iterator[str
     association = project.network.resource("aws_route_table_association", "private").body
     if association.get("for_each") != "aws_subnet.private":
         yield "private-routes: every private subnet must associate with a private route table"
-    if refs(association.get("route_table_id")) - {"local.nat_key_of"} != {"aws_route_table.private"}:
+    if refs(association.get("route_table_id")) - {"local.nat_key_of"} != {
+        "aws_route_table.private"
+    }:
         yield "private-routes: private subnets must use the private route tables only"
     private_table = project.network.resource("aws_route_table", "private").body
-    if answers.topology == "private-nat" and private_table.get("for_each") != "aws_nat_gateway.this":
+    if (
+        answers.topology == "private-nat"
+        and private_table.get("for_each") != "aws_nat_gateway.this"
+    ):
         yield "private-routes: one private route table per NAT gateway"
 
 
@@ -207,28 +216,41 @@ def endpoints(project: Project, answers: Answers) -> Iterator[str]:
     if gateway.get("route_table_ids") != "local.private_route_table_ids":
         yield "gateway-endpoints: must attach to local.private_route_table_ids"
     route_tables = resolved(network, network.locals.get("private_route_table_ids"))
-    expected_tables = {"var.route_table_ids"} if answers.topology == "existing" else {"aws_route_table.private"}
+    expected_tables = (
+        {"var.route_table_ids"} if answers.topology == "existing" else {"aws_route_table.private"}
+    )
     if route_tables != expected_tables:
         yield f"gateway-endpoints: private_route_table_ids must list only {sorted(expected_tables)}"
     interface = network.resource("aws_vpc_endpoint", "interface").body
-    if interface.get("vpc_endpoint_type") != "Interface" or interface.get("service_name") != service_name:
+    if (
+        interface.get("vpc_endpoint_type") != "Interface"
+        or interface.get("service_name") != service_name
+    ):
         yield "interface-endpoints: must be Interface endpoints for the region's service"
     if interface.get("private_dns_enabled") is not True:
         yield "interface-endpoints: private DNS must be enabled"
-    expected_subnets = {"var.subnet_ids", "data.aws_subnet.selected"} if answers.topology == "existing" else {"aws_subnet.private"}
+    expected_subnets = (
+        {"var.subnet_ids", "data.aws_subnet.selected"}
+        if answers.topology == "existing"
+        else {"aws_subnet.private"}
+    )
     if resolved(network, interface.get("subnet_ids")) != expected_subnets:
         yield "interface-endpoints: must sit in the private subnets only"
     group = network.resource("aws_security_group", "endpoints").body
     ingress = group.get("ingress", [])
     if (
         len(ingress) != 1
-        or (ingress[0].get("from_port"), ingress[0].get("to_port"), ingress[0].get("protocol")) != (443, 443, "tcp")
+        or (ingress[0].get("from_port"), ingress[0].get("to_port"), ingress[0].get("protocol"))
+        != (443, 443, "tcp")
         or refs(ingress[0].get("security_groups")) != {"var.endpoint_client_security_group_ids"}
     ):
         yield "interface-endpoints: their security group must admit only 443/tcp from the function's"
     passed = project.root.of_kind("module")
     network_call = next(block for block in passed if block.name == "network").body
-    if network_call.get("endpoint_client_security_group_ids") != "module.function.security_group_ids":
+    if (
+        network_call.get("endpoint_client_security_group_ids")
+        != "module.function.security_group_ids"
+    ):
         yield "interface-endpoints: the root must pass the function's security group to the network"
 
 
@@ -237,10 +259,9 @@ def execution_role(project: Project, answers: Answers) -> Iterator[str]:
     function = project.function
     assume = function.data("aws_iam_policy_document", "assume_role").nested("statement")
     principals = [p for s in assume for p in s.get("principals", [])]
-    if (
-        [s.get("actions") for s in assume] != [["sts:AssumeRole"]]
-        or [(p.get("type"), p.get("identifiers")) for p in principals] != [("Service", ["lambda.amazonaws.com"])]
-    ):
+    if [s.get("actions") for s in assume] != [["sts:AssumeRole"]] or [
+        (p.get("type"), p.get("identifiers")) for p in principals
+    ] != [("Service", ["lambda.amazonaws.com"])]:
         yield "trust: only lambda.amazonaws.com may assume the execution role"
     inline = function.has("aws_iam_role_policy.network_interfaces")
     attached = function.has("aws_iam_role_policy_attachment.vpc_access")
@@ -248,7 +269,9 @@ def execution_role(project: Project, answers: Answers) -> Iterator[str]:
         if attached or not inline:
             yield "eni-permissions: --iam inline must use the inline policy only"
         else:
-            statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
+            statements = function.data("aws_iam_policy_document", "network_interfaces").nested(
+                "statement"
+            )
             actions = [set(statement.get("actions", [])) for statement in statements]
             if actions != [ENI_ACTIONS]:
                 yield f"eni-permissions: the inline policy must allow exactly {sorted(ENI_ACTIONS)}"
@@ -256,15 +279,24 @@ def execution_role(project: Project, answers: Answers) -> Iterator[str]:
         if inline or not attached:
             yield "eni-permissions: --iam managed must attach the managed policy only"
         else:
-            arn = function.resource("aws_iam_role_policy_attachment", "vpc_access").body.get("policy_arn", "")
-            if not (arn.startswith("arn:${data.aws_partition.current.partition}") and arn.endswith(MANAGED_POLICY_SUFFIX)):
+            arn = function.resource("aws_iam_role_policy_attachment", "vpc_access").body.get(
+                "policy_arn", ""
+            )
+            if not (
+                arn.startswith("arn:${data.aws_partition.current.partition}")
+                and arn.endswith(MANAGED_POLICY_SUFFIX)
+            ):
                 yield "eni-permissions: the managed policy ARN must be partition-aware"
     logging = function.data("aws_iam_policy_document", "logging").nested("statement")
-    if [statement.get("resources") for statement in logging] != [["${aws_cloudwatch_log_group.this.arn}:*"]]:
+    if [statement.get("resources") for statement in logging] != [
+        ["${aws_cloudwatch_log_group.this.arn}:*"]
+    ]:
         yield "logging: the role may write only to the function's own log group"
     for module in project.modules:
         for block in module.of_kind("data"):
-            for statement in block.nested("statement") if block.type == "aws_iam_policy_document" else []:
+            for statement in (
+                block.nested("statement") if block.type == "aws_iam_policy_document" else []
+            ):
                 if any("*" in action for action in statement.get("actions", [])):
                     yield f"least-privilege: {block.address} uses an action wildcard"
 
@@ -275,17 +307,29 @@ def function_placement(project: Project, answers: Answers) -> Iterator[str]:
     vpc_config = function.get("vpc_config", [{}])[0]
     if refs(vpc_config.get("subnet_ids")) - {"var.attach_to_vpc"} != {"var.subnet_ids"}:
         yield "private-only: the function's subnets must come from var.subnet_ids"
-    groups = resolved(project.function, vpc_config.get("security_group_ids")) - {"var.attach_to_vpc"}
+    groups = resolved(project.function, vpc_config.get("security_group_ids")) - {
+        "var.attach_to_vpc"
+    }
     if groups != {"aws_security_group.this", "var.security_group_ids"}:
         yield "private-only: the function must use its dedicated security group, or the ones given"
     calls = {block.name: block.body for block in project.root.of_kind("module")}
     if calls["function"].get("subnet_ids") != "module.network.private_subnet_ids":
         yield "private-only: the root must attach the function to the private subnets"
-    output = next(block for block in project.network.of_kind("output") if block.name == "private_subnet_ids")
-    expected = {"var.subnet_ids", "data.aws_subnet.selected"} if answers.topology == "existing" else {"aws_subnet.private"}
+    output = next(
+        block for block in project.network.of_kind("output") if block.name == "private_subnet_ids"
+    )
+    expected = (
+        {"var.subnet_ids", "data.aws_subnet.selected"}
+        if answers.topology == "existing"
+        else {"aws_subnet.private"}
+    )
     if resolved(project.network, output.body.get("value")) != expected:
         yield f"private-only: private_subnet_ids must list only {sorted(expected)}"
-    needed = "aws_iam_role_policy.network_interfaces" if answers.iam == "inline" else "aws_iam_role_policy_attachment.vpc_access"
+    needed = (
+        "aws_iam_role_policy.network_interfaces"
+        if answers.iam == "inline"
+        else "aws_iam_role_policy_attachment.vpc_access"
+    )
     if needed not in refs(function.get("depends_on", [])):
         yield f"depends-on: the function must depend on {needed}"
     expected_answers = {
@@ -316,7 +360,11 @@ def documented_interface(project: Project, answers: Answers) -> Iterator[str]:
 
 
 def postconditions(block: Block) -> list[dict[str, Any]]:
-    return [condition for lifecycle in block.nested("lifecycle") for condition in lifecycle.get("postcondition", [])]
+    return [
+        condition
+        for lifecycle in block.nested("lifecycle")
+        for condition in lifecycle.get("postcondition", [])
+    ]
 
 
 @rule
@@ -325,7 +373,9 @@ def existing_network_checked(project: Project, answers: Answers) -> Iterator[str
     if answers.topology != "existing":
         return
     network = project.network
-    created = [block.address for block in network.of_kind("resource") if block.type in NETWORK_TYPES]
+    created = [
+        block.address for block in network.of_kind("resource") if block.type in NETWORK_TYPES
+    ]
     if created:
         yield f"existing: no network may be created, found {created}"
     expected_tfvars = {
@@ -344,7 +394,11 @@ def existing_network_checked(project: Project, answers: Answers) -> Iterator[str
     }
     for address, (attribute, operand) in conditions.items():
         found = [block for block in network.of_kind("data") if block.address == address]
-        checks = [str(condition.get("condition", "")) for block in found for condition in postconditions(block)]
+        checks = [
+            str(condition.get("condition", ""))
+            for block in found
+            for condition in postconditions(block)
+        ]
         if not any(attribute in text and operand in text for text in checks):
             yield f"existing: {address} needs a postcondition on {attribute}"
     spread = [
@@ -355,7 +409,11 @@ def existing_network_checked(project: Project, answers: Answers) -> Iterator[str
     ]
     if not any("availability_zone" in text and ">= 2" in text for text in spread):
         yield "existing: plan must check that the subnets span at least two AZs"
-    asserts = [str(item.get("condition", "")) for block in network.of_kind("check") for item in block.nested("assert")]
+    asserts = [
+        str(item.get("condition", ""))
+        for block in network.of_kind("check")
+        for item in block.nested("assert")
+    ]
     if not any("nat_gateway_id" in text for text in asserts):
         yield "existing: a check block must warn when no subnet routes to a NAT gateway"
 
@@ -370,11 +428,17 @@ def flow_logs(project: Project, answers: Answers) -> Iterator[str]:
     if "aws_vpc.this" not in refs(flow_log.get("vpc_id")) or flow_log.get("traffic_type") != "ALL":
         yield "flow-logs: the flow log must record all traffic of the VPC"
     trust = network.data("aws_iam_policy_document", "flow_logs_assume_role").nested("statement")
-    principals = [principal.get("identifiers") for statement in trust for principal in statement.get("principals", [])]
+    principals = [
+        principal.get("identifiers")
+        for statement in trust
+        for principal in statement.get("principals", [])
+    ]
     if principals != [["vpc-flow-logs.amazonaws.com"]]:
         yield "flow-logs: only vpc-flow-logs.amazonaws.com may assume the flow log role"
     statements = network.data("aws_iam_policy_document", "flow_logs").nested("statement")
-    if [statement.get("resources") for statement in statements] != [["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]]:
+    if [statement.get("resources") for statement in statements] != [
+        ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]
+    ]:
         yield "flow-logs: the flow log role may write only to its own log group"
 
 

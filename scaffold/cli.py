@@ -52,12 +52,28 @@ def build_parser() -> ArgumentParser:
             dest=question.key,
             metavar=question.key.upper(),
             # argparse expands %-formats in help text; the descriptions may contain "%".
-            help=f"{question.prompt} (default: {question.default}){'. ' + shown if shown else ''}".replace("%", "%%"),
+            help=f"{question.prompt} (default: {question.default}){'. ' + shown if shown else ''}".replace(
+                "%", "%%"
+            ),
         )
-    parser.add_argument("--answers", metavar="FILE", help="read answers from a YAML or JSON file; flags override it")
-    parser.add_argument("--no-input", action="store_true", help="never prompt (implied when stdin is not a terminal)")
-    parser.add_argument("--force", action="store_true", help="write into an existing non-empty project folder, replacing only generated files")
-    parser.add_argument("--dry-run", action="store_true", help="print the files that would be written, write nothing")
+    parser.add_argument(
+        "--answers", metavar="FILE", help="read answers from a YAML or JSON file; flags override it"
+    )
+    parser.add_argument(
+        "--no-input",
+        action="store_true",
+        help="never prompt (implied when stdin is not a terminal)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="write into an existing non-empty project folder, replacing only generated files",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print the files that would be written, write nothing",
+    )
     parser.add_argument("--version", action="version", version=f"vpc-lambda-new {__version__}")
     return parser
 
@@ -152,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
         print("\nvpc-lambda-new: interrupted; nothing was written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except Exception as problem:  # noqa: BLE001 - the last line of defence for the user
+    except Exception as problem:
         if os.environ.get("VPC_LAMBDA_NEW_DEBUG"):
             raise
         print(

@@ -14,64 +14,115 @@ from pathlib import Path
 # What the provider calls for each type over create, read, update, tag and delete.
 ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "aws_vpc": (
-        "ec2:CreateVpc", "ec2:DeleteVpc", "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute",
-        "ec2:ModifyVpcAttribute", "ec2:DescribeNetworkAcls", "ec2:DescribeRouteTables",
-        "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules",
+        "ec2:CreateVpc",
+        "ec2:DeleteVpc",
+        "ec2:DescribeVpcs",
+        "ec2:DescribeVpcAttribute",
+        "ec2:ModifyVpcAttribute",
+        "ec2:DescribeNetworkAcls",
+        "ec2:DescribeRouteTables",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSecurityGroupRules",
     ),
     "aws_default_security_group": (
-        "ec2:DescribeSecurityGroups", "ec2:DescribeSecurityGroupRules",
-        "ec2:RevokeSecurityGroupIngress", "ec2:RevokeSecurityGroupEgress",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSecurityGroupRules",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupEgress",
     ),
     "aws_subnet": (
-        "ec2:CreateSubnet", "ec2:DeleteSubnet", "ec2:DescribeSubnets",
-        "ec2:ModifySubnetAttribute", "ec2:DescribeNetworkInterfaces",
+        "ec2:CreateSubnet",
+        "ec2:DeleteSubnet",
+        "ec2:DescribeSubnets",
+        "ec2:ModifySubnetAttribute",
+        "ec2:DescribeNetworkInterfaces",
     ),
     "aws_route_table": ("ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:DescribeRouteTables"),
     "aws_route_table_association": (
-        "ec2:AssociateRouteTable", "ec2:DisassociateRouteTable", "ec2:DescribeRouteTables",
+        "ec2:AssociateRouteTable",
+        "ec2:DisassociateRouteTable",
+        "ec2:DescribeRouteTables",
     ),
     "aws_route": ("ec2:CreateRoute", "ec2:DeleteRoute", "ec2:DescribeRouteTables"),
     "aws_internet_gateway": (
-        "ec2:CreateInternetGateway", "ec2:AttachInternetGateway", "ec2:DetachInternetGateway",
-        "ec2:DeleteInternetGateway", "ec2:DescribeInternetGateways",
+        "ec2:CreateInternetGateway",
+        "ec2:AttachInternetGateway",
+        "ec2:DetachInternetGateway",
+        "ec2:DeleteInternetGateway",
+        "ec2:DescribeInternetGateways",
     ),
     "aws_eip": (
-        "ec2:AllocateAddress", "ec2:ReleaseAddress", "ec2:DescribeAddresses",
-        "ec2:DescribeAddressesAttribute", "ec2:DisassociateAddress",
+        "ec2:AllocateAddress",
+        "ec2:ReleaseAddress",
+        "ec2:DescribeAddresses",
+        "ec2:DescribeAddressesAttribute",
+        "ec2:DisassociateAddress",
     ),
     "aws_nat_gateway": ("ec2:CreateNatGateway", "ec2:DeleteNatGateway", "ec2:DescribeNatGateways"),
     "aws_vpc_endpoint": (
-        "ec2:CreateVpcEndpoint", "ec2:DeleteVpcEndpoints", "ec2:DescribeVpcEndpoints",
-        "ec2:ModifyVpcEndpoint", "ec2:DescribePrefixLists", "ec2:DescribeVpcEndpointServices",
+        "ec2:CreateVpcEndpoint",
+        "ec2:DeleteVpcEndpoints",
+        "ec2:DescribeVpcEndpoints",
+        "ec2:ModifyVpcEndpoint",
+        "ec2:DescribePrefixLists",
+        "ec2:DescribeVpcEndpointServices",
     ),
     "aws_security_group": (
-        "ec2:CreateSecurityGroup", "ec2:DeleteSecurityGroup", "ec2:DescribeSecurityGroups",
-        "ec2:DescribeSecurityGroupRules", "ec2:AuthorizeSecurityGroupIngress",
-        "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
-        "ec2:RevokeSecurityGroupEgress", "ec2:DescribeNetworkInterfaces",
+        "ec2:CreateSecurityGroup",
+        "ec2:DeleteSecurityGroup",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSecurityGroupRules",
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:AuthorizeSecurityGroupEgress",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupEgress",
+        "ec2:DescribeNetworkInterfaces",
     ),
     "aws_iam_role": (
-        "iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole",
-        "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:ListRolePolicies",
-        "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole", "iam:PassRole",
+        "iam:CreateRole",
+        "iam:DeleteRole",
+        "iam:GetRole",
+        "iam:UpdateRole",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:TagRole",
+        "iam:UntagRole",
+        "iam:ListRolePolicies",
+        "iam:ListAttachedRolePolicies",
+        "iam:ListInstanceProfilesForRole",
+        "iam:PassRole",
     ),
     "aws_iam_role_policy": ("iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"),
     "aws_iam_role_policy_attachment": (
-        "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:ListAttachedRolePolicies",
+        "iam:AttachRolePolicy",
+        "iam:DetachRolePolicy",
+        "iam:ListAttachedRolePolicies",
     ),
     "aws_cloudwatch_log_group": (
-        "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DescribeLogGroups",
-        "logs:PutRetentionPolicy", "logs:DeleteRetentionPolicy", "logs:ListTagsForResource",
-        "logs:TagResource", "logs:UntagResource",
+        "logs:CreateLogGroup",
+        "logs:DeleteLogGroup",
+        "logs:DescribeLogGroups",
+        "logs:PutRetentionPolicy",
+        "logs:DeleteRetentionPolicy",
+        "logs:ListTagsForResource",
+        "logs:TagResource",
+        "logs:UntagResource",
     ),
     "aws_lambda_function": (
-        "lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction",
-        "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig",
-        "lambda:ListVersionsByFunction", "lambda:UpdateFunctionCode",
-        "lambda:UpdateFunctionConfiguration", "lambda:TagResource", "lambda:UntagResource",
+        "lambda:CreateFunction",
+        "lambda:DeleteFunction",
+        "lambda:GetFunction",
+        "lambda:GetFunctionConfiguration",
+        "lambda:GetFunctionCodeSigningConfig",
+        "lambda:ListVersionsByFunction",
+        "lambda:UpdateFunctionCode",
+        "lambda:UpdateFunctionConfiguration",
+        "lambda:TagResource",
+        "lambda:UntagResource",
         "lambda:ListTags",
         # The guide: Lambda checks the network with the caller's permissions.
-        "ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs",
+        "ec2:DescribeSecurityGroups",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
     ),
     "aws_flow_log": ("ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:DescribeFlowLogs"),
     "data.aws_availability_zones": ("ec2:DescribeAvailabilityZones",),
@@ -115,7 +166,9 @@ def deployer_policy(types: Iterable[str], name: str, partition: str) -> dict[str
     actions: set[str] = set(ALWAYS)
     for type_name in types:
         if type_name not in ACTIONS_BY_TYPE:
-            raise KeyError(f"no deployer actions known for {type_name}; add them to ACTIONS_BY_TYPE")
+            raise KeyError(
+                f"no deployer actions known for {type_name}; add them to ACTIONS_BY_TYPE"
+            )
         actions.update(ACTIONS_BY_TYPE[type_name])
     statements = []
     for service in sorted({action.split(":")[0] for action in actions}):
@@ -131,7 +184,9 @@ def deployer_policy(types: Iterable[str], name: str, partition: str) -> dict[str
                     "Sid": f"{service.capitalize()}OwnResources",
                     "Effect": "Allow",
                     "Action": scoped,
-                    "Resource": [pattern.format(name=name, partition=partition) for pattern in patterns or ()],
+                    "Resource": [
+                        pattern.format(name=name, partition=partition) for pattern in patterns or ()
+                    ],
                 }
             )
         if unscoped:

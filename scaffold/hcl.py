@@ -18,7 +18,9 @@ from typing import Any
 import hcl2
 
 _INTERNAL_KEYS = {"__is_block__", "__comments__", "__start_line__", "__end_line__"}
-_REFERENCE = re.compile(r"\b((?:data\.)?aws_[a-z0-9_]+\.[a-z0-9_]+|var\.[a-z0-9_]+|local\.[a-z0-9_]+|module\.[a-z0-9_]+)")
+_REFERENCE = re.compile(
+    r"\b((?:data\.)?aws_[a-z0-9_]+\.[a-z0-9_]+|var\.[a-z0-9_]+|local\.[a-z0-9_]+|module\.[a-z0-9_]+)"
+)
 
 
 class Expression(str):
@@ -41,7 +43,11 @@ def _unquote(text: str) -> str:
 
 def normalise(value: Any) -> Any:
     if isinstance(value, dict):
-        return {_unquote(key): normalise(item) for key, item in value.items() if key not in _INTERNAL_KEYS}
+        return {
+            _unquote(key): normalise(item)
+            for key, item in value.items()
+            if key not in _INTERNAL_KEYS
+        }
     if isinstance(value, list):
         return [normalise(item) for item in value]
     if isinstance(value, str):

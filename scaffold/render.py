@@ -23,7 +23,8 @@ from typing import Any
 
 import jinja2.ext
 
-from scaffold import __version__, answers as model
+from scaffold import __version__
+from scaffold import answers as model
 from scaffold.answers import Answers
 from scaffold.deployer import render_deployer_policy
 from scaffold.errors import ScaffoldError
@@ -51,7 +52,11 @@ def language_of(runtime: str) -> str:
 
 def layers(answers: Answers) -> list[Path]:
     root = templates_root()
-    names = ["shared", f"handler-{language_of(answers.runtime)}", *TOPOLOGY_LAYERS[answers.topology]]
+    names = [
+        "shared",
+        f"handler-{language_of(answers.runtime)}",
+        *TOPOLOGY_LAYERS[answers.topology],
+    ]
     return [root / name for name in names]
 
 
@@ -84,7 +89,9 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "memory_range": list(model.MEMORY_RANGE),
         "timeout_range": list(model.TIMEOUT_RANGE),
         "name_pattern": f"^{model.NAME_PATTERN.pattern}$",
-        "id_patterns": {prefix: f"^{pattern.pattern}$" for prefix, pattern in model.ID_PATTERNS.items()},
+        "id_patterns": {
+            prefix: f"^{pattern.pattern}$" for prefix, pattern in model.ID_PATTERNS.items()
+        },
         "version": __version__,
         "_extensions": [f"{__name__}.HclExtension"],
         "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
@@ -118,7 +125,9 @@ def render_tree(answers: Answers, parent: Path) -> Path:
     with (project / "README.md").open("a", encoding="utf-8") as readme:
         readme.write(scan_exceptions_section(project))
     record = {"_generator": f"vpc-lambda-new {__version__}", **answers.to_record()}
-    (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (project / ANSWERS_FILE).write_text(
+        json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     # The project's own packaging script builds the zip, so a rebuild by the user matches.
     build_script = runpy.run_path(str(project / "scripts" / "build_package.py"))
     build_script["build_package"](project)
@@ -137,7 +146,9 @@ def scan_exceptions_section(project: Path) -> str:
         for skip in _CHECKOV_SKIP.finditer(text):
             blocks = [match for match in _BLOCK.finditer(text, 0, skip.start())]
             where = f"{blocks[-1]['type']}.{blocks[-1]['name']}" if blocks else "?"
-            rows.append(f"| `{path.relative_to(project).as_posix()}` | `{where}` | {skip['check']} | {skip['reason']} |")
+            rows.append(
+                f"| `{path.relative_to(project).as_posix()}` | `{where}` | {skip['check']} | {skip['reason']} |"
+            )
     lines = [
         "",
         "## Security scan exceptions",
@@ -153,7 +164,9 @@ def scan_exceptions_section(project: Path) -> str:
 
 
 def relative_files(folder: Path) -> list[str]:
-    return sorted(path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file())
+    return sorted(
+        path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()
+    )
 
 
 @dataclass(frozen=True)
@@ -253,7 +266,9 @@ def replace_generated_files(staged: Path, target: Path, files: list[str], *, bac
         # Checked before anything moves, so a clash never leaves the folder half-replaced.
         for folder in list(Path(relative).parents)[:-1]:
             if (target / folder).exists() and not (target / folder).is_dir():
-                raise ScaffoldError(f"--force: {target / folder} is a file where a folder is generated")
+                raise ScaffoldError(
+                    f"--force: {target / folder} is a file where a folder is generated"
+                )
     made: list[Path] = []  # folders created here, parents first
     done: list[tuple[Path, Path | None]] = []  # (destination, its backup, or None if it is new)
     try:

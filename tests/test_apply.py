@@ -396,7 +396,7 @@ def role_has_eni_permissions(d: Deployment) -> Iterator[str]:
 
 @rule
 def flow_logs(d: Deployment) -> Iterator[str]:
-    wanted = bool(getattr(d.answers, "flow_logs", False))
+    wanted = bool(d.answers.flow_logs)
     if not wanted:
         if d.flow_logs:
             yield f"flow-logs: not asked for, but the VPC has {len(d.flow_logs)} flow log(s)"
@@ -417,7 +417,7 @@ def flow_logs(d: Deployment) -> Iterator[str]:
 @rule
 def extra_tags(d: Deployment) -> Iterator[str]:
     tags = {tag["Key"]: tag["Value"] for tag in d.vpc.get("Tags", [])}
-    for key, value in getattr(d.answers, "tags", ()):
+    for key, value in d.answers.tags:
         if tags.get(key) != value:
             yield f"tags: the VPC's tag {key} is {tags.get(key)!r}, answered {value!r}"
 

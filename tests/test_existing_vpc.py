@@ -83,9 +83,9 @@ def test_apply_attaches_to_the_given_subnets_then_detaches(
     )  # fmt: skip
     runner = terraform(project, aws_emulator, REGION)
     runner.init()
-    applied = runner.run("apply", "-auto-approve", "-input=false", "-no-color")
+    applied = runner.apply()
     # No subnet routes to a NAT gateway: a warning, and the apply goes on.
-    assert "No subnet of the function routes 0.0.0.0/0 to a NAT gateway" in " ".join(applied.stdout.split())
+    assert "No subnet of the function routes 0.0.0.0/0 to a NAT gateway" in " ".join(applied.split())
     outputs = runner.outputs()
 
     function = aws_emulator.client("lambda", REGION).get_function_configuration(FunctionName="demo")
@@ -101,7 +101,7 @@ def test_apply_attaches_to_the_given_subnets_then_detaches(
     assert len(created_subnets["Subnets"]) == 3, "topology existing must create no subnet"
 
     # The guide's way to disconnect: empty subnet and security group lists, function kept.
-    runner.run("apply", "-auto-approve", "-input=false", "-no-color", "-var", "attach_to_vpc=false")
+    runner.apply("-var", "attach_to_vpc=false")
     detached = aws_emulator.client("lambda", REGION).get_function_configuration(FunctionName="demo")
     assert detached["VpcConfig"]["SubnetIds"] == [] and detached["VpcConfig"]["SecurityGroupIds"] == []
     assert detached["FunctionArn"] == function["FunctionArn"]

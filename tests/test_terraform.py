@@ -61,7 +61,7 @@ def expected_resource_counts(answers: Answers) -> dict[str, int]:
     """How many resources of each type a fresh apply creates, from the answers alone."""
     nat = public_subnet_count(answers)  # 0 for private, 1 for single, one per AZ for per-az
     with_nat = answers.topology == "private-nat"
-    flow_logs = 1 if getattr(answers, "flow_logs", False) else 0
+    flow_logs = 1 if answers.flow_logs else 0
     return {
         "aws_vpc": 1,
         "aws_default_security_group": 1,
