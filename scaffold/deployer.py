@@ -150,14 +150,18 @@ SCOPED_RESOURCES = {
 }  # fmt: skip
 UNSCOPABLE_ACTIONS = ("logs:DescribeLogGroups",)
 
-_DECLARATION = re.compile(r'^(resource|data) "([a-z0-9_]+)"', re.MULTILINE)
+# A top-level resource or data block as `terraform fmt` writes it.
+DECLARATION = re.compile(
+    r'^(?P<kind>resource|data) "(?P<type>[a-z0-9_]+)" "(?P<name>[A-Za-z0-9_-]+)"', re.MULTILINE
+)
 
 
 def declared_types(terraform_files: Iterable[Path]) -> set[str]:
     """Resource types, and data source types prefixed with "data.", declared in the files."""
     found: set[str] = set()
     for path in terraform_files:
-        for kind, type_name in _DECLARATION.findall(path.read_text(encoding="utf-8")):
+        for block in DECLARATION.finditer(path.read_text(encoding="utf-8")):
+            kind, type_name = block["kind"], block["type"]
             found.add(type_name if kind == "resource" else f"data.{type_name}")
     return found
 

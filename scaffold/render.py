@@ -26,7 +26,7 @@ import jinja2.ext
 from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
-from scaffold.deployer import render_deployer_policy
+from scaffold.deployer import DECLARATION, render_deployer_policy
 from scaffold.errors import ScaffoldError
 from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
@@ -135,7 +135,6 @@ def render_tree(answers: Answers, parent: Path) -> Path:
 
 
 _CHECKOV_SKIP = re.compile(r"# checkov:skip=(?P<check>\w+): (?P<reason>.+)")
-_BLOCK = re.compile(r'^(resource|data) "(?P<type>\w+)" "(?P<name>\w+)"', re.MULTILINE)
 
 
 def scan_exceptions_section(project: Path) -> str:
@@ -144,7 +143,7 @@ def scan_exceptions_section(project: Path) -> str:
     for path in sorted(project.rglob("*.tf")):
         text = path.read_text(encoding="utf-8")
         for skip in _CHECKOV_SKIP.finditer(text):
-            blocks = [match for match in _BLOCK.finditer(text, 0, skip.start())]
+            blocks = list(DECLARATION.finditer(text, 0, skip.start()))
             where = f"{blocks[-1]['type']}.{blocks[-1]['name']}" if blocks else "?"
             rows.append(
                 f"| `{path.relative_to(project).as_posix()}` | `{where}` | {skip['check']} | {skip['reason']} |"
