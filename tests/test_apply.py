@@ -13,11 +13,11 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from conftest import Generate
 from fixtures_terraform import AwsEmulator, BindTerraform, project_answers
 
 from scaffold.answers import Answers
@@ -492,7 +492,7 @@ def leftovers(emulator: AwsEmulator, d: Deployment) -> list[str]:
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_apply_readback_reapply_destroy(
     scenario: str,
-    generate: Callable[..., Path],
+    generate: Generate,
     terraform: BindTerraform,
     aws_emulator: AwsEmulator,
 ) -> None:

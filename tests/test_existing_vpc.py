@@ -7,12 +7,12 @@ with those ids, and runs the real Terraform on it unmodified.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Generate
 from fixtures_terraform import AwsEmulator, BindTerraform, TerraformFailed
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
@@ -55,8 +55,6 @@ def build_network(ec2: Any, *, tenancy: str = "default", same_az: bool = False) 
     other = ec2.create_subnet(VpcId=other_vpc, CidrBlock=f"10.{octet + 100}.1.0/24", AvailabilityZone=zones[1])
     return Network(vpc, public, private, private_table, other["Subnet"]["SubnetId"])
 
-
-Generate = Callable[..., Path]
 
 
 def existing_project(generate: Generate, vpc_id: str, subnets: list[str], *extra: str) -> Path:

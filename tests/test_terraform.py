@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Generate
 from fixtures_terraform import (
     AwsEmulator,
     BindTerraform,
@@ -122,7 +123,7 @@ def initialised_project(
 
 @pytest.mark.parametrize("config", MATRIX)
 def test_fmt_clean_as_rendered(
-    config: str, generate: Callable[..., Path], terraform: BindTerraform
+    config: str, generate: Generate, terraform: BindTerraform
 ) -> None:
     project = generate(*MATRIX[config])
     result = terraform(project).run(
