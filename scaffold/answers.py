@@ -171,6 +171,8 @@ def _resource_id(prefix: str, text: str) -> str:
 # What AWS accepts in tag keys and values: letters, digits, spaces and _ . : / = + - @.
 TAG_TEXT = re.compile(r"[\w .:/=+\-@]*")
 TAG_KEY_LENGTH, TAG_VALUE_LENGTH, TAG_COUNT = 128, 256, 40
+# The tags providers.tf sets through default_tags, by their lower-case form.
+DEFAULT_TAG_KEYS = {key.lower(): key for key in ("Project", "ManagedBy", "Generator")}
 
 
 def parse_tags(value: object) -> tuple[tuple[str, str], ...]:
@@ -203,12 +205,55 @@ def parse_tags(value: object) -> tuple[tuple[str, str], ...]:
             )
         if key.lower().startswith("aws:"):
             raise InvalidAnswer(f"tag {key!r}: the aws: prefix is reserved for AWS")
-    _reject_duplicates([key for key, _ in pairs], "tag")
+    # AWS compares tag keys without regard to case (IAM refuses Team and team together),
+    # and the provider's default tags are applied to every resource as well.
+    folded = [key.lower() for key, _ in pairs]
+    for key, _ in pairs:
+        if key.lower() in DEFAULT_TAG_KEYS:
+            raise InvalidAnswer(
+                f"tag {key!r}: the provider already sets {DEFAULT_TAG_KEYS[key.lower()]!r} on every resource"
+            )
+        if folded.count(key.lower()) > 1:
+            raise InvalidAnswer(f"tag {key!r} is listed more than once (tag keys ignore case)")
     return tuple(sorted(pairs))
 
 
 def _nfc(value: object) -> object:
     return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+# S3's rules for general purpose bucket names (dots allowed, but not as an IP address).
+BUCKET_PATTERN = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+STATE_KEY_LENGTH = 1024
+
+
+def parse_state_bucket(value: object) -> str:
+    text = _text(value).strip()
+    if not text:
+        return ""
+    if (
+        not BUCKET_PATTERN.fullmatch(text)
+        or ".." in text
+        or re.fullmatch(r"\d+\.\d+\.\d+\.\d+", text)
+        or text.startswith(("xn--", "sthree-"))
+        or text.endswith(("-s3alias", "--ol-s3"))
+    ):
+        raise InvalidAnswer(
+            f"{text!r} is not an S3 bucket name: 3 to 63 lowercase letters, digits, dots"
+            " or hyphens, starting and ending with a letter or digit"
+        )
+    return text
+
+
+def parse_state_key(value: object) -> str:
+    text = _text(value)
+    if not text.strip() or text != text.strip() or text.startswith("/"):
+        raise InvalidAnswer(f"{text!r} is not a state key such as team/app/terraform.tfstate")
+    if len(text.encode("utf-8")) > STATE_KEY_LENGTH or any(ord(char) < 0x20 for char in text):
+        raise InvalidAnswer(
+            f"a state key takes at most {STATE_KEY_LENGTH} bytes and no control characters"
+        )
+    return text
 
 
 YES = ("yes", "y", "true", "on", "1")
@@ -272,6 +317,7 @@ class Question:
     key: str
     prompt: str
     parse: Callable[[object], object]
+    # A value, or a function of the answers so far (e.g. a state key named after the project).
     default: object
     choices: Mapping[str, str] = field(default_factory=dict)
     applies: Callable[[Mapping[str, object]], bool] = lambda answers: True
@@ -283,6 +329,9 @@ class Question:
     @property
     def is_yes_no(self) -> bool:
         return isinstance(self.default, bool)
+
+    def default_for(self, known: Mapping[str, object]) -> object:
+        return self.default(known) if callable(self.default) else self.default
 
     def check(self, text: str) -> bool | str:
         """questionary's validate= contract: True, or the message to show inline."""
@@ -303,6 +352,18 @@ def _new_vpc_applies(answers: Mapping[str, object]) -> bool:
 
 def _existing_vpc_applies(answers: Mapping[str, object]) -> bool:
     return answers.get("topology") == "existing"
+
+
+def _remote_state_applies(answers: Mapping[str, object]) -> bool:
+    return bool(answers.get("state_bucket"))
+
+
+def _default_state_key(answers: Mapping[str, object]) -> str:
+    return f"{answers.get('name', 'vpc-lambda')}/terraform.tfstate"
+
+
+def _default_state_region(answers: Mapping[str, object]) -> object:
+    return answers.get("region", "us-east-1")
 
 
 QUESTIONS: tuple[Question, ...] = (
@@ -357,7 +418,33 @@ QUESTIONS: tuple[Question, ...] = (
         False,
         applies=_new_vpc_applies,
     ),
+    Question(
+        "ipv6",
+        "Dual-stack IPv6: subnets get IPv6 blocks and the function may send IPv6 traffic",
+        parse_yes_no,
+        False,
+    ),
     Question("tags", "Extra tags, Key=Value comma-separated (empty for none)", parse_tags, ""),
+    Question(
+        "state_bucket",
+        "S3 bucket for remote Terraform state (empty: local state file)",
+        parse_state_bucket,
+        "",
+    ),
+    Question(
+        "state_key",
+        "Key of the state object in that bucket",
+        parse_state_key,
+        _default_state_key,
+        applies=_remote_state_applies,
+    ),
+    Question(
+        "state_region",
+        "Region of the state bucket",
+        parse_region,
+        _default_state_region,
+        applies=_remote_state_applies,
+    ),
     Question(
         "output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."
     ),
@@ -386,7 +473,11 @@ class Answers:
     timeout: int
     iam: str
     flow_logs: bool | None
+    ipv6: bool
     tags: tuple[tuple[str, str], ...]
+    state_bucket: str
+    state_key: str | None
+    state_region: str | None
     output_dir: Path
 
     @property
@@ -441,7 +532,7 @@ def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
                 raise ScaffoldError(f"{source}: does not apply to --topology {values['topology']}")
             values[question.key] = None
             continue
-        value = question.default if given is None else given.value
+        value = question.default_for(values) if given is None else given.value
         if given is not None and value is None:  # `key: null` in an answers file
             raise ScaffoldError(f"{source}: needs a value, not null")
         if value is None:

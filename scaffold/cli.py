@@ -1,25 +1,35 @@
 """The console script: flags and answers files -> validated answers -> rendered project.
 
-Exit codes: 0 done, 2 bad input (one line on stderr), 130 interrupted, 1 anything else.
+Three commands share one set of questions and validators:
+  vpc-lambda-new [FLAGS]              generate a project (the wizard in a terminal)
+  vpc-lambda-new update [DIR] [FLAGS] re-render a generated project, keeping every edit
+  vpc-lambda-new check [DIR]          report the guide's rules a project breaks
+
+Exit codes: 0 done; 1 anything else; 2 bad input (one line on stderr, nothing
+changed); 3 update written but conflicts remain; 4 check (or the check after an
+update) found broken rules; 130 interrupted (nothing changed).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import errno
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import NoReturn
 
 from scaffold import __version__
-from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, RawAnswer, build_answers
+from scaffold.answers import QUESTIONS, RawAnswer
 from scaffold.errors import ScaffoldError
 
+EXIT_OK = 0
+EXIT_INTERNAL = 1
 EXIT_BAD_INPUT = 2
+EXIT_CONFLICTS = 3
+EXIT_RULES_BROKEN = 4
 EXIT_INTERRUPTED = 130
-ANSWERS_FILE_METADATA = {"_generator"}
+COMMANDS = ("update", "check")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -27,13 +37,10 @@ class ArgumentParser(argparse.ArgumentParser):
         raise ScaffoldError(message)
 
 
-def build_parser() -> ArgumentParser:
-    parser = ArgumentParser(
-        prog="vpc-lambda-new",
-        description="Generate a Terraform project for an AWS Lambda function inside a VPC."
-        " In a terminal with no flags it asks; flags and --answers pre-answer questions.",
-    )
+def add_question_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per question, shared by generation and update."""
     for question in QUESTIONS:
+        default = question.default if not callable(question.default) else "derived"
         if question.is_yes_no:
             parser.add_argument(
                 question.flag,
@@ -52,7 +59,7 @@ def build_parser() -> ArgumentParser:
             dest=question.key,
             metavar=question.key.upper(),
             # argparse expands %-formats in help text; the descriptions may contain "%".
-            help=f"{question.prompt} (default: {question.default}){'. ' + shown if shown else ''}".replace(
+            help=f"{question.prompt} (default: {default}){'. ' + shown if shown else ''}".replace(
                 "%", "%%"
             ),
         )
@@ -64,66 +71,87 @@ def build_parser() -> ArgumentParser:
         action="store_true",
         help="never prompt (implied when stdin is not a terminal)",
     )
+
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="vpc-lambda-new",
+        description="Generate a Terraform project for an AWS Lambda function inside a VPC."
+        " In a terminal with no flags it asks; flags and --answers pre-answer questions.",
+        epilog="Commands: `vpc-lambda-new update [DIR]` re-renders a generated project with new"
+        " answers or a newer vpc-lambda-new, keeping every edit; `vpc-lambda-new check [DIR]`"
+        " reports the Lambda VPC guide's rules a project breaks. Each takes --help."
+        " Exit codes: 0 done, 1 internal error, 2 bad input, 3 update left conflicts,"
+        " 4 broken rules, 130 interrupted.",
+    )
+    add_question_flags(parser)
     parser.add_argument(
         "--force",
         action="store_true",
-        help="write into an existing non-empty project folder, replacing only generated files",
+        help="write into an existing folder: a generated project is updated (edits kept, as"
+        " `update` does); in any other folder only files that do not exist yet are written",
     )
     parser.add_argument(
         "--dry-run",
         action="store_true",
-        help="print the files that would be written, write nothing",
+        help="print the files that would be written and the fixed monthly cost, write nothing",
     )
     parser.add_argument("--version", action="version", version=f"vpc-lambda-new {__version__}")
     return parser
 
 
-def load_answers_file(path: str) -> dict[str, RawAnswer]:
-    if not path.strip():
-        raise ScaffoldError("--answers: the file name is empty")
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScaffoldError(f"--answers: {path} does not exist") from None
-    except IsADirectoryError:
-        raise ScaffoldError(f"--answers: {path} is a folder, not a file") from None
-    except (OSError, UnicodeDecodeError) as problem:
-        reason = problem.strerror if isinstance(problem, OSError) else "not UTF-8 text"
-        raise ScaffoldError(f"--answers: cannot read {path}: {reason}") from None
-    data = parse_answers_text(path, text)
-    if not isinstance(data, dict):
-        raise ScaffoldError(f"--answers: {path} must hold a mapping of question keys to answers")
-    raw: dict[str, RawAnswer] = {}
-    for key, value in data.items():
-        if key in ANSWERS_FILE_METADATA:
-            continue
-        if not isinstance(key, str) or key not in QUESTIONS_BY_KEY:
-            known = ", ".join(QUESTIONS_BY_KEY)
-            raise ScaffoldError(f"--answers: unknown key {key!r} in {path}; known keys: {known}")
-        raw[key] = RawAnswer(value, f"{key} in {path}")
-    return raw
+def build_update_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="vpc-lambda-new update",
+        description="Re-render a generated project with the current vpc-lambda-new and the"
+        " recorded answers (flags and --answers change them). Files you never edited are"
+        " replaced, your edits are kept or merged three-way, overlapping changes are marked"
+        " with conflict markers, and files you added are never touched.",
+        epilog="Exit codes: 0 done, 2 bad input (nothing changed), 3 written but conflicts"
+        " remain (each conflicted file named on stderr), 4 written but the merged project"
+        " breaks a rule of the guide, 130 interrupted (nothing changed).",
+    )
+    parser.add_argument(
+        "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
+    )
+    add_question_flags(parser)
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print a unified diff of what would change, write nothing",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="DIR",
+        help="for a project generated before update existed: a folder holding what that"
+        " version generated for the same answers, used as the common ancestor of the merge",
+    )
+    return parser
 
 
-def parse_answers_text(path: str, text: str) -> object:
-    if path.endswith(".json"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as problem:
-            raise ScaffoldError(
-                f"--answers: {path} is not valid JSON: {problem.msg} at line {problem.lineno}"
-            ) from None
-    import yaml
-
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as problem:
-        mark = getattr(problem, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        reason = getattr(problem, "problem", None) or "malformed"
-        raise ScaffoldError(f"--answers: {path} is not valid YAML: {reason}{where}") from None
+def build_check_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="vpc-lambda-new check",
+        description="Report every rule of the Lambda VPC guide (and of this project) that a"
+        " generated project breaks, one line each. Without --plan it judges the Terraform"
+        " text and names the rules it could not judge; with --plan it judges the values"
+        " Terraform resolved.",
+        epilog="Exit codes: 0 no rule broken, 2 bad input, 4 at least one rule broken.",
+    )
+    parser.add_argument(
+        "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
+    )
+    parser.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="the JSON of a plan or state: terraform show -json PLANFILE > FILE",
+    )
+    return parser
 
 
 def collect_raw_answers(options: argparse.Namespace) -> dict[str, RawAnswer]:
+    from scaffold.answers_file import load_answers_file
+
     # `--answers ""` (an unset variable in a pipeline) is an error, not "no file".
     raw = load_answers_file(options.answers) if options.answers is not None else {}
     for question in QUESTIONS:
@@ -133,50 +161,66 @@ def collect_raw_answers(options: argparse.Namespace) -> dict[str, RawAnswer]:
     return raw
 
 
+def interactive(options: argparse.Namespace) -> bool:
+    """Prompt only in a terminal without --no-input; a closed stdin means no terminal."""
+    if options.no_input or sys.stdin is None:
+        return False
+    try:
+        return sys.stdin.isatty()
+    except ValueError:  # stdin was closed
+        return False
+
+
 def run(argv: Sequence[str] | None = None) -> int:
-    options = build_parser().parse_args(argv)
-    raw = collect_raw_answers(options)
-    if not options.no_input and sys.stdin.isatty():
-        from scaffold.wizard import ask
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] == "update":
+        from scaffold.update import run_update
 
-        answers = ask(raw, force=options.force)
-        if answers is None:
-            print("Nothing was written.")
-            return 0
-    else:
-        answers = build_answers(raw)
+        options = build_update_parser().parse_args(arguments[1:])
+        return run_update(options, collect_raw_answers(options), interactive(options))
+    if arguments and arguments[0] == "check":
+        from scaffold.check import run_check
 
-    from scaffold.render import render_project
+        return run_check(build_check_parser().parse_args(arguments[1:]))
+    options = build_parser().parse_args(arguments)
+    from scaffold.generate import run_generate
 
-    result = render_project(answers, force=options.force, dry_run=options.dry_run)
-    if not result.written:
-        print(f"Would write {result.project_dir}/:")
-        for file in result.files:
-            print(f"  {file}")
-        return 0
-    print(f"Created {result.project_dir}/ ({len(result.files)} files)")
-    print(f"Next: cd {result.project_dir} && terraform init && terraform apply")
-    return 0
+    return run_generate(options, collect_raw_answers(options), interactive(options))
+
+
+def say(text: str, *, error: bool = False) -> None:
+    """Print a line; a closed or broken standard output is not an error of ours."""
+    stream = sys.stderr if error else sys.stdout
+    try:
+        print(text, file=stream, flush=True)
+    except (BrokenPipeError, ValueError, AttributeError):
+        pass
+    except OSError as problem:
+        if problem.errno not in (errno.EPIPE, errno.EBADF):
+            raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from scaffold.signals import interrupts_as_exceptions
+
     try:
-        return run(argv)
+        with interrupts_as_exceptions():
+            return run(argv)
     except ScaffoldError as problem:
-        print(f"vpc-lambda-new: error: {problem}", file=sys.stderr)
+        say(f"vpc-lambda-new: error: {problem}", error=True)
         return EXIT_BAD_INPUT
-    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
-        print("\nvpc-lambda-new: interrupted; nothing was written", file=sys.stderr)
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, SIGTERM, or Ctrl-D at a prompt
+        say("\nvpc-lambda-new: interrupted; nothing was written", error=True)
         return EXIT_INTERRUPTED
     except Exception as problem:
         if os.environ.get("VPC_LAMBDA_NEW_DEBUG"):
             raise
-        print(
+        say(
             f"vpc-lambda-new: internal error: {type(problem).__name__}: {problem}"
             " (set VPC_LAMBDA_NEW_DEBUG=1 for a traceback)",
-            file=sys.stderr,
+            error=True,
         )
-        return 1
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

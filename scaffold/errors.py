@@ -7,3 +7,11 @@ class ScaffoldError(Exception):
 
 class InvalidAnswer(ValueError):
     """A value that fails its question's rule; the caller adds where the value came from."""
+
+
+def quoted(value: object) -> str:
+    """A path or value as it goes into a message: quoted, control characters escaped.
+
+    Whatever a path holds (a newline, a quote), the message stays one line.
+    """
+    return repr(str(value))

@@ -43,7 +43,8 @@ class Case:
 
 
 def fill(text: str, sandbox: Path) -> str:
-    return text.replace("{tmp}", str(sandbox))
+    # conftest's isolated_home sets HOME for every test: `~` must mean that folder.
+    return text.replace("{tmp}", str(sandbox)).replace("{home}", os.environ["HOME"])
 
 
 def flag(id: str, *args: str, says: str) -> Case:
@@ -60,7 +61,7 @@ def answers_file(
         path = sandbox / name
         path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
 
-    return Case(id, ("--answers", f"{{tmp}}/{name}", *args), says.replace("{file}", f"{{tmp}}/{name}"), setup, output_dir)
+    return Case(id, ("--answers", f"{{tmp}}/{name}", *args), says.replace("{file}", f"'{{tmp}}/{name}'"), setup, output_dir)
 
 
 def generated_project(sandbox: Path) -> Path:
@@ -125,14 +126,14 @@ def unreadable_answers(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path.write_text("name: mine\n")
     path.chmod(0)
     if ROOT:
-        real_read_text = Path.read_text
+        real_open = os.open
 
-        def read_text(self: Path, *args: object, **kwargs: object) -> str:
-            if self.absolute() == path.absolute():
-                raise PermissionError(errno.EACCES, "Permission denied", str(self))
-            return real_read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+        def refusing_open(file: object, *args: object, **kwargs: object) -> int:
+            if Path(str(file)).absolute() == path.absolute():
+                raise PermissionError(errno.EACCES, "Permission denied", str(file))
+            return real_open(file, *args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(Path, "read_text", read_text)
+        monkeypatch.setattr(os, "open", refusing_open)
 
 
 def mkdtemp_fails(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,6 +155,8 @@ def make(kind: str, relative: str) -> Setup:
             path.mkdir()
         elif kind == "dangling-link":
             path.symlink_to(sandbox / "nowhere")
+        elif kind == "fifo":
+            os.mkfifo(path)
         elif kind == "link-to-file":
             (sandbox / "target.txt").write_text("a file\n")
             path.symlink_to(sandbox / "target.txt")
@@ -269,6 +272,22 @@ CASES = [
     flag("tags-key-129", "--tags", "K" * 129 + "=v", says="--tags:"),
     flag("tags-value-257", "--tags", "K=" + "v" * 257, says="--tags:"),
     flag("tags-41", "--tags", ",".join(f"K{index}=v" for index in range(41)), says="--tags:"),
+    flag("tags-duplicate-ignoring-case", "--tags", "Team=a,team=b", says="--tags:"),
+    flag("tags-provider-default-key", "--tags", "project=x", says="--tags:"),
+    flag("tags-provider-default-key-case", "--tags", "MANAGEDBY=me", says="--tags:"),
+    # --ipv6: yes or no
+    flag("ipv6-with-value", "--ipv6=yes", says="argument --ipv6/--no-ipv6: ignored explicit argument"),
+    # --state-bucket, --state-key, --state-region: the optional S3 backend
+    flag("state-bucket-uppercase", "--state-bucket", "MyState", says="--state-bucket:"),
+    flag("state-bucket-too-short", "--state-bucket", "ab", says="--state-bucket:"),
+    flag("state-bucket-ip-address", "--state-bucket", "192.168.1.1", says="--state-bucket:"),
+    flag("state-bucket-double-dot", "--state-bucket", "a..b", says="--state-bucket:"),
+    flag("state-bucket-too-long", "--state-bucket", "b" * 64, says="--state-bucket:"),
+    flag("state-key-absolute", "--state-bucket", "team-state", "--state-key", "/app.tfstate", says="--state-key:"),
+    flag("state-key-empty", "--state-bucket", "team-state", "--state-key", "", says="--state-key:"),
+    flag("state-key-without-bucket", "--state-key", "app.tfstate", says="--state-key: does not apply"),
+    flag("state-region-unknown", "--state-bucket", "team-state", "--state-region", "eu-moon-1", says="--state-region:"),
+    flag("state-region-without-bucket", "--state-region", "eu-west-1", says="--state-region: does not apply"),
     # --output-dir, --name: where the project would go
     flag("output-dir-empty", "--output-dir", "", says="--output-dir:"),
     flag("output-dir-blank", "--output-dir", "  ", says="--output-dir:"),
@@ -288,11 +307,27 @@ CASES = [
     Case("force-file-where-a-folder-is-generated", ("--force", "--memory", "512"), "--force: {tmp}/out/vpc-lambda/src is a file where a folder is generated", with_project(replace_with_file("src"))),
     Case("force-file-where-a-nested-folder-is-generated", ("--force",), "--force: {tmp}/out/vpc-lambda/modules/network is a file where a folder is generated", with_project(replace_with_file("modules/network"))),
     # --answers: the file itself
-    flag("answers-missing", "--answers", "{tmp}/nonexistent/answers.yml", says="--answers: {tmp}/nonexistent/answers.yml does not exist"),
+    flag("answers-missing", "--answers", "{tmp}/nonexistent/answers.yml", says="--answers: '{tmp}/nonexistent/answers.yml' does not exist"),
     flag("answers-empty-name", "--answers", "", says="--answers: the file name is empty"),
     flag("answers-missing-value", "--answers", says="argument --answers: expected one argument"),
-    Case("answers-is-a-folder", ("--answers", "{tmp}/folder"), "--answers: {tmp}/folder is a folder", make("folder", "folder")),
-    Case("answers-unreadable", ("--answers", "{tmp}/answers.yml"), "--answers: cannot read {tmp}/answers.yml: Permission denied", unreadable_answers),
+    Case("answers-is-a-folder", ("--answers", "{tmp}/folder"), "--answers: '{tmp}/folder' is a folder", make("folder", "folder")),
+    Case("answers-unreadable", ("--answers", "{tmp}/answers.yml"), "--answers: cannot read '{tmp}/answers.yml': Permission denied", unreadable_answers),
+    # --answers: hostile files, bounded in size, shape and time
+    answers_file("answers-too-large", "name: app\n" + "#" * 70_000 + "\n", "--answers: {file} is larger than 64 KiB"),
+    answers_file("answers-yaml-duplicate-key", "name: a\nname: b\n", "--answers: {file} repeats the key 'name'"),
+    answers_file("answers-json-duplicate-key", '{"name": "a", "name": "b"}', "--answers: {file} repeats the key 'name'", suffix=".json"),
+    answers_file("answers-yaml-alias", "name: &n app\ntags: {Team: *n}\n", "--answers: {file} uses a YAML alias"),
+    answers_file("answers-yaml-billion-laughs", "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]\nd: [*c, *c]\n", "--answers: {file} uses a YAML alias"),
+    answers_file("answers-yaml-merge-key", "base: &b {memory: 512}\n<<: *b\n", "--answers: {file} uses a YAML alias"),
+    answers_file("answers-yaml-long-integer", "memory: " + "9" * 5000 + "\n", "--answers: {file} holds an integer too long"),
+    answers_file("answers-json-long-integer", '{"memory": ' + "9" * 5000 + "}", "--answers: {file} holds an integer too long", suffix=".json"),
+    answers_file("answers-yaml-deep", "tags: " + "[" * 50 + "]" * 50 + "\n", "--answers: {file} nests deeper than 8 levels"),
+    answers_file("answers-json-deep", '{"tags": ' + "[" * 5000 + "]" * 5000 + "}", "--answers: {file} nests deeper than 8 levels", suffix=".json"),
+    answers_file("answers-json-very-deep", "[" * 60_000 + "]" * 2, "--answers: {file}", suffix=".json"),
+    answers_file("answers-tags-case-duplicate", "tags: {Team: a, team: b}\n", "tags in {file}:"),
+    Case("answers-is-a-fifo", ("--answers", "{tmp}/fifo.yml"), "--answers: '{tmp}/fifo.yml' is not a regular file", make("fifo", "fifo.yml")),
+    Case("answers-is-dev-zero", ("--answers", "/dev/zero"), "--answers: '/dev/zero' is not a regular file"),
+    Case("answers-tilde-is-home", ("--answers", "~/missing.yml"), "--answers: '{home}/missing.yml' does not exist"),
     answers_file("answers-not-utf8", b"name: caf\xe9\n", "--answers: cannot read {file}: not UTF-8 text"),
     answers_file("answers-malformed-yaml", "name: [unclosed\n", "--answers: {file} is not valid YAML"),
     answers_file("answers-malformed-yaml-indent", "name: a\n  topology: private\n", "--answers: {file} is not valid YAML"),
@@ -364,6 +399,8 @@ def snapshot(folder: Path) -> dict[str, tuple[object, ...]]:
             found[relative] = ("link", os.readlink(path))
         elif stat.S_ISDIR(info.st_mode):
             found[relative] = ("folder", stat.S_IMODE(info.st_mode))
+        elif stat.S_ISFIFO(info.st_mode):
+            found[relative] = ("fifo", stat.S_IMODE(info.st_mode))
         else:
             found[relative] = (
                 "file", stat.S_IMODE(info.st_mode), info.st_mtime_ns,

@@ -27,7 +27,9 @@ from hypothesis import strategies as st
 
 from scaffold.answers import RawAnswer, build_answers
 from scaffold.check import violations
+from scaffold.answers_file import MAX_BYTES
 from scaffold.cli import main
+from scaffold.errors import quoted
 from scaffold.hcl import load_project, normalise
 from scaffold.hcl_text import hcl_string, hcl_value
 from scaffold.render import ANSWERS_FILE
@@ -95,7 +97,9 @@ def run(capsys: pytest.CaptureFixture[str], folder: Path, channel: str, name: st
         else:
             path.write_text(yaml.safe_dump(data, allow_unicode=True, width=1 << 20), encoding="utf-8")
         args += ["--answers", str(path)]
-        source = f"{{key}} in {path}"
+        # A file over the size bound is refused whole, before any answer is read.
+        oversized = path.stat().st_size > MAX_BYTES
+        source = "--answers" if oversized else f"{{key}} in {quoted(path)}"
     code = main(args)
     captured = capsys.readouterr()
     return code, captured.err, source

@@ -32,7 +32,9 @@ from scaffold.answers import (
     build_answers,
 )
 from scaffold.check import violations
-from scaffold.cli import load_answers_file, main
+from scaffold.answers_file import load_answers_file
+from scaffold.cli import main
+from scaffold.errors import quoted
 from scaffold.deployer import ACTIONS_BY_TYPE, ALWAYS
 from scaffold.hcl import Project, load_project
 
@@ -106,7 +108,12 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         "timeout": draw(st.integers(1, 900)),
         "iam": draw(st.sampled_from(["inline", "managed"])),
         "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=6).filter(unique_by_nfc)),
+        "ipv6": draw(st.booleans() | st.sampled_from(["yes", "no"])),
+        "state_bucket": draw(st.sampled_from(["", "team-state", "acme.tf-state.eu"])),
     }
+    if optional["state_bucket"]:
+        optional["state_key"] = draw(st.sampled_from(["app/terraform.tfstate", "a b/ü.tfstate"]))
+        optional["state_region"] = draw(st.sampled_from(REGIONS))
     if topology == "existing":
         data["vpc_id"] = draw(resource_ids("vpc"))
         subnets = draw(st.lists(resource_ids("subnet"), min_size=2, max_size=6, unique=True))
@@ -125,6 +132,8 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         if topology == "private-nat":
             optional["nat"] = draw(st.sampled_from(["single", "per-az"]))
     kept = draw(st.sets(st.sampled_from(sorted(optional))))  # the rest take their defaults
+    if "state_bucket" not in kept or not optional["state_bucket"]:
+        kept -= {"state_key", "state_region"}  # they apply only with a bucket
     if topology == "existing" and "route_table_ids" not in kept:
         # Gateway endpoints attach to route tables: without them, interface endpoints only.
         optional["endpoints"] = draw(endpoint_lists(INTERFACE_ENDPOINTS))
@@ -219,7 +228,7 @@ YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
 KEYS = (
     "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
     "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
-    "flow_logs", "tags", "output_dir",
+    "flow_logs", "ipv6", "tags", "state_bucket", "state_key", "state_region", "output_dir",
 )  # fmt: skip
 NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True}
 EXISTING_ONLY = {
@@ -228,7 +237,7 @@ EXISTING_ONLY = {
 }  # fmt: skip
 
 
-def invalid_values(key: str, topology: str) -> st.SearchStrategy[object]:
+def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[object]:
     """Values `key` must reject under `topology`; a good value where the key does not apply."""
     if key in NEW_VPC_ONLY and topology == "existing":
         return st.just(NEW_VPC_ONLY[key])
@@ -236,6 +245,8 @@ def invalid_values(key: str, topology: str) -> st.SearchStrategy[object]:
         return st.just(EXISTING_ONLY[key])
     if key == "nat" and topology != "private-nat":
         return st.just("single")
+    if key in ("state_key", "state_region") and not bucket:
+        return st.just("app/terraform.tfstate" if key == "state_key" else "us-east-1")
     strategies: dict[str, st.SearchStrategy[object]] = {
         "name": text_except(lambda text: re.fullmatch(NAME, text) is not None),
         "topology": text_except(in_set(TOPOLOGIES)),
@@ -249,6 +260,10 @@ def invalid_values(key: str, topology: str) -> st.SearchStrategy[object]:
         "azs": st.integers(-5, 1) | st.integers(7, 1000) | NOT_WHOLE,
         "vpc_cidr": bad_cidrs(),
         "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | st.integers() | st.just([]),
+        "ipv6": text_except(lambda text: text.strip().lower() in YES_OR_NO) | st.integers() | st.just([]),
+        "state_bucket": st.sampled_from(["A", "ab", "-bucket", "bucket-", "a..b", "192.168.1.1", "x" * 64, "under_score", 5]),
+        "state_key": st.sampled_from(["", " ", "/abs", "x" * 1025, "a\nb", 3]),
+        "state_region": text_except(in_set(REGIONS)),
         "tags": bad_tags(),
         "endpoints": st.sampled_from(["s3,s3", "sts,kms,sts", "s4", "S3", "s3;dynamodb", "ec2", {"s3": True}, ["s3", 1]]),
         "vpc_id": text_except(lambda text: re.fullmatch(ID.format(prefix="vpc"), text) is not None),
@@ -278,7 +293,7 @@ def invalid_answers(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         nulled = draw(st.sampled_from(sorted(data)))
         return data | {nulled: None}, nulled
     # A key that does not apply to the topology is itself an error (e.g. nat with private).
-    data = data | {key: draw(invalid_values(key, data["topology"]))}
+    data = data | {key: draw(invalid_values(key, data["topology"], data.get("state_bucket", "")))}
     return data, key
 
 
@@ -303,7 +318,7 @@ def test_every_invalid_answers_file_is_rejected_before_anything_is_written(
         message = capsys.readouterr().err
         assert code == 2, message
         assert message.count("\n") == 1 and "Traceback" not in message, message
-        where = "--answers:" if key == "--answers" else f"{key} in {answers_path}:"
+        where = "--answers:" if key == "--answers" else f"{key} in {quoted(answers_path)}:"
         assert message.startswith(f"vpc-lambda-new: error: {where}"), message
         assert os.listdir(folder) == ["answers.json"]
 

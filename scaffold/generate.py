@@ -1,0 +1,41 @@
+"""`vpc-lambda-new [FLAGS]`: answers -> a new project (or, with --force, an updated one)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping
+
+from scaffold.answers import Answers, RawAnswer, build_answers
+from scaffold.cli import say
+
+
+def collect_answers(
+    raw: Mapping[str, RawAnswer], interactive: bool, *, force: bool = False
+) -> Answers | None:
+    """The answers from flags and files, asking the rest in a terminal; None if declined."""
+    if not interactive:
+        return build_answers(raw)
+    from scaffold.wizard import ask
+
+    return ask(raw, force=force)
+
+
+def run_generate(
+    options: argparse.Namespace, raw: Mapping[str, RawAnswer], interactive: bool
+) -> int:
+    answers = collect_answers(raw, interactive, force=options.force)
+    if answers is None:
+        say("Nothing was written.")
+        return 0
+
+    from scaffold.render import render_project
+
+    result = render_project(answers, force=options.force, dry_run=options.dry_run)
+    if not result.written:
+        say(f"Would write {result.project_dir}/:")
+        for file in result.files:
+            say(f"  {file}")
+        return 0
+    say(f"Created {result.project_dir}/ ({len(result.files)} files)")
+    say(f"Next: cd {result.project_dir} && terraform init && terraform apply")
+    return 0
