@@ -6,6 +6,8 @@ starting with the rule's name, so a failing test says which rule broke.
 
 from __future__ import annotations
 
+import argparse
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 from itertools import combinations
@@ -446,3 +448,27 @@ def flow_logs(project: Project, answers: Answers) -> Iterator[str]:
 def tags(project: Project, answers: Answers) -> Iterator[str]:
     if project.tfvars.get("tags") != dict(answers.tags):
         yield f"tags: terraform.tfvars tags = {project.tfvars.get('tags')!r}, answered {dict(answers.tags)!r}"
+
+
+# --- the command ------------------------------------------------------------------
+
+
+def check_project(project_dir: Path) -> list[str]:
+    """Every broken rule of a generated project, one line each, judged from its HCL."""
+    from scaffold.hcl import load_project
+    from scaffold.project import recorded_answers
+
+    return violations(load_project(project_dir), recorded_answers(project_dir))
+
+
+def run_check(options: argparse.Namespace) -> int:
+    from scaffold.cli import EXIT_RULES_BROKEN, say
+
+    project_dir = Path(options.project_dir).expanduser()
+    found = check_project(project_dir)
+    for line in found:
+        say(line)
+    if found:
+        return EXIT_RULES_BROKEN
+    say(f"{project_dir}: every rule holds")
+    return 0

@@ -30,8 +30,8 @@ from scaffold.deployer import DECLARATION, render_deployer_policy
 from scaffold.errors import ScaffoldError
 from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
+from scaffold.project import ANSWERS_FILE
 
-ANSWERS_FILE = ".vpc-lambda-new.json"
 # The network layers of each topology, applied in order after the shared and handler layers.
 TOPOLOGY_LAYERS = {
     "private": ("vpc-new", "vpc-private"),
