@@ -44,7 +44,7 @@ else
 fi
 projects="$work/projects"
 
-# Every variant: both new-VPC topologies (NAT single and per-az) x IAM inline/managed
+# Every variant: both new-VPC topologies (NAT single and per-az; IPv6 on private and per-az) x IAM inline/managed
 # x with/without interface endpoints x flow logs off/on, and the existing-VPC topology.
 generate() {
   local variant="$1"
@@ -55,9 +55,9 @@ generate() {
 count=0
 for layout in private nat-single nat-per-az; do
   case "$layout" in
-    private) layout_flags=(--topology private) ;;
+    private) layout_flags=(--topology private --ipv6) ;;
     nat-single) layout_flags=(--topology private-nat --nat single) ;;
-    nat-per-az) layout_flags=(--topology private-nat --nat per-az --azs 3) ;;
+    nat-per-az) layout_flags=(--topology private-nat --nat per-az --azs 3 --ipv6) ;;
   esac
   for iam in inline managed; do
     for endpoints in gateway interface; do
