@@ -1,8 +1,5 @@
 """vpc-lambda-new: a Terraform project for an AWS Lambda function inside a VPC."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("vpc-lambda-new")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
+# The one place the version is written: pyproject.toml reads it from here (hatch), so
+# no run pays for importlib.metadata to learn it.
+__version__ = "0.2.0"

@@ -163,7 +163,7 @@ def parse_yaml(text: str, shown: str) -> object:
                 )
             return super().construct_yaml_int(node)
 
-    StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_yaml_int)  # type: ignore[type-var]
+    StrictLoader.add_constructor("tag:yaml.org,2002:int", StrictLoader.construct_yaml_int)
     try:
         return yaml.load(text, Loader=StrictLoader)
     except yaml.YAMLError as problem:

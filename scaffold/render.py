@@ -32,6 +32,7 @@ from scaffold.errors import ScaffoldError
 from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
 from scaffold.project import ANSWERS_FILE
+from scaffold.templating import render_layers
 
 # The network layers of each topology, applied in order after the shared and handler layers.
 TOPOLOGY_LAYERS = {
@@ -115,21 +116,7 @@ def diagram_subnet_nodes(answers: Answers) -> dict[str, str]:
 
 def render_tree(answers: Answers, parent: Path) -> Path:
     """Render the complete project into parent/NAME; returns that folder."""
-    from cookiecutter.generate import generate_files
-
-    context = {"cookiecutter": template_context(answers)}
-    for layer in layers(answers):
-        generate_files(
-            repo_dir=layer,
-            context=context,
-            output_dir=parent,
-            overwrite_if_exists=True,
-            accept_hooks=False,
-        )
-    project = parent / answers.name
-    # An installed package compiles the templates' Python files: never ship that bytecode.
-    for cache in sorted(project.rglob("__pycache__"), reverse=True):
-        shutil.rmtree(cache)
+    project = render_layers(layers(answers), {"cookiecutter": template_context(answers)}, parent)
     for file_name, text in render_policies(project, answers.name, answers.region).items():
         (project / file_name).write_text(text, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:

@@ -39,7 +39,7 @@ def run_node_tests(project: Path, **env: str) -> subprocess.CompletedProcess[str
 
 
 def node_counts(output: str) -> dict[str, int]:
-    return {key: int(value) for key, value in re.findall(r"^# (pass|fail|skipped) (\d+)$", output, re.M)}
+    return {key: int(value) for key, value in re.findall(r"^# (pass|fail|skipped) (\d+)$", output, re.MULTILINE)}
 
 
 def test_python_handler_tests_pass(generate: Generate) -> None:

@@ -17,10 +17,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import cookiecutter.generate
 import pytest
 
-from scaffold import render
+from scaffold import render, templating
 from scaffold.cli import main
 
 Inject = Callable[[pytest.MonkeyPatch, Path], None]
@@ -73,11 +72,11 @@ def disk_full_writing(file_name: str) -> Inject:
 # (id, how it fails, exit code, situations it applies to)
 FAILURES: list[tuple[str, Inject, int, tuple[str, ...]]] = [
     ("template-error", broken_template, 1, ("new", "empty", "force")),
-    ("disk-full-mid-layer", fail_on_call(cookiecutter.generate, "generate_file", 10, DISK_FULL), 1, ("new", "empty", "force")),
+    ("disk-full-mid-layer", fail_on_call(templating, "render_file", 10, DISK_FULL), 1, ("new", "empty", "force")),
     ("disk-full-writing-the-deployer-policy", disk_full_writing("deployer-policy.json"), 1, ("new", "empty", "force")),
     ("disk-full-writing-the-answers-record", disk_full_writing(".vpc-lambda-new.json"), 1, ("new", "empty", "force")),
     ("disk-full-building-the-zip", fail_on_call(zipfile.ZipFile, "writestr", 1, DISK_FULL), 1, ("new", "empty", "force")),
-    ("interrupted-mid-render", fail_on_call(cookiecutter.generate, "generate_file", 10, KeyboardInterrupt()), 130, ("new", "empty", "force")),
+    ("interrupted-mid-render", fail_on_call(templating, "render_file", 10, KeyboardInterrupt()), 130, ("new", "empty", "force")),
     ("move-into-place-fails", fail_on_call(os, "rename", 1, OSError(errno.EXDEV, "Invalid cross-device link")), 1, ("new", "empty")),
     ("interrupted-at-the-move", fail_on_call(os, "rename", 1, KeyboardInterrupt()), 130, ("new", "empty")),
     # The zip's own os.replace is call 1; then two per replaced file: these fail half-way.
