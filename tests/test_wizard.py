@@ -108,6 +108,9 @@ def test_arrow_keys_and_space_choose_nat_azs_runtime_and_endpoints(
     assert "nat" in keys
     enter_through(terminal, keys, choices)
     terminal.expect_text("This will generate:")
+    # The fixed monthly cost of what was chosen: 3 NAT gateways and addresses, sts in 3 AZs.
+    terminal.expect_text("Fixed cost: $131.40 a month in us-east-1")
+    terminal.expect_text("3 x NAT gateway: $0.045 per gateway-hour = $98.55 a month")
     terminal.answer(CONFIRM)
     assert terminal.finish() == 0, terminal.transcript
     project = terminal.cwd / "vpc-lambda"
