@@ -19,7 +19,8 @@ import hcl2
 
 _INTERNAL_KEYS = {"__is_block__", "__comments__", "__start_line__", "__end_line__"}
 _REFERENCE = re.compile(
-    r"\b((?:data\.)?aws_[a-z0-9_]+\.[a-z0-9_]+|var\.[a-z0-9_]+|local\.[a-z0-9_]+|module\.[a-z0-9_]+)"
+    r"\b((?:data\.)?aws_[a-z0-9_]+\.[a-z0-9_]+|terraform_data\.[a-z0-9_]+|var\.[a-z0-9_]+"
+    r"|local\.[a-z0-9_]+|module\.[a-z0-9_]+)"
 )
 
 
@@ -27,7 +28,7 @@ class Expression(str):
     """An HCL expression, as source text without the ${ } wrapper."""
 
     def references(self) -> set[str]:
-        """Addresses it names: aws_x.y, data.aws_x.y, var.x, local.x, module.x."""
+        """Addresses it names: aws_x.y, data.aws_x.y, terraform_data.x, var.x, local.x, module.x."""
         return set(_REFERENCE.findall(self))
 
 

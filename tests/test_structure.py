@@ -12,7 +12,7 @@ import pytest
 from conftest import Generate
 from scaffold.answers import RUNTIMES, Answers, build_answers
 from scaffold.cli import build_parser, collect_raw_answers
-from scaffold.check import ENI_ACTIONS, violations
+from scaffold.check import ENI_ACTIONS, refs, violations
 from scaffold.deployer import declared_types
 from scaffold.hcl import load_project
 
@@ -296,3 +296,43 @@ def test_checker_names_a_broken_plan_time_check(generate: Generate, old: str, ne
     path.write_text(text.replace(old, new, 1))
     found = violations(load_project(project_dir), answers_for(EXISTING))
     assert any(problem.startswith(says) for problem in found), found
+
+
+@pytest.mark.parametrize("topology", ["private", "existing"])
+def test_security_groups_are_replaced_create_before_destroy(generate: Generate, topology: str) -> None:
+    """A fixed name would make a replacement wait for (or clash with) the old group."""
+    flags = ["--endpoints", "sts"] if topology == "private" else [*EXISTING, "--endpoints", "sts"]
+    project = load_project(generate(*flags))
+    groups = project.function.resources("aws_security_group") + project.network.resources("aws_security_group")
+    assert {block.address for block in groups} == {
+        "aws_security_group.this", "aws_security_group.released", "aws_security_group.endpoints",
+    }  # fmt: skip
+    for group in groups:
+        assert "name" not in group.body and group.body["name_prefix"].endswith("-"), group.address
+        assert [lifecycle.get("create_before_destroy") for lifecycle in group.nested("lifecycle")] == [True], group.address
+
+
+@pytest.mark.parametrize("iam", ["inline", "managed"])
+def test_destroy_keeps_the_network_interface_grant_until_lambda_let_go(generate: Generate, iam: str) -> None:
+    project = load_project(generate("--iam", iam))
+    grant = "aws_iam_role_policy.network_interfaces" if iam == "inline" else "aws_iam_role_policy_attachment.vpc_access"
+    function = project.function.resource("aws_lambda_function", "this").body
+    assert function["replace_security_groups_on_destroy"] == "var.attach_to_vpc"
+    assert "aws_security_group.released" in refs(function["replacement_security_group_ids"])
+    for name in ("this", "released"):
+        assert grant in refs(project.function.resource("aws_security_group", name).body["depends_on"]), name
+    # The subnets wait for Lambda's interfaces: they go before the grant (through the anchor).
+    anchor = project.network.resource("terraform_data", "network_interface_grant").body
+    assert anchor["input"] == "var.network_interface_grant"
+    assert refs(project.network.resource("aws_subnet", "private").body["depends_on"]) == {"terraform_data.network_interface_grant"}
+    calls = {block.name: block.body for block in project.root.of_kind("module")}
+    assert calls["network"]["network_interface_grant"] == "module.function.network_interface_grant"
+    output = next(block for block in project.function.of_kind("output") if block.name == "network_interface_grant")
+    assert refs(output.body["value"]) == {grant}
+
+
+def test_role_names_carry_the_region(generate: Generate) -> None:
+    project = load_project(generate("--flow-logs", "--region", "eu-west-3"))
+    assert project.function.resource("aws_iam_role", "this").body["name"] == "${var.name}-lambda-${var.region}"
+    assert project.network.resource("aws_iam_role", "flow_logs").body["name"] == "${var.name}-flowlogs-${var.region}"
+    assert project.root.of_kind("module")[0].body["region"] == "var.region"

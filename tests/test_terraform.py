@@ -53,6 +53,7 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "nat-per-az-6az-small-vpc": (
         "--topology", "private-nat", "--nat", "per-az", "--azs", "6", "--vpc-cidr", "10.20.0.0/20",
     ),
+    "private-defaults-nat-less": (),
     "private-ipv6-sts": ("--ipv6", "--endpoints", "s3,sts"),
     "nat-per-az-ipv6-3az": ("--topology", "private-nat", "--nat", "per-az", "--azs", "3", "--ipv6"),
     "nat-single-ipv6-flow-logs-node": (
@@ -189,3 +190,37 @@ def test_plan_against_emulator(
         f"resource counts for {config} ({answers.topology}, nat={answers.nat}):\n"
         + "\n".join(wrong)
     )
+
+
+def planned_resources(module: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every resource of a `terraform show -json` planned_values module, child modules included."""
+    found = list(module.get("resources", []))
+    for child in module.get("child_modules", []):
+        found += planned_resources(child)
+    return found
+
+
+# The handler's STS probe runs only where the subnets have a path to STS.
+PROBE_CASES = {
+    "private-defaults-nat-less": ("private", "off"),
+    "private-no-endpoints-x86": ("private", "off"),
+    "private-ipv6-sts": ("private", "sts"),  # the sts interface endpoint
+    "nat-single-eu-west-1-3az": ("private-nat", "sts"),  # NAT
+}
+
+
+@pytest.mark.emulator
+@pytest.mark.parametrize("config", [c for c in PROBE_CASES if c in MATRIX])
+def test_the_api_probe_runs_only_with_a_path_to_sts(
+    config: str, initialised_project: InitialisedProject, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    project = initialised_project(config)
+    answers = project_answers(project)
+    runner = terraform(project, aws_emulator, answers.region)
+    runner.run("plan", "-input=false", "-no-color", "-out", "probe.tfplan")
+    plan = json.loads(runner.run("show", "-json", "probe.tfplan").stdout)
+    (function,) = [r for r in planned_resources(plan["planned_values"]["root_module"]) if r["type"] == "aws_lambda_function"]
+    variables = function["values"]["environment"][0]["variables"]
+    assert answers.topology == PROBE_CASES[config][0]
+    assert variables["AWS_API_PROBE"] == PROBE_CASES[config][1]
+    assert variables["AWS_STS_REGIONAL_ENDPOINTS"] == "regional"
