@@ -29,7 +29,7 @@ def test_node_handler_tests_pass(generate: Generate) -> None:
     assert node, "node is required: the Node.js handler's tests run in this suite"
     project = generate("--runtime", "nodejs22.x")
     result = subprocess.run(
-        [node, "--test", "tests/"], cwd=project, capture_output=True, text=True, timeout=120, check=False,
+        [node, "--test"], cwd=project, capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "# pass 4" in result.stdout and "# fail 0" in result.stdout
