@@ -1,4 +1,4 @@
-// Unit tests of the handler; run with: node --test tests/
+// Unit tests of the handler; run with: make test (node --test finds them)
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
