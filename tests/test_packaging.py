@@ -34,6 +34,7 @@ def test_wheel_installs_and_generates_from_another_folder(tmp_path: Path) -> Non
         names = archive.namelist()
     assert "scaffold/templates/vpc-private/{{cookiecutter.name}}/modules/network/routes.tf" in names
     assert "scaffold/templates/shared/{{cookiecutter.name}}/README.md" in names
+    assert "scaffold/templates/remote-state/{{cookiecutter.name}}/backend.tf" in names
 
     # A fresh environment with the wheel and the dependencies of the interpreter running
     # the tests (not --system-site-packages: in a virtualenv that would be its base
@@ -69,5 +70,9 @@ def test_wheel_installs_and_generates_from_another_folder(tmp_path: Path) -> Non
     assert Path(located.stdout.strip()).is_relative_to(nested_site), (
         "the command must use the templates inside the wheel, not this source tree"
     )
-    assert (elsewhere / "vpc-lambda" / "modules" / "network" / "routes.tf").is_file()
+    project = elsewhere / "vpc-lambda"
+    assert (project / "modules" / "network" / "routes.tf").is_file()
+    # Hidden files ship too: the CI workflow, the hooks, the ignore list.
+    for team_file in (".github/workflows/ci.yml", ".pre-commit-config.yaml", ".gitignore", "Makefile"):
+        assert (project / team_file).is_file(), team_file
 
