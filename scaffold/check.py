@@ -7,10 +7,10 @@ starting with the rule's name, so a failing test says which rule broke.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from ipaddress import IPv4Network
 from itertools import combinations
+from pathlib import Path
 from typing import Any
 
 from scaffold.answers import Answers
@@ -170,6 +170,7 @@ def routing(project: Project, answers: Answers) -> Iterator[str]:
         "aws_route_table.private"
     }:
         yield "nat-route: the NAT route must belong to the private route tables"
+    to_igw = [block for block in to_igw if "destination_ipv6_cidr_block" not in block.body]
     if len(to_igw) != 1 or to_igw[0].body.get("destination_cidr_block") != ANYWHERE:
         yield "igw-route: the public route table needs a 0.0.0.0/0 route to the internet gateway"
     elif refs(to_igw[0].body.get("route_table_id")) != {"aws_route_table.public"}:
@@ -211,7 +212,7 @@ def endpoints(project: Project, answers: Answers) -> Iterator[str]:
         yield f"gateway-endpoints: tfvars lists {project.tfvars.get('gateway_endpoints')}"
     if project.tfvars.get("interface_endpoints") != list(answers.interface_endpoints):
         yield f"interface-endpoints: tfvars lists {project.tfvars.get('interface_endpoints')}"
-    service_name = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+    service_name = "com.amazonaws.${var.region}.${each.key}"
     gateway = network.resource("aws_vpc_endpoint", "gateway").body
     if gateway.get("vpc_endpoint_type") != "Gateway" or gateway.get("service_name") != service_name:
         yield "gateway-endpoints: s3 and dynamodb must be Gateway endpoints for the region's service"
@@ -231,12 +232,7 @@ def endpoints(project: Project, answers: Answers) -> Iterator[str]:
         yield "interface-endpoints: must be Interface endpoints for the region's service"
     if interface.get("private_dns_enabled") is not True:
         yield "interface-endpoints: private DNS must be enabled"
-    expected_subnets = (
-        {"var.subnet_ids", "data.aws_subnet.selected"}
-        if answers.topology == "existing"
-        else {"aws_subnet.private"}
-    )
-    if resolved(network, interface.get("subnet_ids")) != expected_subnets:
+    if resolved(network, interface.get("subnet_ids")) != private_subnet_sources(answers):
         yield "interface-endpoints: must sit in the private subnets only"
     group = network.resource("aws_security_group", "endpoints").body
     ingress = group.get("ingress", [])
@@ -244,16 +240,17 @@ def endpoints(project: Project, answers: Answers) -> Iterator[str]:
         len(ingress) != 1
         or (ingress[0].get("from_port"), ingress[0].get("to_port"), ingress[0].get("protocol"))
         != (443, 443, "tcp")
-        or refs(ingress[0].get("security_groups")) != {"var.endpoint_client_security_group_ids"}
+        or refs(ingress[0].get("cidr_blocks")) != {"local.vpc_cidrs"}
+        or "security_groups" in ingress[0]
     ):
-        yield "interface-endpoints: their security group must admit only 443/tcp from the function's"
-    passed = project.root.of_kind("module")
-    network_call = next(block for block in passed if block.name == "network").body
-    if (
-        network_call.get("endpoint_client_security_group_ids")
-        != "module.function.security_group_ids"
-    ):
-        yield "interface-endpoints: the root must pass the function's security group to the network"
+        yield "interface-endpoints: their security group must admit only 443/tcp from the VPC"
+
+
+def private_subnet_sources(answers: Answers) -> set[str]:
+    """What local.private_subnets is built from, as refs: the function's subnets."""
+    if answers.topology == "existing":
+        return {"var.subnet_ids", "data.aws_subnet.selected"}
+    return {"var.private_subnets", "aws_subnet.private"}
 
 
 @rule
@@ -320,11 +317,7 @@ def function_placement(project: Project, answers: Answers) -> Iterator[str]:
     output = next(
         block for block in project.network.of_kind("output") if block.name == "private_subnet_ids"
     )
-    expected = (
-        {"var.subnet_ids", "data.aws_subnet.selected"}
-        if answers.topology == "existing"
-        else {"aws_subnet.private"}
-    )
+    expected = private_subnet_sources(answers)
     if resolved(project.network, output.body.get("value")) != expected:
         yield f"private-only: private_subnet_ids must list only {sorted(expected)}"
     needed = (
@@ -416,7 +409,9 @@ def existing_network_checked(project: Project, answers: Answers) -> Iterator[str
         for block in network.of_kind("check")
         for item in block.nested("assert")
     ]
-    if not any("nat_gateway_id" in text for text in asserts):
+    if "nat_gateway_id" not in str(network.locals.get("routes_to_nat")) or not any(
+        "local.routes_to_nat" in text for text in asserts
+    ):
         yield "existing: a check block must warn when no subnet routes to a NAT gateway"
 
 

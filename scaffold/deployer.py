@@ -1,7 +1,13 @@
-"""The IAM policy a person or pipeline needs to apply and destroy a generated project.
+"""The IAM policies around a generated project.
 
-Built from the resource and data source types the rendered Terraform actually
-declares, so the policy cannot drift from the templates.
+`deployer-policy.json`: what a person or pipeline needs to apply and destroy the
+project, built from the resource and data source types the rendered Terraform
+declares, so it cannot drift from the templates. It cannot escalate: roles can
+be passed only to the service that uses them, and created or changed only with
+the project's permissions boundary (`NAME-boundary`) attached.
+
+`permissions-boundary.json`: that boundary, the most any role of the project may
+ever do. An administrator creates it once as the policy NAME-boundary.
 """
 
 from __future__ import annotations
@@ -11,7 +17,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-# What the provider calls for each type over create, read, update, tag and delete.
+# What the provider calls for each type over create, read, update, tag and delete,
+# plus what AWS authorizes on the caller behind those calls.
 ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "aws_vpc": (
         "ec2:CreateVpc",
@@ -19,6 +26,8 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DescribeVpcs",
         "ec2:DescribeVpcAttribute",
         "ec2:ModifyVpcAttribute",
+        "ec2:AssociateVpcCidrBlock",
+        "ec2:DisassociateVpcCidrBlock",
         "ec2:DescribeNetworkAcls",
         "ec2:DescribeRouteTables",
         "ec2:DescribeSecurityGroups",
@@ -35,7 +44,12 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DeleteSubnet",
         "ec2:DescribeSubnets",
         "ec2:ModifySubnetAttribute",
+        "ec2:AssociateSubnetCidrBlock",
+        "ec2:DisassociateSubnetCidrBlock",
+        # Deleting a subnet detaches and deletes the interfaces Lambda left in it.
         "ec2:DescribeNetworkInterfaces",
+        "ec2:DetachNetworkInterface",
+        "ec2:DeleteNetworkInterface",
     ),
     "aws_route_table": ("ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:DescribeRouteTables"),
     "aws_route_table_association": (
@@ -50,6 +64,11 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DetachInternetGateway",
         "ec2:DeleteInternetGateway",
         "ec2:DescribeInternetGateways",
+    ),
+    "aws_egress_only_internet_gateway": (
+        "ec2:CreateEgressOnlyInternetGateway",
+        "ec2:DeleteEgressOnlyInternetGateway",
+        "ec2:DescribeEgressOnlyInternetGateways",
     ),
     "aws_eip": (
         "ec2:AllocateAddress",
@@ -66,6 +85,9 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:ModifyVpcEndpoint",
         "ec2:DescribePrefixLists",
         "ec2:DescribeVpcEndpointServices",
+        "ec2:DescribeNetworkInterfaces",
+        # AWS associates the endpoint's private hosted zone with the VPC as the caller.
+        "route53:AssociateVPCWithHostedZone",
     ),
     "aws_security_group": (
         "ec2:CreateSecurityGroup",
@@ -76,20 +98,24 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:AuthorizeSecurityGroupEgress",
         "ec2:RevokeSecurityGroupIngress",
         "ec2:RevokeSecurityGroupEgress",
+        # Deleting a group detaches and deletes the interfaces Lambda left on it.
         "ec2:DescribeNetworkInterfaces",
+        "ec2:DetachNetworkInterface",
+        "ec2:DeleteNetworkInterface",
     ),
     "aws_iam_role": (
         "iam:CreateRole",
         "iam:DeleteRole",
         "iam:GetRole",
         "iam:UpdateRole",
+        "iam:UpdateRoleDescription",
         "iam:UpdateAssumeRolePolicy",
+        "iam:PutRolePermissionsBoundary",
         "iam:TagRole",
         "iam:UntagRole",
         "iam:ListRolePolicies",
         "iam:ListAttachedRolePolicies",
         "iam:ListInstanceProfilesForRole",
-        "iam:PassRole",
     ),
     "aws_iam_role_policy": ("iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"),
     "aws_iam_role_policy_attachment": (
@@ -103,6 +129,8 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "logs:DescribeLogGroups",
         "logs:PutRetentionPolicy",
         "logs:DeleteRetentionPolicy",
+        "logs:AssociateKmsKey",
+        "logs:DisassociateKmsKey",
         "logs:ListTagsForResource",
         "logs:TagResource",
         "logs:UntagResource",
@@ -116,6 +144,8 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "lambda:ListVersionsByFunction",
         "lambda:UpdateFunctionCode",
         "lambda:UpdateFunctionConfiguration",
+        "lambda:PutFunctionConcurrency",
+        "lambda:DeleteFunctionConcurrency",
         "lambda:TagResource",
         "lambda:UntagResource",
         "lambda:ListTags",
@@ -125,21 +155,37 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DescribeVpcs",
     ),
     "aws_flow_log": ("ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:DescribeFlowLogs"),
+    "terraform_data": (),
     "data.aws_availability_zones": ("ec2:DescribeAvailabilityZones",),
-    "data.aws_vpc": ("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"),
+    "data.aws_vpc": ("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeRouteTables"),
     "data.aws_subnet": ("ec2:DescribeSubnets",),
-    "data.aws_route_table": ("ec2:DescribeRouteTables",),
+    "data.aws_route_table": ("ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces"),
     "data.aws_route_tables": ("ec2:DescribeRouteTables",),
-    "data.aws_region": (),
     "data.aws_partition": (),
     "data.aws_iam_policy_document": (),
 }
 # Every tagged EC2 resource needs these, and the provider identifies its caller.
 ALWAYS = ("ec2:CreateTags", "ec2:DeleteTags", "ec2:DescribeTags", "sts:GetCallerIdentity")
 
+# Which role each type passes, and to which service (iam:PassedToService).
+ROLE_PASSED_BY_TYPE = {
+    "aws_lambda_function": ("lambda", "lambda.amazonaws.com"),
+    "aws_flow_log": ("flowlogs", "vpc-flow-logs.amazonaws.com"),
+}
+# The names the templates give the roles ("${var.name}-lambda-${var.region}", ...).
+ROLE_NAME_PATTERNS = {"lambda": "{name}-lambda-*", "flowlogs": "{name}-flowlogs-*"}
+# Writes that could widen a role: allowed only on roles bounded by NAME-boundary.
+BOUNDED_IAM_ACTIONS = (
+    "iam:CreateRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+)
+MANAGED_POLICY = "arn:{partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+BOUNDARY_POLICY = "arn:{partition}:iam::*:policy/{name}-boundary"
+
 # Where an action can be scoped to this project's own names, it is.
 SCOPED_RESOURCES = {
-    "iam": ("arn:{partition}:iam::*:role/{name}-*",),
     "logs": (
         "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}",
         "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}:*",
@@ -150,10 +196,25 @@ SCOPED_RESOURCES = {
 }  # fmt: skip
 UNSCOPABLE_ACTIONS = ("logs:DescribeLogGroups",)
 
+# Dependent actions AWS lists for an action granted here that this project never
+# triggers, each with why; every other dependent action is granted.
+UNUSED_DEPENDENT_ACTIONS = {
+    "ecs:ListClusters": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
+    "ecs:ListContainerInstances": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
+    "ecs:ListServices": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
+    "ecs:ListTaskDefinitions": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
+    "ecs:ListTasks": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
+    "lambda:PassCapacityProvider": (
+        "lambda:CreateFunction needs it only for a capacity provider (Lambda Managed Instances)"
+    ),
+}
+
 # A top-level resource or data block as `terraform fmt` writes it.
 DECLARATION = re.compile(
     r'^(?P<kind>resource|data) "(?P<type>[a-z0-9_]+)" "(?P<name>[A-Za-z0-9_-]+)"', re.MULTILINE
 )
+
+Statement = dict[str, object]
 
 
 def declared_types(terraform_files: Iterable[Path]) -> set[str]:
@@ -166,7 +227,15 @@ def declared_types(terraform_files: Iterable[Path]) -> set[str]:
     return found
 
 
+def role_arns(roles: Iterable[str], name: str, partition: str) -> list[str]:
+    return [
+        f"arn:{partition}:iam::*:role/" + ROLE_NAME_PATTERNS[role].format(name=name)
+        for role in sorted(roles)
+    ]
+
+
 def deployer_policy(types: Iterable[str], name: str, partition: str) -> dict[str, object]:
+    types = sorted(types)
     actions: set[str] = set(ALWAYS)
     for type_name in types:
         if type_name not in ACTIONS_BY_TYPE:
@@ -174,43 +243,122 @@ def deployer_policy(types: Iterable[str], name: str, partition: str) -> dict[str
                 f"no deployer actions known for {type_name}; add them to ACTIONS_BY_TYPE"
             )
         actions.update(ACTIONS_BY_TYPE[type_name])
-    statements = []
+    passed = {
+        type_name: ROLE_PASSED_BY_TYPE[type_name]
+        for type_name in types
+        if type_name in ROLE_PASSED_BY_TYPE
+    }
+    statements: list[Statement] = []
     for service in sorted({action.split(":")[0] for action in actions}):
         service_actions = sorted(action for action in actions if action.startswith(service + ":"))
-        scoped = [action for action in service_actions if action not in UNSCOPABLE_ACTIONS]
-        unscoped = [action for action in service_actions if action in UNSCOPABLE_ACTIONS]
+        if service == "iam":
+            roles = {role for role, _ in passed.values()}
+            statements += iam_statements(service_actions, roles, name, partition)
+            continue
         patterns = SCOPED_RESOURCES.get(service)
-        if patterns is None:
-            scoped, unscoped = [], service_actions
-        if scoped:
+        scoped = [a for a in service_actions if patterns and a not in UNSCOPABLE_ACTIONS]
+        unscoped = [a for a in service_actions if a not in scoped]
+        if scoped and patterns:
             statements.append(
-                {
-                    "Sid": f"{service.capitalize()}OwnResources",
-                    "Effect": "Allow",
-                    "Action": scoped,
-                    "Resource": [
-                        pattern.format(name=name, partition=partition) for pattern in patterns or ()
-                    ],
-                }
+                statement(
+                    f"{service.capitalize()}OwnResources",
+                    scoped,
+                    [pattern.format(name=name, partition=partition) for pattern in patterns],
+                )
             )
         if unscoped:
             # EC2 creates ids at apply time and Describe/List calls take no resource.
-            statements.append(
-                {
-                    "Sid": f"{service.capitalize()}Any",
-                    "Effect": "Allow",
-                    "Action": unscoped,
-                    "Resource": "*",
-                }
+            statements.append(statement(f"{service.capitalize()}Any", unscoped, "*"))
+    for type_name, (role, service_principal) in passed.items():
+        statements.append(
+            statement(
+                f"Pass{role.capitalize()}RoleTo{service_principal.split('.')[0].title().replace('-', '')}",
+                ["iam:PassRole"],
+                role_arns([role], name, partition),
+                {"StringEquals": {"iam:PassedToService": service_principal}},
             )
+        )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def iam_statements(
+    actions: list[str], roles: set[str], name: str, partition: str
+) -> list[Statement]:
+    """Roles of this project only; every write that could widen one needs the boundary."""
+    own_roles = role_arns(roles, name, partition)
+    boundary = BOUNDARY_POLICY.format(name=name, partition=partition)
+    bounded = {"StringLike": {"iam:PermissionsBoundary": boundary}}
+    found: list[Statement] = []
+    writes = [action for action in actions if action in BOUNDED_IAM_ACTIONS]
+    if writes:
+        found.append(statement("IamWidenOnlyBoundedRoles", writes, own_roles, bounded))
+    if "iam:AttachRolePolicy" in actions:
+        found.append(
+            statement(
+                "IamAttachOnlyTheVpcAccessPolicy",
+                ["iam:AttachRolePolicy"],
+                own_roles,
+                {
+                    **bounded,
+                    "ArnEquals": {"iam:PolicyARN": MANAGED_POLICY.format(partition=partition)},
+                },
+            )
+        )
+    rest = [a for a in actions if a not in BOUNDED_IAM_ACTIONS and a != "iam:AttachRolePolicy"]
+    if rest:
+        found.append(statement("IamOwnRoles", rest, own_roles))
+    return found
+
+
+def statement(
+    sid: str,
+    actions: list[str],
+    resources: list[str] | str,
+    condition: dict[str, object] | None = None,
+) -> Statement:
+    found: Statement = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": resources}
+    if condition:
+        found["Condition"] = condition
+    return found
+
+
+def permissions_boundary(name: str, partition: str) -> dict[str, object]:
+    """The most any role of the project may do: what its own policies grant."""
+    log_groups = [
+        pattern.format(name=name, partition=partition) for pattern in SCOPED_RESOURCES["logs"]
+    ]
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            statement(
+                "LambdaNetworkInterfaces",
+                [
+                    "ec2:CreateNetworkInterface",
+                    "ec2:DeleteNetworkInterface",
+                    "ec2:DescribeNetworkInterfaces",
+                ],
+                "*",
+            ),
+            statement(
+                "WriteOwnLogs",
+                ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                log_groups,
+            ),
+            statement("WriteTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
+        ],
+    }
 
 
 def partition_of(region: str) -> str:
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
-def render_deployer_policy(project_dir: Path, name: str, region: str) -> str:
+def render_policies(project_dir: Path, name: str, region: str) -> dict[str, str]:
+    """deployer-policy.json and permissions-boundary.json for the rendered project."""
     types = declared_types(sorted(project_dir.rglob("*.tf")))
-    policy = deployer_policy(sorted(types), name, partition_of(region))
-    return json.dumps(policy, indent=2) + "\n"
+    partition = partition_of(region)
+    return {
+        "deployer-policy.json": json.dumps(deployer_policy(types, name, partition), indent=2) + "\n",
+        "permissions-boundary.json": json.dumps(permissions_boundary(name, partition), indent=2)
+        + "\n",
+    }

@@ -26,7 +26,8 @@ import jinja2.ext
 from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
-from scaffold.deployer import DECLARATION, render_deployer_policy
+from scaffold.costs import estimate
+from scaffold.deployer import DECLARATION, render_policies
 from scaffold.errors import ScaffoldError
 from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
@@ -79,6 +80,12 @@ def template_context(answers: Answers) -> dict[str, Any]:
         **{key: None for key in model.QUESTIONS_BY_KEY},
         **answers.to_record(),
         "language": language_of(answers.runtime),
+        # What Lambda needs to create and release its interfaces; ordered around in every module.
+        "network_interface_grant": (
+            "aws_iam_role_policy.network_interfaces"
+            if answers.iam == "inline"
+            else "aws_iam_role_policy_attachment.vpc_access"
+        ),
         "handler": HANDLERS[language_of(answers.runtime)],
         "private_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.private},
         "subnet_nodes": diagram_subnet_nodes(answers),
@@ -97,6 +104,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
             prefix: f"^{pattern.pattern}$" for prefix, pattern in model.ID_PATTERNS.items()
         },
         "version": __version__,
+        "cost": estimate(answers),
         **repository_context(answers),
         "_extensions": [f"{__name__}.HclExtension"],
         "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
@@ -124,9 +132,11 @@ def render_tree(answers: Answers, parent: Path) -> Path:
             accept_hooks=False,
         )
     project = parent / answers.name
-    (project / "deployer-policy.json").write_text(
-        render_deployer_policy(project, answers.name, answers.region), encoding="utf-8"
-    )
+    # An installed package compiles the templates' Python files: never ship that bytecode.
+    for cache in sorted(project.rglob("__pycache__"), reverse=True):
+        shutil.rmtree(cache)
+    for file_name, text in render_policies(project, answers.name, answers.region).items():
+        (project / file_name).write_text(text, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:
         readme.write(scan_exceptions_section(project))
     record = {"_generator": f"vpc-lambda-new {__version__}", **answers.to_record()}

@@ -21,6 +21,7 @@ import questionary
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 
 from scaffold import answers as model
+from scaffold import costs
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Question, RawAnswer
 from scaffold.errors import InvalidAnswer, ScaffoldError
 from scaffold.network import plan_subnets, public_subnet_count
@@ -285,12 +286,15 @@ def print_summary(answers: Answers) -> None:
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
     print()
+    for line in costs.lines(costs.estimate(answers)):
+        print(f"  {line}")
+    print()
 
 
 SUMMARISED = frozenset(
     {"name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids"}
     | {"route_table_ids", "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture"}
-    | {"memory", "timeout", "iam", "output_dir"}
+    | {"memory", "timeout", "iam", "output_dir", "ipv6"}
 )
 
 
@@ -321,6 +325,13 @@ def new_network_rows(answers: Answers) -> list[tuple[str, str]]:
         rows.append(("NAT", f"{gateways} ({answers.nat}), billed hourly"))
     else:
         rows.append(("NAT", "none: no internet access from the VPC"))
+    if answers.ipv6:
+        outbound = (
+            "an egress-only internet gateway for IPv6 out (free)"
+            if answers.topology == "private-nat"
+            else "no IPv6 route out of the VPC"
+        )
+        rows.append(("IPv6", f"Amazon-provided /56, a /64 per subnet; {outbound}"))
     return rows
 
 
@@ -333,6 +344,7 @@ def existing_network_rows(answers: Answers) -> list[tuple[str, str]]:
             ", ".join(answers.security_group_ids or ()) or "a dedicated group, created",
         ),
         ("Route tables", ", ".join(answers.route_table_ids or ()) or "none given"),
+        ("IPv6", "dual stack: every subnet must have an IPv6 block" if answers.ipv6 else "no"),
     ]
 
 

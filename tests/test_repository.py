@@ -334,11 +334,11 @@ def test_make_test_runs_the_handler_tests_and_fails_with_them(generate: Generate
     passed = make(project, "test", **tools)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     if runtime.startswith("python"):
-        assert "Ran 6 tests" in passed.stderr and passed.stderr.rstrip().endswith("OK")
+        assert re.search(r"^Ran [1-9]\d* tests", passed.stderr, re.MULTILINE), passed.stderr
         failing = project / "tests" / "test_broken.py"
         failing.write_text("import unittest\n\n\nclass Broken(unittest.TestCase):\n    def test_it(self):\n        self.fail('broken')\n")
     else:
-        assert "# pass 4" in passed.stdout and "# fail 0" in passed.stdout
+        assert re.search(r"^# pass [1-9]", passed.stdout, re.MULTILINE) and "# fail 0" in passed.stdout
         failing = project / "tests" / "broken.test.mjs"
         failing.write_text('import { test } from "node:test";\n\ntest("broken", () => { throw new Error("broken"); });\n')
     failed = make(project, "test", **tools)

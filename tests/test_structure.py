@@ -13,7 +13,7 @@ from conftest import Generate
 from scaffold.answers import RUNTIMES, Answers, build_answers
 from scaffold.cli import build_parser, collect_raw_answers
 from scaffold.check import ENI_ACTIONS, violations
-from scaffold.deployer import ACTIONS_BY_TYPE, ALWAYS, declared_types
+from scaffold.deployer import declared_types
 from scaffold.hcl import load_project
 
 LAYOUTS = [("private",), ("private-nat", "single"), ("private-nat", "per-az")]
@@ -127,7 +127,7 @@ POLICY_CASES = {
 
 
 @pytest.mark.parametrize(("flags", "granted_too", "never"), POLICY_CASES.values(), ids=POLICY_CASES.keys())
-def test_deployer_policy_grants_exactly_what_the_declared_types_need(
+def test_deployer_policy_grants_what_the_answers_need_and_nothing_else(
     generate: Generate, flags: list[str], granted_too: set[str], never: set[str]
 ) -> None:
     project_dir = generate(*flags)
@@ -142,39 +142,48 @@ def test_deployer_policy_grants_exactly_what_the_declared_types_need(
         if block.kind in ("resource", "data")
     }
     assert declared_types(project_dir.rglob("*.tf")) == types
-    # Everything apply and destroy of these types need, and nothing for a type not declared.
-    assert granted == set(ALWAYS).union(*(ACTIONS_BY_TYPE[type_name] for type_name in types))
+    # What apply and destroy of these answers need, and nothing for what they do not declare
+    # (sufficiency is proven by applying and destroying as the deployer, in test_apply.py).
     assert granted_too <= granted
     assert not granted & never, sorted(granted & never)
     # The guide's user permissions for attaching a function to a VPC.
     assert {"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs"} <= granted
     assert not any("*" in action for action in granted)
     for statement in policy["Statement"]:
-        if statement["Sid"].endswith("OwnResources"):
-            assert all("demo" in resource for resource in statement["Resource"]), statement
+        if statement["Sid"].endswith("OwnResources") or statement["Sid"].startswith(("Iam", "Pass")):
+            assert all(":demo" in resource or "/demo" in resource for resource in statement["Resource"]), statement
+        if "iam:PassRole" in statement["Action"]:
+            assert statement["Action"] == ["iam:PassRole"], statement
+            passed_to = statement["Condition"]["StringEquals"]["iam:PassedToService"]
+            assert passed_to in ("lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"), statement
+        # Whatever can create or widen a role needs the project's boundary on it.
+        if {"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy"} & set(statement["Action"]):
+            boundary = statement["Condition"]["StringLike"]["iam:PermissionsBoundary"]
+            assert boundary.endswith(":policy/demo-boundary"), statement
+    assert "iam:DeleteRolePermissionsBoundary" not in granted
 
 
 # Each row breaks one rule in generated output; the checker must name that rule.
 MUTATIONS = [
     ("modules/network/main.tf", 'instance_tenancy = "default"', 'instance_tenancy = "dedicated"', "tenancy"),
-    ("modules/network/main.tf", "enable_dns_hostnames = true", "enable_dns_hostnames = false", "dns"),
+    ("modules/network/main.tf", "enable_dns_hostnames             = true", "enable_dns_hostnames             = false", "dns"),
     ("modules/network/main.tf", "map_public_ip_on_launch = false", "map_public_ip_on_launch = true", "public-ip"),
     ("modules/network/main.tf", "  vpc_id = aws_vpc.this.id\n\n  tags", "  vpc_id = aws_vpc.this.id\n  ingress {\n    from_port = 0\n  }\n\n  tags", "default-sg"),
     ("modules/network/endpoints.tf", 'vpc_endpoint_type = "Gateway"', 'vpc_endpoint_type = "Interface"', "gateway-endpoints"),
     ("modules/network/endpoints.tf", "route_table_ids = local.private_route_table_ids", "route_table_ids = []", "gateway-endpoints"),
     ("modules/network/endpoints.tf", "private_dns_enabled = true", "private_dns_enabled = false", "interface-endpoints"),
-    ("modules/network/endpoints.tf", "from_port       = 443", "from_port       = 0", "interface-endpoints"),
+    ("modules/network/endpoints.tf", "from_port   = 443", "from_port   = 0", "interface-endpoints"),
     ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "nat-route"),
     ("modules/network/routes.tf", "gateway_id             = aws_internet_gateway.this.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "igw-route"),
     ("modules/network/routes.tf", "  subnet_id     = each.value.id", "  subnet_id     = aws_subnet.private[each.key].id", "nat-placement"),
     ("modules/network/routes.tf", 'domain = "vpc"', 'domain = "standard"', "nat-placement"),
     ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-routes"),
-    ("modules/network/main.tf", "private_subnet_ids = [for subnet in aws_subnet.private : subnet.id]", "private_subnet_ids = [for subnet in aws_subnet.public : subnet.id]", "private-only"),
+    ("modules/network/main.tf", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.public[key]]", "private-only"),
     ("modules/function/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
     ("modules/function/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
     ("modules/function/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
     ("modules/function/main.tf", "    aws_iam_role_policy.network_interfaces,\n", "", "depends-on"),
-    ("modules/function/main.tf", "security_group_ids = var.attach_to_vpc ? local.security_group_ids : []", "security_group_ids = []", "private-only"),
+    ("modules/function/main.tf", "security_group_ids          = var.attach_to_vpc ? local.security_group_ids : []", "security_group_ids          = []", "private-only"),
     ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "logging"),
     ("modules/function/main.tf", "  retention_in_days = var.log_retention_days\n", "", "log-retention"),
     ("main.tf", "subnet_ids         = module.network.private_subnet_ids", "subnet_ids         = module.network.public_subnet_ids", "private-only"),

@@ -53,6 +53,11 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "nat-per-az-6az-small-vpc": (
         "--topology", "private-nat", "--nat", "per-az", "--azs", "6", "--vpc-cidr", "10.20.0.0/20",
     ),
+    "private-ipv6-sts": ("--ipv6", "--endpoints", "s3,sts"),
+    "nat-per-az-ipv6-3az": ("--topology", "private-nat", "--nat", "per-az", "--azs", "3", "--ipv6"),
+    "nat-single-ipv6-flow-logs-node": (
+        "--topology", "private-nat", "--ipv6", "--flow-logs", "--runtime", "nodejs22.x",
+    ),
 }  # fmt: skip
 
 MATRIX = {**structure_matrix(), **EXTRA}
@@ -63,6 +68,9 @@ def expected_resource_counts(answers: Answers) -> dict[str, int]:
     nat = public_subnet_count(answers)  # 0 for private, 1 for single, one per AZ for per-az
     with_nat = answers.topology == "private-nat"
     flow_logs = 1 if answers.flow_logs else 0
+    # IPv6 out of a private-nat VPC: ::/0 to the egress-only gateway from each private
+    # table, and to the internet gateway from the public one.
+    ipv6_out = 1 if answers.ipv6 and with_nat else 0
     return {
         "aws_vpc": 1,
         "aws_default_security_group": 1,
@@ -71,12 +79,16 @@ def expected_resource_counts(answers: Answers) -> dict[str, int]:
         "aws_route_table": nat + 1 if with_nat else 1,
         "aws_route_table_association": answers.azs + nat,
         # 0.0.0.0/0 through each NAT gateway, and through the internet gateway.
-        "aws_route": nat + 1 if with_nat else 0,
+        "aws_route": (nat + 1) * (1 + ipv6_out) if with_nat else 0,
         "aws_internet_gateway": 1 if with_nat else 0,
+        "aws_egress_only_internet_gateway": ipv6_out,
         "aws_eip": nat,
         "aws_nat_gateway": nat,
         "aws_vpc_endpoint": len(answers.endpoints),
-        "aws_security_group": 2 if answers.interface_endpoints else 1,
+        # The function's own group, the one it moves to on destroy, and the endpoints' group.
+        "aws_security_group": 3 if answers.interface_endpoints else 2,
+        # The anchor that orders the subnets before the role's network-interface permissions.
+        "terraform_data": 1,
         "aws_flow_log": flow_logs,
         # The function's role and log group, and the flow logs' own.
         "aws_iam_role": 1 + flow_logs,

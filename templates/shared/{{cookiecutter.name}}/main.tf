@@ -1,12 +1,15 @@
 module "network" {
   source = "./modules/network"
 
-  name = var.name
+  name        = var.name
+  region      = var.region
+  enable_ipv6 = var.enable_ipv6
 
 {% if cookiecutter.topology == "existing" %}
   vpc_id          = var.vpc_id
   subnet_ids      = var.subnet_ids
   route_table_ids = var.route_table_ids
+  internet_egress = var.internet_egress
 {% else %}
   vpc_cidr           = var.vpc_cidr
   private_subnets    = var.private_subnets
@@ -16,20 +19,22 @@ module "network" {
   availability_zones = var.availability_zones
   enable_flow_logs   = var.enable_flow_logs
   # Flow logs are kept as long as the function's logs.
-  flow_log_retention_days = var.log_retention_days
+  flow_log_retention_days  = var.log_retention_days
+  permissions_boundary_arn = var.permissions_boundary_arn
+  # The subnets are destroyed before the permissions Lambda needs to release its interfaces in them.
+  network_interface_grant = module.function.network_interface_grant
 {% endif %}
 
   gateway_endpoints   = var.gateway_endpoints
   interface_endpoints = var.interface_endpoints
-  # Interface endpoints admit HTTPS only from the function's security groups.
-  endpoint_client_security_group_ids = module.function.security_group_ids
-  tags                               = var.tags
+  tags                = var.tags
 }
 
 module "function" {
   source = "./modules/function"
 
   name               = var.name
+  region             = var.region
   runtime            = var.runtime
   handler            = "{{ cookiecutter.handler }}"
   architecture       = var.architecture
@@ -39,17 +44,26 @@ module "function" {
   log_retention_days = var.log_retention_days
   probe_target       = var.probe_target
   vpc_id             = module.network.vpc_id
-  vpc_cidr           = module.network.vpc_cidr
   subnet_ids         = module.network.private_subnet_ids
   attach_to_vpc      = var.attach_to_vpc
+  enable_ipv6        = var.enable_ipv6
   tags               = var.tags
 
-{% if cookiecutter.topology == "existing" %}
-  security_group_ids      = var.security_group_ids
-{% endif %}
+  # What the function may reach: the VPC's own blocks, the gateway endpoints, and the
+  # internet only where the network gives it a way out.
+  vpc_cidrs               = module.network.vpc_cidrs
+  vpc_ipv6_cidrs          = module.network.vpc_ipv6_cidrs
+  internet_egress         = module.network.internet_egress
+  ipv6_internet_egress    = module.network.ipv6_internet_egress
   gateway_prefix_list_ids = module.network.gateway_prefix_list_ids
   additional_egress_cidrs = var.additional_egress_cidrs
-  reserved_concurrency    = var.reserved_concurrency
-  tracing_mode            = var.tracing_mode
-  log_kms_key_arn         = var.log_kms_key_arn
+  aws_api_probe           = module.network.internet_egress || contains(var.interface_endpoints, "sts")
+
+{% if cookiecutter.topology == "existing" %}
+  security_group_ids       = var.security_group_ids
+{% endif %}
+  reserved_concurrency     = var.reserved_concurrency
+  tracing_mode             = var.tracing_mode
+  log_kms_key_arn          = var.log_kms_key_arn
+  permissions_boundary_arn = var.permissions_boundary_arn
 }

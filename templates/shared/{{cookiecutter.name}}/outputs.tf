@@ -7,6 +7,11 @@ output "private_subnet_ids" {
   description = "IDs of the private subnets the function is attached to."
   value       = module.network.private_subnet_ids
 }
+
+output "vpc_ipv6_cidrs" {
+  description = "IPv6 CIDR blocks of the VPC the function may use; empty without IPv6."
+  value       = module.network.vpc_ipv6_cidrs
+}
 {% if cookiecutter.topology == "private-nat" %}
 
 output "public_subnet_ids" {

@@ -28,5 +28,8 @@ public_subnets = {{ cookiecutter.public_subnets | hcl }}
 gateway_endpoints   = {{ cookiecutter.gateway_endpoints | hcl }}
 interface_endpoints = {{ cookiecutter.interface_endpoints | hcl }}
 
+# Dual stack: IPv6 for the {{ "subnets' blocks" if cookiecutter.topology == "existing" else "VPC and its subnets" }}, allowed for the function.
+enable_ipv6 = {{ cookiecutter.ipv6 | hcl }}
+
 # Extra tags for every resource (the provider adds Project, ManagedBy and Generator).
 tags = {{ cookiecutter.tags | hcl }}

@@ -50,6 +50,12 @@ variable "security_group_ids" {
   description = "Existing security groups for the function; empty creates a dedicated, egress-only one."
   default     = []
 }
+
+variable "internet_egress" {
+  type        = bool
+  description = "Whether the subnets reach the internet (e.g. through a transit gateway or a firewall); null derives it from their routes to a NAT gateway. True lets the function's own security group open HTTPS to the internet."
+  default     = null
+}
 {% else %}
 variable "vpc_cidr" {
   type        = string
@@ -66,8 +72,8 @@ variable "private_subnets" {
   description = "CIDR of the private subnet in each availability zone, keyed az1..azN (the Nth available AZ of the region). The function attaches to all of them."
 
   validation {
-    condition     = length(var.private_subnets) >= 2 && length(var.private_subnets) <= 6 && alltrue([for cidr in values(var.private_subnets) : can(cidrnetmask(cidr))])
-    error_message = "Give 2 to 6 private subnets, each an IPv4 CIDR block."
+    condition     = length(var.private_subnets) >= 2 && length(var.private_subnets) <= 6 && alltrue([for key, cidr in var.private_subnets : can(regex("^az[1-6]$", key)) && can(cidrnetmask(cidr))])
+    error_message = "Give 2 to 6 private subnets keyed az1 to az6, each an IPv4 CIDR block."
   }
 }
 {% if cookiecutter.topology == "private-nat" %}
@@ -93,6 +99,11 @@ variable "availability_zones" {
   type        = list(string)
   description = "Optional zone names to pin (e.g. [\"us-east-1a\", \"us-east-1b\"]), one per private subnet in az1..azN order; empty takes the region's first standard zones."
   default     = []
+
+  validation {
+    condition     = length(distinct(var.availability_zones)) == length(var.availability_zones)
+    error_message = "Pin each availability zone once: one private subnet per zone."
+  }
 }
 {% endif %}
 
@@ -109,7 +120,7 @@ variable "gateway_endpoints" {
 
 variable "interface_endpoints" {
   type        = list(string)
-  description = "Services reached through interface endpoints (billed hourly per AZ) in the private subnets, e.g. sts, secretsmanager."
+  description = "Services reached through interface endpoints (billed hourly per AZ) in the private subnets, e.g. sts, secretsmanager. Their private DNS answers for the whole VPC: AWS refuses one for a service the VPC already has an endpoint or a private hosted zone for (a conflicting DNS domain); leave such a service out."
   default     = []
 
   validation {
@@ -185,12 +196,12 @@ variable "probe_target" {
 
 variable "additional_egress_cidrs" {
   type        = list(string)
-  description = "Extra CIDR blocks the function may open any connection to, e.g. a peered VPC or an on-premises range. By default it reaches the VPC itself, the gateway endpoints{{ ' and HTTPS on the internet' if cookiecutter.topology == 'private-nat' else '' }}."
+  description = "Extra IPv4 or IPv6 CIDR blocks the function may open any connection to, e.g. a peered VPC or an on-premises range. By default it reaches the VPC itself, the gateway endpoints{{ ' and HTTPS on the internet' if cookiecutter.topology == 'private-nat' else (' and, when its subnets route to a NAT gateway, HTTPS on the internet' if cookiecutter.topology == 'existing' else '') }}."
   default     = []
 
   validation {
-    condition     = alltrue([for cidr in var.additional_egress_cidrs : can(cidrnetmask(cidr))])
-    error_message = "Each additional egress destination must be an IPv4 CIDR block."
+    condition     = alltrue([for cidr in var.additional_egress_cidrs : can(cidrhost(cidr, 0))])
+    error_message = "Each additional egress destination must be an IPv4 or IPv6 CIDR block, e.g. 10.50.0.0/16 or 2001:db8::/32."
   }
 }
 
@@ -219,6 +230,18 @@ variable "tracing_mode" {
 variable "log_kms_key_arn" {
   type        = string
   description = "Optional customer-managed KMS key ARN for the function's log group; its key policy must allow CloudWatch Logs."
+  default     = null
+}
+
+variable "enable_ipv6" {
+  type        = bool
+  description = "{{ 'Let the function send IPv6 traffic from the subnets, which must be dual-stack (plan checks).' if cookiecutter.topology == 'existing' else 'Dual stack: an Amazon-provided IPv6 block for the VPC, a /64 for each subnet, and IPv6 allowed for the function.' }}"
+  default     = false
+}
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Optional ARN of an IAM policy set as the permissions boundary of every role this project creates. deployer-policy.json lets its holder create roles only with the policy named NAME-boundary as their boundary; see README.md, Permissions."
   default     = null
 }
 

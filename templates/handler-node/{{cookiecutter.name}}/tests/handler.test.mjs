@@ -1,9 +1,9 @@
-// Unit tests of the handler; run with: make test (node --test finds them)
+// Unit tests of the handler; run with: node --test
 import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
 
-import { handler, probeTcp } from "../src/index.mjs";
+import { handler, probeAwsApi, probeTcp } from "../src/index.mjs";
 
 function listen() {
   return new Promise((resolve) => {
@@ -46,4 +46,15 @@ test("the handler reports the target and the AWS API without throwing", async ()
   assert.equal(result.ok, false);
   assert.equal(result.target.reachable, false);
   assert.equal(result.aws_api.reachable, false);
+});
+
+test("the API probe is skipped where there is no path to STS", async () => {
+  process.env.AWS_API_PROBE = "off";
+  try {
+    const result = await probeAwsApi();
+    assert.equal(result.reachable, undefined);
+    assert.ok(result.skipped);
+  } finally {
+    delete process.env.AWS_API_PROBE;
+  }
 });

@@ -46,6 +46,7 @@ class HandlerTest(unittest.TestCase):
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
             "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_API_PROBE": "sts",
         }
         patcher = mock.patch.dict(os.environ, environment)
         patcher.start()
@@ -68,6 +69,31 @@ class HandlerTest(unittest.TestCase):
     def test_unreachable_api_fails_fast(self):
         result = handler.probe_aws_api()
         self.assertFalse(result["reachable"])
+
+    @unittest.skipUnless(
+        os.environ.get("AWS_ENDPOINT_URL_STS_LIVE"),
+        "set AWS_ENDPOINT_URL_STS_LIVE to an STS endpoint, e.g. a local emulator",
+    )
+    def test_the_probe_reaches_sts(self):
+        os.environ["AWS_ENDPOINT_URL_STS"] = os.environ["AWS_ENDPOINT_URL_STS_LIVE"]
+        result = handler.probe_aws_api()
+        self.assertTrue(result["reachable"], result.get("error"))
+        self.assertRegex(result["account"], r"^[0-9]{12}$")
+
+    def test_api_probe_is_skipped_without_a_path_to_sts(self):
+        os.environ["AWS_API_PROBE"] = "off"
+        result = handler.probe_aws_api()
+        self.assertNotIn("reachable", result)
+        self.assertTrue(result["skipped"])
+
+    @unittest.skipUnless(__import__("importlib").util.find_spec("boto3"), "boto3 not installed")
+    def test_the_probe_uses_the_regional_sts_endpoint(self):
+        for name in ("AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL", "AWS_REGION"):
+            os.environ.pop(name, None)
+        os.environ["AWS_DEFAULT_REGION"] = "eu-west-1"
+        os.environ.pop("AWS_STS_REGIONAL_ENDPOINTS", None)
+        url = handler.sts_client().meta.endpoint_url
+        self.assertEqual(url, "https://sts.eu-west-1.amazonaws.com")
 
 
 if __name__ == "__main__":

@@ -9,16 +9,19 @@ resource "aws_security_group" "this" {
   # checkov:skip=CKV2_AWS_5: attached to the function's vpc_config through local.security_group_ids, which the scanner's graph does not follow.
   count = length(var.security_group_ids) > 0 ? 0 : 1
 
-  name        = "${var.name}-function"
+  # A prefix, not a fixed name: a replacement is created before the old group is
+  # deleted, and the old one stays busy while Lambda releases its interfaces.
+  name_prefix = "${var.name}-function-"
   description = "Lambda function ${var.name}: no inbound; outbound only where it needs to go"
   vpc_id      = var.vpc_id
 
   egress {
-    description = "Private resources and interface endpoints inside the VPC"
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = [var.vpc_cidr]
+    description      = "Private resources and interface endpoints inside the VPC"
+    from_port        = 0
+    to_port          = 0
+    protocol         = "-1"
+    cidr_blocks      = var.vpc_cidrs
+    ipv6_cidr_blocks = var.vpc_ipv6_cidrs
   }
 
   dynamic "egress" {
@@ -32,30 +35,71 @@ resource "aws_security_group" "this" {
       prefix_list_ids = [egress.value]
     }
   }
-{% if cookiecutter.topology == "private-nat" %}
 
-  egress {
-    description = "HTTPS to the internet through the NAT gateway"
-    from_port   = 443
-    to_port     = 443
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
+  dynamic "egress" {
+    for_each = var.internet_egress ? ["0.0.0.0/0"] : []
+
+    content {
+      description = "HTTPS to the internet through NAT"
+      from_port   = 443
+      to_port     = 443
+      protocol    = "tcp"
+      cidr_blocks = [egress.value]
+    }
   }
-{% endif %}
+
+  dynamic "egress" {
+    for_each = var.ipv6_internet_egress ? ["::/0"] : []
+
+    content {
+      description      = "HTTPS to the internet over IPv6 through the egress-only internet gateway"
+      from_port        = 443
+      to_port          = 443
+      protocol         = "tcp"
+      ipv6_cidr_blocks = [egress.value]
+    }
+  }
 
   dynamic "egress" {
     for_each = var.additional_egress_cidrs
 
     content {
-      description = "Extra destination from var.additional_egress_cidrs"
-      from_port   = 0
-      to_port     = 0
-      protocol    = "-1"
-      cidr_blocks = [egress.value]
+      description      = "Extra destination from var.additional_egress_cidrs"
+      from_port        = 0
+      to_port          = 0
+      protocol         = "-1"
+      cidr_blocks      = strcontains(egress.value, ":") ? [] : [egress.value]
+      ipv6_cidr_blocks = strcontains(egress.value, ":") ? [egress.value] : []
     }
   }
 
   tags = merge({ Name = "${var.name}-function" }, var.tags)
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  # Deleted before the permissions Lambda needs to release its interfaces.
+  depends_on = [{{ cookiecutter.network_interface_grant }}]
+}
+
+# On destroy the function is first moved to this group (replace_security_groups_on_destroy),
+# so its own group can go at once. This one has no rules, exists exactly as long as the
+# function, and its deletion waits until Lambda has released the interfaces it holds:
+# the execution role, which Lambda uses to delete them, outlives that wait.
+resource "aws_security_group" "released" {
+  # checkov:skip=CKV2_AWS_5: used by the function's replacement_security_group_ids on destroy, which the scanner does not read.
+  name_prefix = "${var.name}-released-"
+  description = "Holds the network interfaces of Lambda function ${var.name} while they are released on destroy; no rules"
+  vpc_id      = var.vpc_id
+
+  tags = merge({ Name = "${var.name}-released" }, var.tags)
+
+  lifecycle {
+    create_before_destroy = true
+  }
+
+  depends_on = [{{ cookiecutter.network_interface_grant }}]
 }
 
 data "aws_iam_policy_document" "assume_role" {
@@ -70,9 +114,11 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "this" {
-  name               = "${var.name}-lambda"
-  description        = "Execution role of the Lambda function ${var.name}"
-  assume_role_policy = data.aws_iam_policy_document.assume_role.json
+  # Role names are global to the account: the region keeps two deployments apart.
+  name                 = "${var.name}-lambda-${var.region}"
+  description          = "Execution role of the Lambda function ${var.name} in ${var.region}"
+  assume_role_policy   = data.aws_iam_policy_document.assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }
@@ -168,6 +214,11 @@ resource "aws_lambda_function" "this" {
   environment {
     variables = {
       PROBE_TARGET = var.probe_target
+      # "sts" only where the function has a path to STS (NAT or an sts endpoint):
+      # elsewhere the probe would cost a timeout on every invocation.
+      AWS_API_PROBE = var.aws_api_probe ? "sts" : "off"
+      # The global sts.amazonaws.com is not served by a regional interface endpoint.
+      AWS_STS_REGIONAL_ENDPOINTS = "regional"
     }
   }
 
@@ -177,18 +228,19 @@ resource "aws_lambda_function" "this" {
 
   vpc_config {
     # Private subnets only: a public subnet gives a function neither internet access nor a public IP.
-    subnet_ids         = var.attach_to_vpc ? var.subnet_ids : []
-    security_group_ids = var.attach_to_vpc ? local.security_group_ids : []
+    subnet_ids                  = var.attach_to_vpc ? var.subnet_ids : []
+    security_group_ids          = var.attach_to_vpc ? local.security_group_ids : []
+    ipv6_allowed_for_dual_stack = var.attach_to_vpc && var.enable_ipv6
   }
+
+  # Frees the function's own security group at once on destroy (see aws_security_group.released).
+  replace_security_groups_on_destroy = var.attach_to_vpc
+  replacement_security_group_ids     = var.attach_to_vpc ? [aws_security_group.released.id] : null
 
   # Without the ENI permissions in place first, creation races IAM propagation;
   # on destroy, the interfaces must be released before the permissions go.
   depends_on = [
-{% if cookiecutter.iam == "inline" %}
-    aws_iam_role_policy.network_interfaces,
-{% else %}
-    aws_iam_role_policy_attachment.vpc_access,
-{% endif %}
+    {{ cookiecutter.network_interface_grant }},
     aws_iam_role_policy.logging,
     aws_iam_role_policy.tracing,
     aws_cloudwatch_log_group.this,

@@ -49,9 +49,50 @@ variable "vpc_id" {
   description = "VPC of the function's security group."
 }
 
-variable "vpc_cidr" {
+variable "region" {
   type        = string
-  description = "CIDR of the VPC; the function may open any connection inside it."
+  description = "AWS region; account-global names (the role) carry it."
+}
+
+variable "vpc_cidrs" {
+  type        = list(string)
+  description = "IPv4 CIDR blocks of the VPC (primary and secondary); the function may open any connection inside them."
+}
+
+variable "vpc_ipv6_cidrs" {
+  type        = list(string)
+  description = "IPv6 CIDR blocks of the VPC; the function may open any connection inside them."
+  default     = []
+}
+
+variable "internet_egress" {
+  type        = bool
+  description = "Whether the function's subnets reach the internet through NAT: allows HTTPS to 0.0.0.0/0."
+  default     = false
+}
+
+variable "ipv6_internet_egress" {
+  type        = bool
+  description = "Whether the function's subnets reach the IPv6 internet through an egress-only internet gateway: allows HTTPS to ::/0."
+  default     = false
+}
+
+variable "enable_ipv6" {
+  type        = bool
+  description = "Allow the function to send IPv6 traffic from its dual-stack subnets."
+  default     = false
+}
+
+variable "aws_api_probe" {
+  type        = bool
+  description = "Whether the handler's STS probe has a path to STS (NAT or an sts interface endpoint)."
+  default     = false
+}
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Optional ARN of the IAM policy that bounds the execution role."
+  default     = null
 }
 
 variable "security_group_ids" {
@@ -68,7 +109,7 @@ variable "gateway_prefix_list_ids" {
 
 variable "additional_egress_cidrs" {
   type        = list(string)
-  description = "Extra CIDR blocks the function may open any connection to (peered VPCs, on-premises ranges)."
+  description = "Extra IPv4 or IPv6 CIDR blocks the function may open any connection to (peered VPCs, on-premises ranges)."
   default     = []
 }
 

@@ -1,10 +1,16 @@
-data "aws_region" "current" {}
+locals {
+  # AWS accepts one subnet per Availability Zone on an interface endpoint
+  # (DuplicateSubnetsInSameZone): the first of the function's subnets in each zone.
+  endpoint_subnet_ids = [
+    for zone, ids in { for subnet in local.private_subnets : subnet.availability_zone => subnet.id... } : ids[0]
+  ]
+}
 
 resource "aws_vpc_endpoint" "gateway" {
   for_each = toset(var.gateway_endpoints)
 
   vpc_id            = local.vpc_id
-  service_name      = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  service_name      = "com.amazonaws.${var.region}.${each.key}"
   vpc_endpoint_type = "Gateway"
   # Private route tables only: public subnets reach these services through the internet gateway.
   route_table_ids = local.private_route_table_ids
@@ -16,29 +22,34 @@ resource "aws_vpc_endpoint" "gateway" {
 resource "aws_security_group" "endpoints" {
   count = length(var.interface_endpoints) > 0 ? 1 : 0
 
-  name        = "${var.name}-endpoints"
-  description = "Interface endpoints of ${var.name}: HTTPS from the function only"
+  name_prefix = "${var.name}-endpoints-"
+  description = "Interface endpoints of ${var.name}: HTTPS from inside the VPC"
   vpc_id      = local.vpc_id
 
   ingress {
-    description     = "HTTPS from the Lambda function"
-    from_port       = 443
-    to_port         = 443
-    protocol        = "tcp"
-    security_groups = var.endpoint_client_security_group_ids
+    # Private DNS sends every caller in the VPC to these endpoints, not only the function.
+    description = "HTTPS from the VPC"
+    from_port   = 443
+    to_port     = 443
+    protocol    = "tcp"
+    cidr_blocks = local.vpc_cidrs
   }
 
   tags = merge({ Name = "${var.name}-endpoints" }, var.tags)
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }
 
 resource "aws_vpc_endpoint" "interface" {
   for_each = toset(var.interface_endpoints)
 
   vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${data.aws_region.current.name}.${each.key}"
+  service_name        = "com.amazonaws.${var.region}.${each.key}"
   vpc_endpoint_type   = "Interface"
   private_dns_enabled = true
-  subnet_ids          = local.private_subnet_ids
+  subnet_ids          = local.endpoint_subnet_ids
   security_group_ids  = [aws_security_group.endpoints[0].id]
 
   tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)

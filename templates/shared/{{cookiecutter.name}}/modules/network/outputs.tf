@@ -3,14 +3,29 @@ output "vpc_id" {
   value       = local.vpc_id
 }
 
-output "vpc_cidr" {
-  description = "Primary IPv4 CIDR block of the VPC."
-  value       = local.vpc_cidr
+output "vpc_cidrs" {
+  description = "IPv4 CIDR blocks of the VPC, primary first."
+  value       = local.vpc_cidrs
+}
+
+output "vpc_ipv6_cidrs" {
+  description = "IPv6 CIDR blocks of the VPC; empty without IPv6."
+  value       = local.vpc_ipv6_cidrs
 }
 
 output "private_subnet_ids" {
   description = "IDs of the private subnets the function attaches to, in AZ order."
-  value       = local.private_subnet_ids
+  value       = [for subnet in local.private_subnets : subnet.id]
+}
+
+output "internet_egress" {
+  description = "Whether the private subnets reach the internet through NAT."
+  value       = local.internet_egress
+}
+
+output "ipv6_internet_egress" {
+  description = "Whether the private subnets reach the IPv6 internet through an egress-only internet gateway."
+  value       = local.ipv6_internet_egress
 }
 
 output "gateway_prefix_list_ids" {

@@ -2,6 +2,17 @@ variable "name" {
   type        = string
   description = "Prefix of every resource name."
 }
+
+variable "region" {
+  type        = string
+  description = "AWS region: endpoint service names and account-global names (the flow log role) carry it."
+}
+
+variable "enable_ipv6" {
+  type        = bool
+  description = "Dual stack: IPv6 blocks for the VPC and its subnets{{ ' (an existing VPC must have them)' if cookiecutter.topology == 'existing' else '' }}."
+  default     = false
+}
 {% if cookiecutter.topology == "existing" %}
 
 variable "vpc_id" {
@@ -18,6 +29,12 @@ variable "route_table_ids" {
   type        = list(string)
   description = "IDs of the route tables of those subnets, for gateway endpoints; empty creates no gateway endpoint."
   default     = []
+}
+
+variable "internet_egress" {
+  type        = bool
+  description = "Whether the subnets reach the internet (e.g. through a transit gateway); null derives it from their routes to a NAT gateway."
+  default     = null
 }
 {% else %}
 
@@ -60,6 +77,17 @@ variable "flow_log_retention_days" {
   description = "Days CloudWatch keeps the flow logs."
   default     = 30
 }
+
+variable "permissions_boundary_arn" {
+  type        = string
+  description = "Optional ARN of the IAM policy that bounds the flow log role."
+  default     = null
+}
+
+variable "network_interface_grant" {
+  type        = string
+  description = "ID of the function role's network-interface permissions: the subnets are destroyed before it, so Lambda can still release its interfaces in them."
+}
 {% endif %}
 
 variable "gateway_endpoints" {
@@ -78,11 +106,6 @@ variable "interface_endpoints" {
   type        = list(string)
   description = "Services reached through interface endpoints in the private subnets."
   default     = []
-}
-
-variable "endpoint_client_security_group_ids" {
-  type        = list(string)
-  description = "Security groups allowed to reach the interface endpoints on port 443: the function's."
 }
 
 variable "tags" {

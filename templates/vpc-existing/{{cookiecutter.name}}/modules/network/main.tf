@@ -9,6 +9,10 @@ data "aws_vpc" "this" {
       condition     = self.instance_tenancy == "default"
       error_message = "VPC ${var.vpc_id} has ${self.instance_tenancy} instance tenancy, and Lambda cannot attach to a dedicated-tenancy VPC. Peer it with a default-tenancy VPC and attach the function there."
     }
+    postcondition {
+      condition     = length(var.interface_endpoints) == 0 || (self.enable_dns_support && self.enable_dns_hostnames)
+      error_message = "VPC ${var.vpc_id} has DNS support or DNS hostnames turned off, and interface endpoints with private DNS need both: turn on enableDnsSupport and enableDnsHostnames (aws ec2 modify-vpc-attribute), or remove the interface endpoints."
+    }
   }
 }
 
@@ -21,6 +25,10 @@ data "aws_subnet" "selected" {
     postcondition {
       condition     = self.vpc_id == var.vpc_id
       error_message = "Subnet ${self.id} belongs to ${self.vpc_id}, not to ${var.vpc_id}; list only subnets of the function's VPC."
+    }
+    postcondition {
+      condition     = !var.enable_ipv6 || coalesce(self.ipv6_cidr_block, "none") != "none"
+      error_message = "Subnet ${self.id} has no IPv6 CIDR block, and a dual-stack function needs one in every subnet: associate an IPv6 block with it, or generate the project without --ipv6."
     }
   }
 }
@@ -60,23 +68,59 @@ data "aws_route_table" "of_subnet" {
 
   lifecycle {
     postcondition {
-      condition     = !anytrue([for route in self.routes : route.cidr_block == "0.0.0.0/0" && startswith(route.gateway_id, "igw-")])
-      error_message = "Subnet ${each.key} is public: its route table sends 0.0.0.0/0 to an internet gateway. A public subnet gives a Lambda function neither internet access nor a public IP; use private subnets, with a route to a NAT gateway if the function needs the internet."
+      condition     = !anytrue([for route in self.routes : startswith(route.gateway_id, "igw-")])
+      error_message = "Subnet ${each.key} is public: its route table ${self.id} routes to an internet gateway. A public subnet gives a Lambda function neither internet access nor a public IP; use private subnets, with a route to a NAT gateway if the function needs the internet."
+    }
+    postcondition {
+      condition     = length(var.gateway_endpoints) == 0 || contains(var.route_table_ids, self.id)
+      error_message = "Subnet ${each.key} uses route table ${self.id}, which is not in route_table_ids: the gateway endpoints would not serve it. List the route tables of every subnet."
     }
   }
 }
 
-# A warning, not an error: a function without internet can still be right.
-check "internet_access" {
-  assert {
-    condition     = anytrue([for table in data.aws_route_table.of_subnet : anytrue([for route in table.routes : route.cidr_block == "0.0.0.0/0" && route.nat_gateway_id != ""])])
-    error_message = "No subnet of the function routes 0.0.0.0/0 to a NAT gateway: the function will have no internet access, so everything it calls must be inside the VPC or behind a VPC endpoint."
+data "aws_route_table" "given" {
+  for_each = toset(var.route_table_ids)
+
+  route_table_id = each.key
+
+  lifecycle {
+    postcondition {
+      condition     = contains([for table in data.aws_route_table.of_subnet : table.id], self.id)
+      error_message = "Route table ${self.id} is not the route table of any of the subnets ${join(", ", var.subnet_ids)}; gateway endpoints on it would not serve the function. List only those subnets' route tables."
+    }
   }
 }
 
 locals {
-  vpc_id                  = data.aws_vpc.this.id
-  vpc_cidr                = data.aws_vpc.this.cidr_block
-  private_subnet_ids      = [for id in var.subnet_ids : data.aws_subnet.selected[id].id]
+  routes_to_nat = [
+    for table in data.aws_route_table.of_subnet : anytrue([for route in table.routes : route.nat_gateway_id != ""])
+  ]
+}
+
+# Warnings, not errors: a function without internet can still be right.
+check "internet_access" {
+  assert {
+    condition     = anytrue(local.routes_to_nat) || var.internet_egress == true
+    error_message = "No subnet of the function routes to a NAT gateway: the function will have no internet access, so everything it calls must be inside the VPC or behind a VPC endpoint."
+  }
+
+  assert {
+    condition     = alltrue(local.routes_to_nat) || !anytrue(local.routes_to_nat)
+    error_message = "Only some subnets of the function route to a NAT gateway: invocations that run in the others have no internet access."
+  }
+}
+
+locals {
+  vpc_id = data.aws_vpc.this.id
+  # The primary block and every secondary one: the function's own subnets may lie in either.
+  vpc_cidrs = [
+    for association in data.aws_vpc.this.cidr_block_associations : association.cidr_block if association.state == "associated"
+  ]
+  vpc_ipv6_cidrs          = var.enable_ipv6 && coalesce(data.aws_vpc.this.ipv6_cidr_block, "none") != "none" ? [data.aws_vpc.this.ipv6_cidr_block] : []
+  private_subnets         = [for id in var.subnet_ids : data.aws_subnet.selected[id]]
   private_route_table_ids = var.route_table_ids
+  internet_egress         = coalesce(var.internet_egress, anytrue(local.routes_to_nat))
+  ipv6_internet_egress = var.enable_ipv6 && anytrue([
+    for table in data.aws_route_table.of_subnet : anytrue([for route in table.routes : route.ipv6_cidr_block == "::/0" && route.egress_only_gateway_id != ""])
+  ])
 }

@@ -18,10 +18,14 @@ locals {
   # stable when subnets are added or removed.
   zone_names = length(var.availability_zones) > 0 ? var.availability_zones : data.aws_availability_zones.available.names
   az_names   = { for index, key in sort(keys(var.private_subnets)) : key => local.zone_names[index] }
+  # The /64 of subnet azN is numbered from N, never from its position, so adding
+  # an AZ later renumbers nothing: private azN takes N-1, public azN takes 128+N-1.
+  ipv6_netnums = { for key in keys(var.private_subnets) : key => tonumber(trimprefix(key, "az")) - 1 }
 
-  vpc_id             = aws_vpc.this.id
-  vpc_cidr           = aws_vpc.this.cidr_block
-  private_subnet_ids = [for subnet in aws_subnet.private : subnet.id]
+  vpc_id          = aws_vpc.this.id
+  vpc_cidrs       = [aws_vpc.this.cidr_block]
+  vpc_ipv6_cidrs  = var.enable_ipv6 ? [aws_vpc.this.ipv6_cidr_block] : []
+  private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]
 }
 
 resource "aws_vpc" "this" {
@@ -29,8 +33,9 @@ resource "aws_vpc" "this" {
   # Lambda cannot attach to a VPC with dedicated instance tenancy.
   instance_tenancy = "default"
   # Gateway and interface endpoints resolve through the VPC's DNS.
-  enable_dns_support   = true
-  enable_dns_hostnames = true
+  enable_dns_support               = true
+  enable_dns_hostnames             = true
+  assign_generated_ipv6_cidr_block = var.enable_ipv6
 
   tags = merge({ Name = var.name }, var.tags)
 }
@@ -43,15 +48,25 @@ resource "aws_default_security_group" "this" {
   tags = merge({ Name = "${var.name}-default-locked" }, var.tags)
 }
 
+# Lambda releases its interfaces in the subnets with the function's role, long after
+# the function is gone: the subnets (whose deletion waits for that) go before the role's
+# network-interface permissions.
+resource "terraform_data" "network_interface_grant" {
+  input = var.network_interface_grant
+}
+
 resource "aws_subnet" "private" {
   for_each = var.private_subnets
 
   vpc_id                  = aws_vpc.this.id
   cidr_block              = each.value
+  ipv6_cidr_block         = var.enable_ipv6 ? cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, local.ipv6_netnums[each.key]) : null
   availability_zone       = local.az_names[each.key]
   map_public_ip_on_launch = false
 
   tags = merge({ Name = "${var.name}-private-${each.key}", Tier = "private" }, var.tags)
+
+  depends_on = [terraform_data.network_interface_grant]
 }
 
 resource "aws_cloudwatch_log_group" "flow_logs" {
@@ -78,9 +93,11 @@ data "aws_iam_policy_document" "flow_logs_assume_role" {
 resource "aws_iam_role" "flow_logs" {
   count = var.enable_flow_logs ? 1 : 0
 
-  name               = "${var.name}-flow-logs"
-  description        = "Lets VPC flow logs of ${var.name} write to their own log group"
-  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume_role.json
+  # Role names are global to the account: the region keeps two deployments apart.
+  name                 = "${var.name}-flowlogs-${var.region}"
+  description          = "Lets VPC flow logs of ${var.name} in ${var.region} write to their own log group"
+  assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume_role.json
+  permissions_boundary = var.permissions_boundary_arn
 
   tags = var.tags
 }

@@ -15,4 +15,6 @@ resource "aws_route_table_association" "private" {
 
 locals {
   private_route_table_ids = [aws_route_table.private.id]
+  internet_egress         = false
+  ipv6_internet_egress    = false
 }

@@ -3,6 +3,8 @@ locals {
   # the first one when its AZ has none (the single-NAT layout).
   nat_key_of              = { for key in keys(var.private_subnets) : key => contains(keys(var.public_subnets), key) ? key : sort(keys(var.public_subnets))[0] }
   private_route_table_ids = [for table in aws_route_table.private : table.id]
+  internet_egress         = true
+  ipv6_internet_egress    = var.enable_ipv6
 }
 
 resource "aws_subnet" "public" {
@@ -10,6 +12,7 @@ resource "aws_subnet" "public" {
 
   vpc_id            = aws_vpc.this.id
   cidr_block        = each.value
+  ipv6_cidr_block   = var.enable_ipv6 ? cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, 128 + local.ipv6_netnums[each.key]) : null
   availability_zone = local.az_names[each.key]
   # Only NAT gateways live here, and they take their address from an Elastic IP.
   map_public_ip_on_launch = false
@@ -33,6 +36,14 @@ resource "aws_route" "public_internet" {
   route_table_id         = aws_route_table.public.id
   destination_cidr_block = "0.0.0.0/0"
   gateway_id             = aws_internet_gateway.this.id
+}
+
+resource "aws_route" "public_internet_ipv6" {
+  count = var.enable_ipv6 ? 1 : 0
+
+  route_table_id              = aws_route_table.public.id
+  destination_ipv6_cidr_block = "::/0"
+  gateway_id                  = aws_internet_gateway.this.id
 }
 
 resource "aws_route_table_association" "public" {
@@ -78,6 +89,24 @@ resource "aws_route" "private_nat" {
   route_table_id         = aws_route_table.private[each.key].id
   destination_cidr_block = "0.0.0.0/0"
   nat_gateway_id         = each.value.id
+}
+
+# IPv6 needs no NAT: an egress-only internet gateway lets the private subnets out,
+# and nothing in, and costs nothing per hour.
+resource "aws_egress_only_internet_gateway" "this" {
+  count = var.enable_ipv6 ? 1 : 0
+
+  vpc_id = aws_vpc.this.id
+
+  tags = merge({ Name = var.name }, var.tags)
+}
+
+resource "aws_route" "private_ipv6_egress" {
+  for_each = { for key, table in aws_route_table.private : key => table.id if var.enable_ipv6 }
+
+  route_table_id              = each.value
+  destination_ipv6_cidr_block = "::/0"
+  egress_only_gateway_id      = aws_egress_only_internet_gateway.this[0].id
 }
 
 resource "aws_route_table_association" "private" {
