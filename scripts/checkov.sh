@@ -45,9 +45,9 @@ fi
 projects="$work/projects"
 
 # The Terraform and the CI workflow of every variant, as the projects' own CI scans them.
-# Every variant: both new-VPC topologies (NAT single and per-az) x IAM inline/managed
-# x with/without interface endpoints x flow logs off/on, the existing-VPC topology, and
-# remote state.
+# Every variant: both new-VPC topologies (NAT single and per-az; IPv6 on private and
+# per-az) x IAM inline/managed x with/without interface endpoints x flow logs off/on,
+# the existing-VPC topology, and remote state.
 generate() {
   local variant="$1"
   shift
@@ -57,9 +57,9 @@ generate() {
 count=0
 for layout in private nat-single nat-per-az; do
   case "$layout" in
-    private) layout_flags=(--topology private) ;;
+    private) layout_flags=(--topology private --ipv6) ;;
     nat-single) layout_flags=(--topology private-nat --nat single) ;;
-    nat-per-az) layout_flags=(--topology private-nat --nat per-az --azs 3) ;;
+    nat-per-az) layout_flags=(--topology private-nat --nat per-az --azs 3 --ipv6) ;;
   esac
   for iam in inline managed; do
     for endpoints in gateway interface; do

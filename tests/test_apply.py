@@ -360,27 +360,36 @@ def gateway_endpoints_on_private_route_tables_only(d: Deployment) -> Iterator[st
 
 @rule
 def interface_endpoints(d: Deployment) -> Iterator[str]:
-    function_groups = set(d.outputs["security_group_ids"])
+    vpc_cidrs = {d.vpc["CidrBlock"]}
+    zones = {subnet["AvailabilityZone"] for subnet in d.private_subnets.values()}
     for service in d.answers.interface_endpoints:
         endpoint = d.endpoints.get(service)
         if endpoint is None or endpoint["VpcEndpointType"] != "Interface":
             yield f"interface-endpoint: no {service} interface endpoint in the VPC"
             continue
-        if set(endpoint.get("SubnetIds", [])) != set(d.private_subnets):
-            yield f"interface-endpoint: the {service} endpoint is in subnets {endpoint.get('SubnetIds')}, expected the private subnets {sorted(d.private_subnets)}"
+        subnets = endpoint.get("SubnetIds", [])
+        endpoint_zones = [d.private_subnets[s]["AvailabilityZone"] for s in subnets if s in d.private_subnets]
+        if len(endpoint_zones) != len(subnets) or sorted(endpoint_zones) != sorted(zones):
+            yield f"interface-endpoint: the {service} endpoint is in subnets {subnets}, expected one private subnet in each AZ {sorted(zones)}"
         if not endpoint.get("PrivateDnsEnabled"):
             yield f"interface-endpoint: the {service} endpoint has private DNS off"
-        admitted = False
+        # Exactly HTTPS from the VPC's own blocks: private DNS sends the whole VPC here.
+        admitted = set()
         for group_ref in endpoint.get("Groups", []):
             group = d.security_groups.get(group_ref["GroupId"], {})
             for permission in group.get("IpPermissions", []):
-                sources = {pair["GroupId"] for pair in permission.get("UserIdGroupPairs", [])}
-                port_ok = permission.get("IpProtocol") == "-1" or permission.get(
-                    "FromPort", 0
-                ) <= 443 <= permission.get("ToPort", -1)
-                admitted |= port_ok and bool(function_groups & sources)
-        if not admitted:
-            yield f"interface-endpoint: the {service} endpoint's security groups do not admit 443 from the function's groups {sorted(function_groups)}"
+                ports = (permission.get("IpProtocol"), permission.get("FromPort"), permission.get("ToPort"))
+                for source in permission.get("IpRanges", []):
+                    admitted.add((ports, source["CidrIp"]))
+                for source in permission.get("Ipv6Ranges", []):
+                    admitted.add((ports, source["CidrIpv6"]))
+                for pair in permission.get("UserIdGroupPairs", []):
+                    admitted.add((ports, pair["GroupId"]))
+                for source in permission.get("PrefixListIds", []):
+                    admitted.add((ports, source["PrefixListId"]))
+        expected = {(("tcp", 443, 443), cidr) for cidr in vpc_cidrs}
+        if admitted != expected:
+            yield f"interface-endpoint: the {service} endpoint's security groups admit {sorted(admitted)}, expected only {sorted(expected)}"
 
 
 @rule

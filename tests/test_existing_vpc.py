@@ -29,32 +29,70 @@ class Network:
     private_subnets: list[str]
     private_route_table: str
     other_vpc_subnet: str
+    public_route_table: str
+    secondary_subnet: str | None  # in a secondary CIDR block, in the first private subnet's AZ
+    cidrs: list[str]
 
 
-def build_network(ec2: Any, *, tenancy: str = "default", same_az: bool = False) -> Network:
-    """A VPC with one public subnet (0.0.0.0/0 to an internet gateway) and two private ones."""
+def build_network(
+    ec2: Any,
+    *,
+    tenancy: str = "default",
+    same_az: bool = False,
+    nat: bool = False,
+    secondary: bool = False,
+    dns_hostnames: bool = True,
+) -> Network:
+    """A VPC with one public subnet (0.0.0.0/0 to an internet gateway) and two private ones;
+    optionally their 0.0.0.0/0 through a NAT gateway, and a private subnet in a secondary block."""
     octet = next(_ranges)
     vpc = ec2.create_vpc(CidrBlock=f"10.{octet}.0.0/16", InstanceTenancy=tenancy)["Vpc"]["VpcId"]
+    # Interface endpoints with private DNS need DNS hostnames, off by default in a new VPC.
+    ec2.modify_vpc_attribute(VpcId=vpc, EnableDnsHostnames={"Value": dns_hostnames})
     zones = [zone["ZoneName"] for zone in ec2.describe_availability_zones()["AvailabilityZones"]]
+    cidrs = [f"10.{octet}.0.0/16"]
 
-    def subnet(index: int, zone: str) -> str:
-        created = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.{octet}.{index}.0/24", AvailabilityZone=zone)
+    def subnet(cidr: str, zone: str) -> str:
+        created = ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)
         return str(created["Subnet"]["SubnetId"])
 
-    public = subnet(0, zones[0])
-    private = [subnet(1, zones[0]), subnet(2, zones[0] if same_az else zones[1])]
+    public = subnet(f"10.{octet}.0.0/24", zones[0])
+    private = [subnet(f"10.{octet}.1.0/24", zones[0]), subnet(f"10.{octet}.2.0/24", zones[0] if same_az else zones[1])]
     gateway = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
     ec2.attach_internet_gateway(InternetGatewayId=gateway, VpcId=vpc)
     public_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
     ec2.create_route(RouteTableId=public_table, DestinationCidrBlock="0.0.0.0/0", GatewayId=gateway)
     ec2.associate_route_table(RouteTableId=public_table, SubnetId=public)
     private_table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
-    for subnet_id in private:
+    secondary_subnet = None
+    if secondary:
+        cidrs.append(f"100.{octet}.0.0/16")
+        ec2.associate_vpc_cidr_block(VpcId=vpc, CidrBlock=cidrs[1])
+        secondary_subnet = subnet(f"100.{octet}.1.0/24", zones[0])
+    for subnet_id in [*private, *([secondary_subnet] if secondary_subnet else [])]:
         ec2.associate_route_table(RouteTableId=private_table, SubnetId=subnet_id)
+    if nat:
+        address = ec2.allocate_address(Domain="vpc")["AllocationId"]
+        nat_id = ec2.create_nat_gateway(SubnetId=public, AllocationId=address)["NatGateway"]["NatGatewayId"]
+        ec2.create_route(RouteTableId=private_table, DestinationCidrBlock="0.0.0.0/0", NatGatewayId=nat_id)
     other_vpc = ec2.create_vpc(CidrBlock=f"10.{octet + 100}.0.0/16")["Vpc"]["VpcId"]
     other = ec2.create_subnet(VpcId=other_vpc, CidrBlock=f"10.{octet + 100}.1.0/24", AvailabilityZone=zones[1])
-    return Network(vpc, public, private, private_table, other["Subnet"]["SubnetId"])
+    return Network(vpc, public, private, private_table, other["Subnet"]["SubnetId"], public_table, secondary_subnet, cidrs)
 
+
+def egress_rules(ec2: Any, group_id: str) -> set[tuple[object, ...]]:
+    """(protocol, from, to, destination) of every egress rule of a security group."""
+    (group,) = ec2.describe_security_groups(GroupIds=[group_id])["SecurityGroups"]
+    rules = set()
+    for permission in group["IpPermissionsEgress"]:
+        ports = (permission["IpProtocol"], permission.get("FromPort"), permission.get("ToPort"))
+        for source in permission.get("IpRanges", []):
+            rules.add((*ports, source["CidrIp"]))
+        for source in permission.get("Ipv6Ranges", []):
+            rules.add((*ports, source["CidrIpv6"]))
+        for source in permission.get("PrefixListIds", []):
+            rules.add((*ports, source["PrefixListId"]))
+    return rules
 
 
 def existing_project(generate: Generate, vpc_id: str, subnets: list[str], *extra: str) -> Path:
@@ -83,8 +121,13 @@ def test_apply_attaches_to_the_given_subnets_then_detaches(
     runner.init()
     applied = runner.apply()
     # No subnet routes to a NAT gateway: a warning, and the apply goes on.
-    assert "No subnet of the function routes 0.0.0.0/0 to a NAT gateway" in " ".join(applied.split())
+    assert "No subnet of the function routes to a NAT gateway" in " ".join(applied.split())
     outputs = runner.outputs()
+    # No NAT: the function's own group opens nothing beyond the VPC and the gateway endpoint.
+    (group_id,) = outputs["security_group_ids"]
+    rules = egress_rules(ec2, group_id)
+    assert ("-1", None, None, network.cidrs[0]) in rules
+    assert not [rule for rule in rules if rule[-1] in ("0.0.0.0/0", "::/0")], rules
 
     function = aws_emulator.client("lambda", REGION).get_function_configuration(FunctionName="demo")
     assert sorted(function["VpcConfig"]["SubnetIds"]) == sorted(network.private_subnets)
@@ -141,3 +184,67 @@ def test_a_subnet_of_another_vpc_fails_the_plan(
     project = existing_project(generate, network.vpc_id, [network.private_subnets[0], network.other_vpc_subnet])
     message = plan_failure(terraform, project, aws_emulator)
     assert f"Subnet {network.other_vpc_subnet} belongs to" in message and f"not to {network.vpc_id}" in message
+
+
+def test_egress_follows_the_nat_route_and_every_cidr_block_and_endpoints_take_one_subnet_per_az(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    ec2 = aws_emulator.client("ec2", REGION)
+    network = build_network(ec2, nat=True, secondary=True)
+    assert network.secondary_subnet is not None
+    subnets = [*network.private_subnets, network.secondary_subnet]  # two of them in one AZ
+    project = existing_project(generate, network.vpc_id, subnets, "--endpoints", "sts")
+    runner = terraform(project, aws_emulator, REGION)
+    runner.init()
+    applied = " ".join(runner.apply().split())
+    assert "routes to a NAT gateway" not in applied  # no warning: every subnet has its NAT
+    (group_id,) = runner.outputs()["security_group_ids"]
+    rules = egress_rules(ec2, group_id)
+    # Both blocks of the VPC (the function's own third subnet lies in the secondary one),
+    # and HTTPS to the internet through the NAT gateway the subnets route to.
+    assert {("-1", None, None, cidr) for cidr in network.cidrs} <= rules
+    assert ("tcp", 443, 443, "0.0.0.0/0") in rules
+    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])
+    (sts,) = [e for e in endpoints["VpcEndpoints"] if e["ServiceName"].endswith(".sts") and e["State"] != "deleted"]
+    zones = [ec2.describe_subnets(SubnetIds=[s])["Subnets"][0]["AvailabilityZone"] for s in sts["SubnetIds"]]
+    assert len(zones) == 2 and len(set(zones)) == 2, f"one subnet per AZ expected, got {sts['SubnetIds']} in {zones}"
+    (endpoint_group,) = sts["Groups"]
+    (group,) = ec2.describe_security_groups(GroupIds=[endpoint_group["GroupId"]])["SecurityGroups"]
+    admitted = {(p["IpProtocol"], p["FromPort"], p["ToPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p["IpRanges"]}
+    assert admitted == {("tcp", 443, 443, cidr) for cidr in network.cidrs}, "HTTPS from every block of the VPC"
+    runner.destroy()
+
+
+def test_interface_endpoints_in_a_vpc_without_dns_hostnames_fail_the_plan(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    network = build_network(aws_emulator.client("ec2", REGION), dns_hostnames=False)
+    project = existing_project(generate, network.vpc_id, network.private_subnets, "--endpoints", "sts")
+    message = plan_failure(terraform, project, aws_emulator)
+    assert f"VPC {network.vpc_id} has DNS support or DNS hostnames turned off" in message
+
+
+def test_a_route_table_of_no_given_subnet_fails_the_plan(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    network = build_network(aws_emulator.client("ec2", REGION))
+    tables = f"{network.private_route_table},{network.public_route_table}"
+    project = existing_project(generate, network.vpc_id, network.private_subnets, "--route-table-ids", tables, "--endpoints", "s3")
+    message = plan_failure(terraform, project, aws_emulator)
+    assert f"Route table {network.public_route_table} is not the route table of any of the subnets" in message
+
+
+def test_a_subnet_whose_route_table_is_not_given_fails_the_plan(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    ec2 = aws_emulator.client("ec2", REGION)
+    network = build_network(ec2)
+    other_table = ec2.create_route_table(VpcId=network.vpc_id)["RouteTable"]["RouteTableId"]
+    association = ec2.describe_route_tables(RouteTableIds=[network.private_route_table])["RouteTables"][0]["Associations"]
+    moved = next(a for a in association if a.get("SubnetId") == network.private_subnets[1])
+    ec2.replace_route_table_association(AssociationId=moved["RouteTableAssociationId"], RouteTableId=other_table)
+    project = existing_project(
+        generate, network.vpc_id, network.private_subnets, "--route-table-ids", network.private_route_table, "--endpoints", "s3",
+    )  # fmt: skip
+    message = plan_failure(terraform, project, aws_emulator)
+    assert f"Subnet {network.private_subnets[1]} uses route table {other_table}, which is not in route_table_ids" in message

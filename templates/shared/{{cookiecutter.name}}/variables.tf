@@ -174,8 +174,8 @@ variable "timeout" {
 
 variable "log_retention_days" {
   type        = number
-  description = "Days CloudWatch keeps the function's logs."
-  default     = 30
+  description = "Days CloudWatch keeps the function's logs (and the flow logs): a year by default, as audits commonly ask; storage is billed per GB-month."
+  default     = 365
 
   validation {
     condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)

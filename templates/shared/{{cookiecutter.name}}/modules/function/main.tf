@@ -88,7 +88,6 @@ resource "aws_security_group" "this" {
 # function, and its deletion waits until Lambda has released the interfaces it holds:
 # the execution role, which Lambda uses to delete them, outlives that wait.
 resource "aws_security_group" "released" {
-  # checkov:skip=CKV2_AWS_5: used by the function's replacement_security_group_ids on destroy, which the scanner does not read.
   name_prefix = "${var.name}-released-"
   description = "Holds the network interfaces of Lambda function ${var.name} while they are released on destroy; no rules"
   vpc_id      = var.vpc_id
