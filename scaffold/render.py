@@ -32,6 +32,7 @@ from scaffold.errors import ScaffoldError
 from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
 from scaffold.project import ANSWERS_FILE
+from scaffold.repository import repository_context
 from scaffold.templating import render_layers
 
 # The network layers of each topology, applied in order after the shared and handler layers.
@@ -41,6 +42,8 @@ TOPOLOGY_LAYERS = {
     "existing": ("vpc-existing",),
 }
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
+# Rendered last, and only when the answers name a state bucket.
+REMOTE_STATE_LAYER = "remote-state"
 
 
 def templates_root() -> Path:
@@ -58,6 +61,7 @@ def layers(answers: Answers) -> list[Path]:
         "shared",
         f"handler-{language_of(answers.runtime)}",
         *TOPOLOGY_LAYERS[answers.topology],
+        *([REMOTE_STATE_LAYER] if answers.state_bucket else []),
     ]
     return [root / name for name in names]
 
@@ -102,6 +106,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
         },
         "version": __version__,
         "cost": estimate(answers),
+        **repository_context(answers),
         "_extensions": [f"{__name__}.HclExtension"],
         "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
     }

@@ -44,8 +44,10 @@ else
 fi
 projects="$work/projects"
 
-# Every variant: both new-VPC topologies (NAT single and per-az; IPv6 on private and per-az) x IAM inline/managed
-# x with/without interface endpoints x flow logs off/on, and the existing-VPC topology.
+# The Terraform and the CI workflow of every variant, as the projects' own CI scans them.
+# Every variant: both new-VPC topologies (NAT single and per-az; IPv6 on private and
+# per-az) x IAM inline/managed x with/without interface endpoints x flow logs off/on,
+# the existing-VPC topology, and remote state.
 generate() {
   local variant="$1"
   shift
@@ -80,7 +82,9 @@ generate existing-route-tables-managed-interface "${existing[@]}" --route-table-
   --endpoints s3,dynamodb,sts --iam managed --runtime nodejs22.x
 generate existing-own-security-groups "${existing[@]}" --security-group-ids sg-01234567,sg-01234568 \
   --endpoints sts --architecture x86_64
-count=$((count + 3))
+# Remote state: backend.tf, and the CI workflow's plan job reading that state.
+generate remote-state --topology private-nat --state-bucket acme-tf-state --runtime nodejs22.x
+count=$((count + 4))
 echo "scripts/checkov.sh: generated $count variants; scanning with checkov $CHECKOV_VERSION"
 
 # One scan as generated; one of a copy without the skip comments, to prove each skip
@@ -90,7 +94,7 @@ scan() {
   set +e
   env -u BC_API_KEY -u PRISMA_API_URL \
     CKV_SKIP_PACKAGE_UPDATE_CHECK=TRUE BC_SKIP_MAPPING=TRUE \
-    "$VENV/bin/checkov" --directory "$folder" --framework terraform --skip-download \
+    "$VENV/bin/checkov" --directory "$folder" --framework terraform github_actions --skip-download \
     --output json --output-file-path "$report" >"$report.log" 2>&1
   local status=$?
   set -e

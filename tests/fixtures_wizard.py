@@ -11,14 +11,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
 import pytest
+from conftest import installed_script
 
 DOWN = "\x1b[B"
 SPACE = " "
@@ -34,10 +33,7 @@ _GAP = r"(?:\x1b\[[0-9;?]*[A-Za-z]|[ \r\n])+"
 
 
 def console_script() -> str:
-    beside_python = Path(sys.executable).parent / "vpc-lambda-new"
-    found = str(beside_python) if beside_python.exists() else shutil.which("vpc-lambda-new")
-    assert found, "the vpc-lambda-new console script is not installed (pip install -e '.[test]')"
-    return found
+    return str(installed_script("vpc-lambda-new", "vpc-lambda-new"))
 
 
 def text_pattern(text: str) -> str:

@@ -5,19 +5,20 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import hcl2
 import pytest
+from conftest import installed_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.scanner
 def test_checkov_finds_no_failed_check_in_any_variant() -> None:
-    # The console script beside this interpreter, so the scan covers the code under test.
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    # This interpreter's console script first on PATH, so the scan covers the code under test.
+    scripts = installed_script("vpc-lambda-new", "vpc-lambda-new").parent
+    env = {**os.environ, "PATH": f"{scripts}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "checkov.sh")],
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=900, check=False,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import installed_script
 
 from scaffold import __version__
 from scaffold.cli import main
@@ -78,7 +78,7 @@ def test_output_dir_is_created(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_console_script_exit_codes_and_version(tmp_path: Path) -> None:
-    script = Path(sys.executable).parent / "vpc-lambda-new"
+    script = installed_script("vpc-lambda-new", "vpc-lambda-new")
     version = subprocess.run([script, "--version"], capture_output=True, text=True, check=False)
     assert (version.returncode, version.stdout.strip()) == (0, f"vpc-lambda-new {__version__}")
     bad = subprocess.run(
