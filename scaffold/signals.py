@@ -1,9 +1,11 @@
-"""SIGINT and SIGTERM as exceptions, and a section they cannot cut.
+"""SIGINT, SIGTERM and SIGHUP as exceptions, and a section they cannot cut.
 
 Before a write commits, an interrupt unwinds the stack (KeyboardInterrupt) and
 every `finally` restores what was there. Once the write has passed its point of
 no return, `past_point_of_no_return()` holds signals back until the work is
-complete: a run that finished reports success even if Ctrl-C came late.
+complete: a run that finished reports success even if Ctrl-C came late. The
+same section guards the undoing of a write, so a second Ctrl-C cannot cut that
+short either.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+# SIGHUP: the terminal closed under a run; treated like Ctrl-C, not as a crash.
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 _deferred: list[int] = []
-_deferring = False
+_depth = 0  # nested sections: only the outermost one lets signals through again
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    if _deferring:
+    if _depth:
         _deferred.append(signum)
         return
     raise KeyboardInterrupt
@@ -27,11 +32,12 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def interrupts_as_exceptions() -> Iterator[None]:
-    """SIGINT and SIGTERM raise KeyboardInterrupt (main thread only)."""
+    """SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    _deferred.clear()
+    previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
     for sig in previous:
         signal.signal(sig, _raise_interrupt)
     try:
@@ -44,12 +50,12 @@ def interrupts_as_exceptions() -> Iterator[None]:
 @contextmanager
 def past_point_of_no_return() -> Iterator[None]:
     """Signals that arrive inside are noted, not raised: the block always completes."""
-    global _deferring
-    _deferring = True
+    global _depth
+    _depth += 1
     try:
         yield
     finally:
-        _deferring = False
+        _depth -= 1
 
 
 def interrupted_late() -> bool:
