@@ -19,7 +19,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +29,7 @@ BASELINE_FILE = ".vpc-lambda-new.baseline.json"
 BASELINE_FORMAT = 1
 MAX_BASELINE_BYTES = 8 * 1024 * 1024
 MAX_FILES = 1000
+MAX_ENTRIES = 20 * MAX_FILES  # files and folders walked when a folder is read as a baseline
 MAX_FILE_BYTES = 1024 * 1024
 # Rebuilt from src/ by the project's scripts/build_package.py; recorded by digest only.
 DERIVED_FILES = ("build/function.zip",)
@@ -40,10 +41,15 @@ MAX_PATH_DEPTH = 8
 NOT_GENERATED_FOLDERS = frozenset({".git", ".terraform", "node_modules", "__pycache__"})
 
 
-def checked_path(value: object) -> str:
-    """A relative path below the project, as recorded; ValueError (TypeError) otherwise."""
+def checked_path(value: object, also: Collection[str] = ()) -> str:
+    """A relative path below the project, as recorded; ValueError (TypeError) otherwise.
+
+    `also`: vpc-lambda-new's own files that are allowed here (the journal lists them).
+    """
     if not isinstance(value, str):
         raise TypeError(f"{value!r} is not a path")
+    if value in also:
+        return value
     parts = value.split("/")
     if len(parts) > MAX_PATH_DEPTH or not all(
         _PART.fullmatch(part) and part not in (".", "..") for part in parts
@@ -136,8 +142,14 @@ def baseline_of_folder(folder: Path, generator: str, what: str) -> Baseline:
     """
     files: dict[str, bytes] = {}
     derived: dict[str, str] = {}
-    total = 0
+    total = visited = 0
     for current, folders, names in os.walk(folder):
+        visited += 1 + len(names)
+        if visited > MAX_ENTRIES:
+            raise ScaffoldError(
+                f"{what}: {quoted(folder)} holds more than {MAX_ENTRIES} files and folders;"
+                " give the folder of one generated project"
+            )
         folders[:] = sorted(
             name
             for name in folders

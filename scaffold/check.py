@@ -467,7 +467,7 @@ def run_check(options: argparse.Namespace) -> int:
     from scaffold.update import rules_broken
 
     project_dir = Path(options.project_dir).expanduser()
-    with project_folder(project_dir) as folder:  # not while an update writes it
+    with project_folder(project_dir, read_only=True) as folder:  # not while an update writes it
         refuse_if_pending(folder, "check")
         found = rules_broken(project_dir)
     for line in found:

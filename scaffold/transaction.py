@@ -36,13 +36,14 @@ import json
 import os
 import re
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from scaffold.baseline import checked_path, sha256
+from scaffold.baseline import BASELINE_FILE, checked_path, sha256
 from scaffold.errors import ScaffoldError, quoted
+from scaffold.project import ANSWERS_FILE
 from scaffold.signals import past_point_of_no_return
 
 JOURNAL_FOLDER = ".vpc-lambda-new.txn"
@@ -50,6 +51,7 @@ JOURNAL = "journal.json"
 COMMITTED = "committed.json"
 PARTIAL = "journal.partial"
 MAX_JOURNAL_BYTES = 1024 * 1024
+OWN_FILES = (ANSWERS_FILE, BASELINE_FILE)  # written by a change like any other file
 _SLOT = re.compile(r"(?:new|old)\.[0-9]{1,6}")
 
 operation_hook: Callable[[str], None] | None = None
@@ -84,9 +86,10 @@ class ProjectFolder:
             raise ScaffoldError(f"project: {quoted(root)} is not a folder name") from None
         self._folders: dict[Parts, int] = {(): self.fd}
 
-    def lock(self) -> None:
+    def lock(self, *, shared: bool = False) -> None:
+        """Exclusive to write; shared to read (a check, a dry run), which only writers exclude."""
         try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(self.fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ScaffoldError(
                 f"project: another vpc-lambda-new run is writing {quoted(self.root)};"
@@ -195,6 +198,22 @@ class ProjectFolder:
                 digest.update(chunk)
         return digest.hexdigest()
 
+    def check_writable(self, paths: Iterable[str]) -> None:
+        """Refuse up front (exit 2, nothing changed) a change that would fail half-way on a
+        folder we may not write: the root, for the journal, and each existing parent."""
+        folders = {()} | {parts_of(path)[:-1] for path in paths}
+        for parts in sorted(folders):
+            existing = parts
+            while existing and self.lstat("/".join(existing)) is None:
+                existing = existing[:-1]
+            if existing:
+                parent, name = self.folder(existing[:-1]), existing[-1]
+                allowed = os.access(name, os.W_OK | os.X_OK, dir_fd=parent, follow_symlinks=False)
+            else:
+                allowed = os.access(self.root, os.W_OK | os.X_OK)
+            if not allowed:
+                raise ScaffoldError(f"project: {self.shown(existing) if existing else quoted(self.root)} is not writable")
+
     # --- changing paths (each one a counted step) ------------------------------------
 
     def create(self, relative: str, data: bytes, mode: int) -> None:
@@ -241,11 +260,11 @@ class ProjectFolder:
 
 
 @contextmanager
-def project_folder(root: Path, *, lock: bool = True) -> Iterator[ProjectFolder]:
+def project_folder(root: Path, *, read_only: bool = False) -> Iterator[ProjectFolder]:
+    """The project, locked for the block: shared when read_only, else exclusive."""
     folder = ProjectFolder(root)
     try:
-        if lock:
-            folder.lock()
+        folder.lock(shared=read_only)
         yield folder
     finally:
         folder.close()
@@ -409,8 +428,11 @@ def finish(folder: ProjectFolder, journal: Journal) -> None:
         if operation.existed and folder.lstat(old_slot(operation)) is not None:
             folder.unlink(old_slot(operation))
     for emptied in journal.emptied_folders:
-        with suppress(OSError):  # not empty (the user's files, or generated ones): kept
-            folder.rmdir(emptied)
+        # Only a folder the change left empty; one with the user's or generated files stays.
+        info = folder.lstat(emptied)
+        if info is not None and stat.S_ISDIR(info.st_mode) and not os.listdir(folder.folder(parts_of(emptied))):
+            with suppress(OSError):
+                folder.rmdir(emptied)
     discard_journal_folder(folder)
 
 
@@ -522,4 +544,4 @@ def journal_operation(item: object) -> Operation:
         raise ValueError("not an operation")
     if digest is not None and not (isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)):
         raise ValueError("not a digest")
-    return Operation(checked_path(item["path"]), slot, existed, digest)
+    return Operation(checked_path(item["path"], also=OWN_FILES), slot, existed, digest)

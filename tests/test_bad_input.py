@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -205,6 +206,12 @@ def many_files(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         (folder / f"f{index}.tf").write_text("#\n")
 
 
+def many_folders(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generated_project(sandbox)
+    for index in range(20_001):
+        (sandbox / "big" / str(index // 1000) / str(index)).mkdir(parents=True)
+
+
 def read_only(relative: str) -> Setup:
     """A folder the user may not write; for root (who may) os.access says no, as it would."""
 
@@ -217,11 +224,21 @@ def read_only(relative: str) -> Setup:
             real_access = os.access
 
             def access(path: object, mode: int, **kwargs: object) -> bool:
-                if Path(str(path)).absolute() == folder.absolute() and mode & os.W_OK:
+                dir_fd = kwargs.get("dir_fd")
+                where = Path(os.readlink(f"/proc/self/fd/{dir_fd}")) / str(path) if dir_fd is not None else Path(str(path))
+                if where.absolute() == folder.absolute() and mode & os.W_OK:
                     return False
                 return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
 
             monkeypatch.setattr(os, "access", access)
+
+    return setup
+
+
+def read_only_project(relative: str) -> Setup:
+    def setup(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        generated_project(sandbox)
+        read_only(f"out/vpc-lambda/{relative}".rstrip("/"))(sandbox, monkeypatch)
 
     return setup
 
@@ -518,6 +535,9 @@ CASES = [
         ("update-answers-duplicate-key", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' repeats the key 'memory'", with_project(edit_record(lambda text: text.replace('"memory": 256,', '"memory": 256, "memory": 512,'))), ""),
         ("update-answers-long-integer", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' holds an integer too long", with_project(edit_record(lambda text: text.replace('"memory": 256', '"memory": ' + "9" * 5000))), ""),
         ("update-answers-not-utf8", ("{tmp}/out/vpc-lambda",), "project: cannot read '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': not UTF-8", with_project(lambda project: (project / ANSWERS_FILE).write_bytes(b'{"name": "caf\xe9"}')), ""),
+        ("update-answers-too-large", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' is larger than 64 KiB", with_project(edit_record(lambda text: text.replace("{", "{" + " " * 70_000, 1))), ""),
+        ("update-answers-is-a-fifo", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' is not a regular file", with_project(lambda project: ((project / ANSWERS_FILE).unlink(), os.mkfifo(project / ANSWERS_FILE))), ""),
+        ("update-answers-baseline-digest-not-text", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': _baseline must be text", with_project(edit_record(lambda text: re.sub(r'"sha256:[0-9a-f]+"', "42", text))), ""),
         ("update-answers-file-is-a-link", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' is a symbolic link", with_project(replace_with_link(ANSWERS_FILE)), ""),
         ("update-recorded-answer-invalid", ("{tmp}/out/vpc-lambda",), "memory in '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': 64 is out of range", with_project(edit_record(lambda text: text.replace('"memory": 256', '"memory": 64'))), ""),
         ("update-recorded-unknown-key", ("{tmp}/out/vpc-lambda",), "colour in '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': unknown answer", with_project(edit_record(lambda text: text.replace('"memory": 256', '"colour": "red", "memory": 256'))), ""),
@@ -537,9 +557,12 @@ CASES = [
         ("update-baseline-option-empty", ("{tmp}/out/vpc-lambda", "--baseline", ""), "--baseline: give the folder", with_project(older_version), ""),
         ("update-baseline-option-is-the-project", ("{tmp}/out/vpc-lambda", "--baseline", "{tmp}/out/vpc-lambda/."), "--baseline: '{tmp}/out/vpc-lambda' is the project itself", with_project(older_version), ""),
         ("update-baseline-option-too-many-files", ("{tmp}/out/vpc-lambda", "--baseline", "{tmp}/big"), "--baseline: '{tmp}/big' holds more than 1000 files", many_files, ""),
+        ("update-baseline-option-too-many-folders", ("{tmp}/out/vpc-lambda", "--baseline", "{tmp}/big"), "--baseline: '{tmp}/big' holds more than 20000 files and folders", many_folders, ""),
         ("update-stray-argument", ("{tmp}/out/vpc-lambda", "extra"), "unrecognized arguments: extra", with_project(), ""),
         ("update-force-is-not-an-update-flag", ("{tmp}/out/vpc-lambda", "--force"), "unrecognized arguments: --force", with_project(), ""),
     )],
+    Case("update-project-not-writable", ("{tmp}/out/vpc-lambda", "--memory", "512"), "project: '{tmp}/out/vpc-lambda' is not writable", read_only_project(""), command="update"),
+    Case("update-generated-folder-not-writable", ("{tmp}/out/vpc-lambda", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/modules/network' is not writable", read_only_project("modules/network"), command="update"),
     # check: the same records, read the same careful way
     *[Case(id, args, says, setup, command="check") for id, args, says, setup in (
         ("check-missing-folder", ("{tmp}/nope",), "project: '{tmp}/nope' does not exist", None),
