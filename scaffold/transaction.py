@@ -44,7 +44,7 @@ from pathlib import Path
 from scaffold.baseline import BASELINE_FILE, checked_path, sha256
 from scaffold.errors import ScaffoldError, quoted
 from scaffold.project import ANSWERS_FILE
-from scaffold.signals import past_point_of_no_return
+from scaffold.signals import past_point_of_no_return, signals_held
 
 JOURNAL_FOLDER = ".vpc-lambda-new.txn"
 JOURNAL = "journal.json"
@@ -362,22 +362,22 @@ def commit_changes(folder: ProjectFolder, changes: Sequence[Change]) -> None:
         folder.rename(in_journal(PARTIAL), in_journal(JOURNAL))
         folder.sync(JOURNAL_FOLDER)
     except BaseException:
-        with past_point_of_no_return():
-            discard_journal_folder(folder)
+        past_point_of_no_return()  # undoing is not cut short
+        discard_journal_folder(folder)
         raise
-    with past_point_of_no_return():
-        committed = False
-        try:
-            apply(folder, journal)
-            folder.rename(in_journal(JOURNAL), in_journal(COMMITTED))
-            committed = True
-            folder.sync(JOURNAL_FOLDER)
-        except BaseException:
-            if not committed:
-                roll_back(folder, journal)
-                raise
-            # Only the sync after the commit failed: the change is complete.
-        finish_with_retry(folder, journal)
+    past_point_of_no_return()
+    committed = False
+    try:
+        apply(folder, journal)
+        folder.rename(in_journal(JOURNAL), in_journal(COMMITTED))
+        committed = True
+        folder.sync(JOURNAL_FOLDER)
+    except BaseException:
+        if not committed:
+            roll_back(folder, journal)
+            raise
+        # Only the sync after the commit failed: the change is complete.
+    finish_with_retry(folder, journal)
 
 
 def apply(folder: ProjectFolder, journal: Journal) -> None:
@@ -500,7 +500,7 @@ def recover(folder: ProjectFolder) -> str | None:
             f"project: {folder.shown(JOURNAL_FOLDER)} holds {unknown[0]!r}, which vpc-lambda-new"
             " never writes there; look at it and remove that folder yourself"
         )
-    with past_point_of_no_return():
+    with signals_held():
         if COMMITTED in names:
             finish(folder, read_journal(folder, COMMITTED))
             return "completed the interrupted run's change (it had been committed)"

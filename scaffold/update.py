@@ -19,11 +19,13 @@ the baseline (what the generator wrote last time):
 
 Into a folder that is not a generated project (`--force`) the same rules
 apply with an empty baseline: only files that do not exist are written, the
-folder's own files are all kept. The deployment zip
-is derived from src/: it is rebuilt from the final src/ when the zip on disk
-is the generator's (as recorded, or what scripts/build_package.py makes of
-the current src/), and kept and reported otherwise. All changes are committed
-by `scaffold.transaction.commit_changes`: all or nothing.
+folder's own files are all kept.
+
+The deployment zip is derived from src/: it is rebuilt from the final src/
+when the zip on disk is the generator's (as recorded, or what
+scripts/build_package.py makes of the current src/), and kept and reported
+otherwise. All changes are committed by `scaffold.transaction.commit_changes`:
+all or nothing.
 """
 
 from __future__ import annotations
@@ -300,7 +302,8 @@ def plan_zip(
     scratch: Path,
 ) -> dict[str, str]:
     """The deployment zip, derived from src/; the new baseline's derived digests."""
-    final_sources = sources_on_disk(folder.root)
+    current_sources = sources_on_disk(folder.root)
+    final_sources = dict(current_sources)
     for change in plan.changes:
         if change.path.startswith("src/"):
             relative = change.path.removeprefix("src/")
@@ -314,11 +317,12 @@ def plan_zip(
         plan.write(ZIP, final, 0o644, None, "added" if base is None else "rebuilt")
     elif not stat.S_ISREG(info.st_mode):
         plan.entries.append(Entry("kept", ZIP, "not a regular file; left alone"))
+    elif base is None:  # not a generated project: its files are its own
+        plan.entries.append(Entry("kept", ZIP, "yours; vpc-lambda-new builds this file too"))
     else:
         current = folder.sha256(ZIP)
-        recorded = base.derived.get(ZIP) if base is not None else None
-        built_from_src = sha256(build_zip(new, sources_on_disk(folder.root), scratch))
-        if current not in (recorded, built_from_src):
+        built_from_src = sha256(build_zip(new, current_sources, scratch))
+        if current not in (base.derived.get(ZIP), built_from_src):
             plan.entries.append(
                 Entry(
                     "kept",
@@ -448,17 +452,17 @@ def write_update(
     if plan.changes:
         folder.check_writable(change.path for change in plan.changes)
         commit_changes(folder, plan.changes)
-    with past_point_of_no_return():
-        report(folder.root, plan, verb)
-        if plan.conflicts:
-            say(
-                f"vpc-lambda-new: {len(plan.conflicts)} conflicted"
-                f" file{'s need' if len(plan.conflicts) > 1 else ' needs'} your decision;"
-                " once resolved, `vpc-lambda-new check` judges the guide's rules",
-                error=True,
-            )
-            return EXIT_CONFLICTS
-        return check_after(folder.root)
+    past_point_of_no_return()  # what is written stays written: the report and the check follow
+    report(folder.root, plan, verb)
+    if plan.conflicts:
+        say(
+            f"vpc-lambda-new: {len(plan.conflicts)} conflicted"
+            f" file{'s need' if len(plan.conflicts) > 1 else ' needs'} your decision;"
+            " once resolved, `vpc-lambda-new check` judges the guide's rules",
+            error=True,
+        )
+        return EXIT_CONFLICTS
+    return check_after(folder.root)
 
 
 def read_own_file(folder: ProjectFolder, name: str, limit: int) -> bytes | None:
@@ -674,9 +678,10 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
             say(f"  {file}")
         return EXIT_OK
     count = create_project(answers)
-    with past_point_of_no_return():
-        say(f"Created {target}/ ({count} files)")
-        say(f"Next: cd {target} && terraform init && terraform apply")
+    say(f"Created {target}/ ({count} files)")
+    say(f"Next: cd {target} && terraform init && terraform apply")
+    if interrupted_late():
+        say("vpc-lambda-new: the interrupt came after the point of no return; the run completed", error=True)
     return EXIT_OK
 
 
@@ -720,20 +725,20 @@ def create_project(answers: Answers) -> int:
             (new.folder / ANSWERS_FILE).write_bytes(encode_record(answers, baseline.digest()))
             sync_tree(new.folder)
             count = sum(1 for path in new.folder.rglob("*") if path.is_file())
-            with past_point_of_no_return():
-                step(f"rename {target}")
-                try:
-                    os.rename(new.folder, target)
-                except OSError as problem:
-                    if problem.errno in (errno.ENOTEMPTY, errno.EEXIST):
-                        raise ScaffoldError(
-                            f"--output-dir: {quoted(target)} was created by another run meanwhile;"
-                            " nothing was written"
-                        ) from None
-                    raise
-                # Past the rename the project is complete: nothing here may fail the run.
-                with suppress(OSError):
-                    sync_folder(target.parent)
+            past_point_of_no_return()
+            step(f"rename {target}")
+            try:
+                os.rename(new.folder, target)
+            except OSError as problem:
+                if problem.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise ScaffoldError(
+                        f"--output-dir: {quoted(target)} was created by another run meanwhile;"
+                        " nothing was written"
+                    ) from None
+                raise
+            # Past the rename the project is complete: nothing here may fail the run.
+            with suppress(OSError):
+                sync_folder(target.parent)
     return count
 
 
@@ -767,10 +772,10 @@ def created_folders(folder: Path) -> Iterator[None]:
             path.mkdir()
         yield
     except BaseException:
-        with past_point_of_no_return():
-            for path in missing:  # deepest first; a folder something else wrote into stays
-                with suppress(OSError):
-                    path.rmdir()
+        past_point_of_no_return()  # undoing is not cut short
+        for path in missing:  # deepest first; a folder something else wrote into stays
+            with suppress(OSError):
+                path.rmdir()
         raise
 
 
@@ -792,9 +797,9 @@ def staging_folder(parent: Path, name: str) -> Iterator[Path]:
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield staging
     finally:
-        with past_point_of_no_return():
-            os.close(fd)
-            shutil.rmtree(staging, ignore_errors=True)
+        past_point_of_no_return()  # the run is ending either way: cleaning up is not cut short
+        os.close(fd)
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def sweep_stale_staging(parent: Path, name: str) -> None:

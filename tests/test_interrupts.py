@@ -391,12 +391,29 @@ def test_a_real_signal_to_a_real_update(
     assert leftovers(sandbox) == []
 
 
-def test_a_real_sigint_while_a_new_project_is_rendered_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_real_signal_while_a_new_project_is_staged_leaves_nothing(tmp_path: Path, signum: signal.Signals) -> None:
     process = start_paused(tmp_path, "write .vpc-lambda-new.baseline.json:1", SCENARIOS["generate"].argv)
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signum)
     code, _, err = resume(process)
     assert code == 130, err
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_real_signal_as_a_new_project_moves_into_place_lets_it_finish(
+    tmp_path: Path, signum: signal.Signals, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    prepared = prepare(tmp_path, SCENARIOS["generate"], monkeypatch)
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    process = start_paused(sandbox, "rename:1", SCENARIOS["generate"].argv)
+    process.send_signal(signum)
+    code, out, err = resume(process)
+    assert code == 0, err
+    assert err == "vpc-lambda-new: the interrupt came after the point of no return; the run completed\n"
+    assert out.startswith("Created out/new/deeper/demo/")
+    assert content(sandbox) == prepared.expected and leftovers(sandbox) == []
 
 
 def test_a_second_run_on_a_project_being_written_exits_2(
