@@ -34,6 +34,7 @@ import argparse
 import difflib
 import errno
 import os
+import re
 import runpy
 import shutil
 import stat
@@ -75,6 +76,7 @@ STAGING_PREFIX = ".vpc-lambda-new-staging."  # + NAME + "." + random; NAME never
 BUILD_SCRIPT = "scripts/build_package.py"
 ZIP = "build/function.zip"
 METADATA_FILES = (ANSWERS_FILE, BASELINE_FILE)
+CONFLICT_START = re.compile(rb"^<<<<<<< ", re.MULTILINE)
 
 
 # --- the generated project, rendered off to the side --------------------------------
@@ -410,6 +412,9 @@ def rules_broken(project_dir: Path) -> list[str]:
     from scaffold.project import recorded_answers
 
     recorded_answers(project_dir)  # a bad record is bad input (exit 2), not a broken rule
+    marked = files_with_conflict_markers(project_dir)
+    if marked:
+        return [f"conflict: {path} still holds conflict markers; resolve them" for path in marked]
     try:
         return check_project(project_dir)
     except ScaffoldError:
@@ -417,6 +422,17 @@ def rules_broken(project_dir: Path) -> list[str]:
     except Exception as problem:  # noqa: BLE001 - the user's edits may not parse
         first_line = (str(problem).strip().splitlines() or [""])[0]
         return [f"unreadable: the project's Terraform could not be read: {type(problem).__name__}: {first_line}"]
+
+
+def files_with_conflict_markers(project_dir: Path) -> list[str]:
+    """The project's Terraform files in which an update's conflict is still marked."""
+    found = []
+    for pattern in ("*.tf", "*.tfvars", "modules/*/*.tf"):  # what Terraform reads
+        for path in sorted(project_dir.glob(pattern)):
+            with suppress(OSError):
+                if path.is_file() and CONFLICT_START.search(path.read_bytes()):
+                    found.append(path.relative_to(project_dir).as_posix())
+    return found
 
 
 def check_after(project_dir: Path) -> int:

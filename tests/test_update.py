@@ -191,6 +191,8 @@ def test_a_conflicting_edit_is_marked_and_reported(
     ]
     assert "broken rule" not in err  # conflicts first: the check waits until they are resolved
     assert "replaced  README.md" in out and "conflict  terraform.tfvars" in out
+    code, out, _ = run(capsys, "check", str(project))
+    assert (code, out) == (4, "conflict: terraform.tfvars still holds conflict markers; resolve them\n")
     # Resolved by hand, the project passes check; a second update finds nothing to do.
     tfvars.write_text(text.replace("<<<<<<< yours\nmemory_size  = 384 # ours\n=======\n", "").replace(
         f">>>>>>> {update.GENERATOR}\n", ""
