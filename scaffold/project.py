@@ -51,9 +51,7 @@ def parse_record(text: str, path: Path) -> Record:
         for key, value in record.items()
         if not key.startswith(METADATA_PREFIX)
     }
-    return Record(
-        raw, generator if isinstance(generator, str) else "an unknown version", digest
-    )
+    return Record(raw, generator if isinstance(generator, str) else "an unknown version", digest)
 
 
 def read_record(project_dir: Path) -> Record:

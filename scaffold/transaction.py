@@ -81,7 +81,9 @@ class ProjectFolder:
         except NotADirectoryError:
             raise ScaffoldError(f"project: {quoted(root)} is not a folder") from None
         except OSError as problem:
-            raise ScaffoldError(f"project: cannot open {quoted(root)}: {problem.strerror}") from None
+            raise ScaffoldError(
+                f"project: cannot open {quoted(root)}: {problem.strerror}"
+            ) from None
         except ValueError:  # a NUL in the path
             raise ScaffoldError(f"project: {quoted(root)} is not a folder name") from None
         self._folders: dict[Parts, int] = {(): self.fd}
@@ -115,7 +117,9 @@ class ProjectFolder:
         parent = self.folder(parts[:-1])
         try:
             fd = os.open(
-                parts[-1], os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=parent
+                parts[-1],
+                os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                dir_fd=parent,
             )
         except OSError as problem:
             if problem.errno in (errno.ELOOP, errno.ENOTDIR):
@@ -163,7 +167,9 @@ class ProjectFolder:
         """A regular file opened for reading, never through a link."""
         folder, name = self.entry(relative)
         try:
-            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+            fd = os.open(
+                name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder
+            )
         except OSError as problem:
             if problem.errno == errno.ELOOP:
                 raise ScaffoldError(
@@ -212,7 +218,10 @@ class ProjectFolder:
             else:
                 allowed = os.access(self.root, os.W_OK | os.X_OK)
             if not allowed:
-                raise ScaffoldError(f"project: {self.shown(existing) if existing else quoted(self.root)} is not writable")
+                raise ScaffoldError(
+                    f"project: {self.shown(existing) if existing else quoted(self.root)}"
+                    " is not writable"
+                )
 
     # --- changing paths (each one a counted step) ------------------------------------
 
@@ -301,7 +310,12 @@ class Journal:
             {
                 "format": 1,
                 "operations": [
-                    {"path": op.path, "slot": op.slot, "existed": op.existed, "new_sha256": op.new_sha256}
+                    {
+                        "path": op.path,
+                        "slot": op.slot,
+                        "existed": op.existed,
+                        "new_sha256": op.new_sha256,
+                    }
                     for op in self.operations
                 ],
                 "created_folders": list(self.created_folders),
@@ -344,7 +358,11 @@ def plan_journal(folder: ProjectFolder, changes: Sequence[Change]) -> Journal:
         )
     removed = [change.path for change in changes if change.content is None]
     emptied = sorted(
-        {"/".join(parts_of(path)[:depth]) for path in removed for depth in range(1, len(parts_of(path)))},
+        {
+            "/".join(parts_of(path)[:depth])
+            for path in removed
+            for depth in range(1, len(parts_of(path)))
+        },
         key=lambda path: (-path.count("/"), path),
     )
     return Journal(tuple(operations), tuple(created), tuple(emptied))
@@ -430,7 +448,11 @@ def finish(folder: ProjectFolder, journal: Journal) -> None:
     for emptied in journal.emptied_folders:
         # Only a folder the change left empty; one with the user's or generated files stays.
         info = folder.lstat(emptied)
-        if info is not None and stat.S_ISDIR(info.st_mode) and not os.listdir(folder.folder(parts_of(emptied))):
+        if (
+            info is not None
+            and stat.S_ISDIR(info.st_mode)
+            and not os.listdir(folder.folder(parts_of(emptied)))
+        ):
             with suppress(OSError):
                 folder.rmdir(emptied)
     discard_journal_folder(folder)
@@ -483,7 +505,7 @@ def refuse_if_pending(folder: ProjectFolder, command: str) -> None:
 
 
 def recover(folder: ProjectFolder) -> str | None:
-    """Bring back a consistent project after a crash; what was done, or None if nothing was needed."""
+    """Bring back a consistent project after a crash: what was done, or None for nothing."""
     info = folder.lstat(JOURNAL_FOLDER)
     if info is None:
         return None
@@ -493,7 +515,9 @@ def recover(folder: ProjectFolder) -> str | None:
         )
     names = set(os.listdir(folder.folder((JOURNAL_FOLDER,))))
     unknown = sorted(
-        name for name in names if name not in (JOURNAL, COMMITTED, PARTIAL) and not _SLOT.fullmatch(name)
+        name
+        for name in names
+        if name not in (JOURNAL, COMMITTED, PARTIAL) and not _SLOT.fullmatch(name)
     )
     if unknown:
         raise ScaffoldError(
@@ -542,6 +566,8 @@ def journal_operation(item: object) -> Operation:
     slot, existed, digest = item["slot"], item["existed"], item["new_sha256"]
     if not (isinstance(slot, int) and 0 <= slot < 10**6 and isinstance(existed, bool)):
         raise ValueError("not an operation")
-    if digest is not None and not (isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)):
+    if digest is not None and not (
+        isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest)
+    ):
         raise ValueError("not a digest")
     return Operation(checked_path(item["path"], also=OWN_FILES), slot, existed, digest)

@@ -95,9 +95,7 @@ def render_off_to_the_side(answers: Answers, scratch: Path) -> Rendered:
 
     folder = render_tree(answers, scratch)
     found = baseline_of_folder(folder, GENERATOR, "render")
-    modes = {
-        path: stat.S_IMODE((folder / path).stat().st_mode) for path in found.files
-    }
+    modes = {path: stat.S_IMODE((folder / path).stat().st_mode) for path in found.files}
     script = runpy.run_path(str(folder / BUILD_SCRIPT))
     return Rendered(folder, dict(found.files), modes, script["build_package"])
 
@@ -122,7 +120,9 @@ def sources_on_disk(project_dir: Path) -> dict[str, bytes]:
             if path.is_file() and "__pycache__" not in path.relative_to(source).parts
         }
     except RecursionError:
-        raise ScaffoldError(f"project: {quoted(source)} nests folders too deep to package") from None
+        raise ScaffoldError(
+            f"project: {quoted(source)} nests folders too deep to package"
+        ) from None
 
 
 # --- the plan --------------------------------------------------------------------------
@@ -237,7 +237,11 @@ def plan_files(
         if old is None:
             del baseline[path]  # stays the user's file, never touched
             plan.entries.append(
-                Entry("kept", path, "yours; vpc-lambda-new generates this file too, and did not write it")
+                Entry(
+                    "kept",
+                    path,
+                    "yours; vpc-lambda-new generates this file too, and did not write it",
+                )
             )
             continue
         if disk == old:
@@ -371,7 +375,9 @@ def print_diff(plan: Plan) -> None:
         before, after = plan.before.get(change.path), change.content
         old_name = f"a/{change.path}" if before is not None else "/dev/null"
         new_name = f"b/{change.path}" if after is not None else "/dev/null"
-        if change.path in DERIVED_FILES or not all(is_text(side or b"") for side in (before, after)):
+        if change.path in DERIVED_FILES or not all(
+            is_text(side or b"") for side in (before, after)
+        ):
             say(f"Binary files {old_name} and {new_name} differ")
             continue
         diff = difflib.unified_diff(
@@ -389,7 +395,9 @@ def print_diff(plan: Plan) -> None:
 def report(project_dir: Path, plan: Plan, verb: str) -> None:
     changed = [change for change in plan.changes if change.path not in METADATA_FILES]
     if plan.changes:
-        say(f"{verb} {project_dir}/ ({len(changed)} file{'' if len(changed) == 1 else 's'} changed)")
+        say(
+            f"{verb} {project_dir}/ ({len(changed)} file{'' if len(changed) == 1 else 's'} changed)"
+        )
     else:
         say(f"{project_dir}/ is up to date")
     for entry in plan.entries:
@@ -397,7 +405,9 @@ def report(project_dir: Path, plan: Plan, verb: str) -> None:
     for entry in plan.conflicts:
         say(f"  {'conflict':<9} {entry.path}")
     for entry in plan.conflicts:
-        say(f"vpc-lambda-new: conflict: {quoted(project_dir / entry.path)}: {entry.why}", error=True)
+        say(
+            f"vpc-lambda-new: conflict: {quoted(project_dir / entry.path)}: {entry.why}", error=True
+        )
     if interrupted_late():
         say(
             "vpc-lambda-new: the interrupt came after the point of no return; the run completed",
@@ -421,7 +431,8 @@ def rules_broken(project_dir: Path) -> list[str]:
         raise
     except Exception as problem:  # noqa: BLE001 - the user's edits may not parse
         first_line = (str(problem).strip().splitlines() or [""])[0]
-        return [f"unreadable: the project's Terraform could not be read: {type(problem).__name__}: {first_line}"]
+        reason = f"{type(problem).__name__}: {first_line}"
+        return [f"unreadable: the project's Terraform could not be read: {reason}"]
 
 
 def files_with_conflict_markers(project_dir: Path) -> list[str]:
@@ -697,7 +708,10 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
     say(f"Created {target}/ ({count} files)")
     say(f"Next: cd {target} && terraform init && terraform apply")
     if interrupted_late():
-        say("vpc-lambda-new: the interrupt came after the point of no return; the run completed", error=True)
+        say(
+            "vpc-lambda-new: the interrupt came after the point of no return; the run completed",
+            error=True,
+        )
     return EXIT_OK
 
 
@@ -734,7 +748,9 @@ def create_project(answers: Answers) -> int:
         sweep_stale_staging(target.parent, answers.name)
         with staging_folder(target.parent, answers.name) as staging:
             new = render_off_to_the_side(answers, staging)
-            baseline = Baseline(GENERATOR, new.files, {ZIP: sha256((new.folder / ZIP).read_bytes())})
+            baseline = Baseline(
+                GENERATOR, new.files, {ZIP: sha256((new.folder / ZIP).read_bytes())}
+            )
             step(f"write {BASELINE_FILE}")
             (new.folder / BASELINE_FILE).write_bytes(baseline.encode())
             step(f"write {ANSWERS_FILE}")
@@ -837,4 +853,3 @@ def sweep_stale_staging(parent: Path, name: str) -> None:
                 os.close(fd)
             step(f"rmtree {entry.path}")
             shutil.rmtree(entry.path, ignore_errors=True)
-

@@ -82,7 +82,9 @@ class Session:
             CrossCheck(frozenset({"vpc_cidr", "azs"}), subnets_fit),
         )
         if recorded is None:  # an update writes into its own, non-empty, folder
-            self.cross_checks += (CrossCheck(frozenset({"name", "output_dir"}), target_is_free(force)),)
+            self.cross_checks += (
+                CrossCheck(frozenset({"name", "output_dir"}), target_is_free(force)),
+            )
         self.known = parse_given(raw, self.cross_checks)
 
     def record(self, question: Question, text: str) -> None:
@@ -136,7 +138,9 @@ class Session:
         if question.key == "azs":
             return self.ask_azs(question)
         if question.is_yes_no:
-            yes = unsafe_ask(questionary.confirm(question.prompt, default=self.default_yes(question)))
+            yes = unsafe_ask(
+                questionary.confirm(question.prompt, default=self.default_yes(question))
+            )
             return "yes" if yes else "no"
         default = self.default_text(question)
         if question.choices:
