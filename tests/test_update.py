@@ -22,7 +22,7 @@ from fixtures_terraform import BindTerraform
 from fixtures_wizard import CTRL_U, ENTER, SpawnWizard
 from test_wizard import asked, enter_through
 
-from scaffold import update
+from scaffold import render, update
 from scaffold.baseline import BASELINE_FILE
 from scaffold.cli import main
 from scaffold.project import ANSWERS_FILE
@@ -230,6 +230,27 @@ def test_dry_run_names_the_conflicts_it_would_leave(
     assert "+<<<<<<< yours" in out
     assert "vpc-lambda-new: would conflict: terraform.tfvars: both you and vpc-lambda-new changed" in err
     assert snapshot(project.parent) == before
+
+
+def test_a_newer_generator_is_merged_into_edited_files(
+    generate: Generate, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The same answers, a newer vpc-lambda-new (its templates changed): fixes arrive, edits stay."""
+    project = generate()
+    append(project / "outputs.tf", OUTPUTS_EDIT)
+    newer = tmp_path / "newer-templates"
+    shutil.copytree(render.templates_root(), newer)
+    outputs = newer / "shared" / "{{cookiecutter.name}}" / "outputs.tf"
+    fix = 'output "region" {\n  description = "The region."\n  value       = var.region\n}\n\n'
+    outputs.write_text(fix + outputs.read_text())
+    (newer / "shared" / "{{cookiecutter.name}}" / "NOTICE.md").write_text("A file new in this version.\n")
+    monkeypatch.setattr(render, "templates_root", lambda: newer)
+    code, out, err = updated(capsys, project)
+    assert code == 0, err
+    text = (project / "outputs.tf").read_text()
+    assert text.startswith(fix) and text.endswith(OUTPUTS_EDIT)
+    assert "merged    outputs.tf" in out and "added     NOTICE.md" in out
+    assert (project / "NOTICE.md").read_text() == "A file new in this version.\n"
 
 
 def test_an_update_with_nothing_to_change_touches_nothing(
