@@ -31,8 +31,8 @@ def expand_path(text: str) -> Path:
     return Path(os.path.expanduser(text))
 
 
-def read_bounded(path: Path, what: str) -> str:
-    """The UTF-8 text of a regular file of at most MAX_BYTES; ScaffoldError otherwise."""
+def read_bounded(path: Path, what: str, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; ScaffoldError otherwise."""
     shown = quoted(path)
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
@@ -50,11 +50,11 @@ def read_bounded(path: Path, what: str) -> str:
         raise ScaffoldError(f"{what}: {shown} is {kind}")
     with os.fdopen(descriptor, "rb") as stream:
         try:
-            data = stream.read(MAX_BYTES + 1)
+            data = stream.read(limit + 1)
         except OSError as problem:
             raise ScaffoldError(f"{what}: cannot read {shown}: {problem.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise ScaffoldError(f"{what}: {shown} is larger than {MAX_BYTES // 1024} KiB")
+    if len(data) > limit:
+        raise ScaffoldError(f"{what}: {shown} is larger than {limit // 1024} KiB")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -85,35 +85,38 @@ def load_answers_file(text_path: str) -> dict[str, RawAnswer]:
 def parse_answers_text(path: Path, text: str) -> object:
     shown = quoted(path)
     if path.suffix.lower() == ".json":
-        data = parse_json(text, shown)
-    else:
-        data = parse_yaml(text, shown)
+        return parse_json(text, shown)
+    data = parse_yaml(text, shown)
     check_shape(data, shown)
     return data
 
 
-def parse_json(text: str, shown: str) -> object:
+def parse_json(text: str, shown: str, what: str = "--answers") -> object:
+    """JSON without duplicate keys, long integers or deep nesting; `what` starts each error."""
+
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         mapping: dict[str, Any] = {}
         for key, value in pairs:
             if key in mapping:
-                raise ScaffoldError(f"--answers: {shown} repeats the key {key!r}")
+                raise ScaffoldError(f"{what}: {shown} repeats the key {key!r}")
             mapping[key] = value
         return mapping
 
     def bounded_integer(digits: str) -> int:
         if len(digits.lstrip("-")) > MAX_INTEGER_DIGITS:
-            raise ScaffoldError(f"--answers: {shown} holds an integer too long to be an answer")
+            raise ScaffoldError(f"{what}: {shown} holds an integer too long to be an answer")
         return int(digits)
 
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates, parse_int=bounded_integer)
+        data = json.loads(text, object_pairs_hook=no_duplicates, parse_int=bounded_integer)
     except json.JSONDecodeError as problem:
         raise ScaffoldError(
-            f"--answers: {shown} is not valid JSON: {problem.msg} at line {problem.lineno}"
+            f"{what}: {shown} is not valid JSON: {problem.msg} at line {problem.lineno}"
         ) from None
     except RecursionError:
-        raise ScaffoldError(f"--answers: {shown} nests deeper than {MAX_DEPTH} levels") from None
+        raise ScaffoldError(f"{what}: {shown} nests deeper than {MAX_DEPTH} levels") from None
+    check_shape(data, shown, what)
+    return data
 
 
 _YAML_INTEGER = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
@@ -175,10 +178,10 @@ def parse_yaml(text: str, shown: str) -> object:
         raise ScaffoldError(f"--answers: {shown} nests deeper than {MAX_DEPTH} levels") from None
 
 
-def check_shape(data: object, shown: str, depth: int = 0) -> None:
+def check_shape(data: object, shown: str, what: str = "--answers", depth: int = 0) -> None:
     """No answer nests deeper than MAX_DEPTH (JSON has no such limit of its own)."""
     if depth > MAX_DEPTH:
-        raise ScaffoldError(f"--answers: {shown} nests deeper than {MAX_DEPTH} levels")
+        raise ScaffoldError(f"{what}: {shown} nests deeper than {MAX_DEPTH} levels")
     children = data.values() if isinstance(data, dict) else data if isinstance(data, list) else ()
     for child in children:
-        check_shape(child, shown, depth + 1)
+        check_shape(child, shown, what, depth + 1)

@@ -458,9 +458,13 @@ def check_project(project_dir: Path) -> list[str]:
 
 def run_check(options: argparse.Namespace) -> int:
     from scaffold.cli import EXIT_RULES_BROKEN, say
+    from scaffold.transaction import project_folder, refuse_if_pending
+    from scaffold.update import rules_broken
 
     project_dir = Path(options.project_dir).expanduser()
-    found = check_project(project_dir)
+    with project_folder(project_dir, read_only=True) as folder:  # not while an update writes it
+        refuse_if_pending(folder, "check")
+        found = rules_broken(project_dir)
     for line in found:
         say(line)
     if found:

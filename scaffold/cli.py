@@ -37,17 +37,26 @@ class ArgumentParser(argparse.ArgumentParser):
         raise ScaffoldError(message)
 
 
-def add_question_flags(parser: argparse.ArgumentParser) -> None:
-    """One flag per question, shared by generation and update."""
+def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False) -> None:
+    """One flag per question, shared by generation and update.
+
+    An update's default is each recorded answer, and it has no --output-dir: the
+    project stays where it is.
+    """
     for question in QUESTIONS:
+        if update and question.key == "output_dir":
+            continue
         default = question.default if not callable(question.default) else "derived"
+        if update:
+            default = "as recorded"
         if question.is_yes_no:
+            on_off = default if update else "on" if question.default else "off"
             parser.add_argument(
                 question.flag,
                 dest=question.key,
                 action=argparse.BooleanOptionalAction,
                 default=None,
-                help=f"{question.prompt} (default: {'on' if question.default else 'off'})",
+                help=f"{question.prompt} (default: {on_off})",
             )
             continue
         if question.choices:
@@ -114,7 +123,7 @@ def build_update_parser() -> ArgumentParser:
     parser.add_argument(
         "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
     )
-    add_question_flags(parser)
+    add_question_flags(parser, update=True)
     parser.add_argument(
         "--dry-run",
         action="store_true",
@@ -155,7 +164,7 @@ def collect_raw_answers(options: argparse.Namespace) -> dict[str, RawAnswer]:
     # `--answers ""` (an unset variable in a pipeline) is an error, not "no file".
     raw = load_answers_file(options.answers) if options.answers is not None else {}
     for question in QUESTIONS:
-        value = getattr(options, question.key)
+        value = getattr(options, question.key, None)
         if value is not None:
             raw[question.key] = RawAnswer(value, question.flag)
     return raw

@@ -28,18 +28,6 @@ def run_generate(
         say("Nothing was written.")
         return 0
 
-    from scaffold.render import render_project
+    from scaffold.update import write_project
 
-    result = render_project(answers, force=options.force, dry_run=options.dry_run)
-    if not result.written:
-        from scaffold.costs import estimate, lines
-
-        say(f"Would write {result.project_dir}/:")
-        for file in result.files:
-            say(f"  {file}")
-        for line in lines(estimate(answers)):
-            say(line)
-        return 0
-    say(f"Created {result.project_dir}/ ({len(result.files)} files)")
-    say(f"Next: cd {result.project_dir} && terraform init && terraform apply")
-    return 0
+    return write_project(answers, force=options.force, dry_run=options.dry_run)

@@ -1,23 +1,16 @@
-"""Render validated answers into a Terraform project, all or nothing.
+"""Render validated answers into a Terraform project.
 
 The project is rendered in layers (cookiecutter templates, one after another
-into one staging folder): `shared` for what every project has, a handler layer
-for the runtime's language, then the topology's network layers. The staging
-folder sits beside the target, so the finished project is moved into place
-with a rename, and nothing half-written is ever left behind.
+into one folder): `shared` for what every project has, a handler layer for
+the runtime's language, then the topology's network layers. Writing the
+result into place (a new project, or an update of an existing one) is
+scaffold/update.py's and scaffold/transaction.py's.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import runpy
-import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +21,9 @@ from scaffold import answers as model
 from scaffold.answers import Answers
 from scaffold.costs import estimate
 from scaffold.deployer import DECLARATION, render_policies
-from scaffold.errors import ScaffoldError
 from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
-from scaffold.project import ANSWERS_FILE
+from scaffold.project import ANSWERS_FILE, encode_record
 from scaffold.repository import repository_context
 from scaffold.templating import render_layers
 
@@ -126,10 +118,7 @@ def render_tree(answers: Answers, parent: Path) -> Path:
         (project / file_name).write_text(text, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:
         readme.write(scan_exceptions_section(project))
-    record = {"_generator": f"vpc-lambda-new {__version__}", **answers.to_record()}
-    (project / ANSWERS_FILE).write_text(
-        json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    (project / ANSWERS_FILE).write_bytes(encode_record(answers))
     # The project's own packaging script builds the zip, so a rebuild by the user matches.
     build_script = runpy.run_path(str(project / "scripts" / "build_package.py"))
     build_script["build_package"](project)
@@ -162,137 +151,3 @@ def scan_exceptions_section(project: Path) -> str:
         *rows,
     ]
     return "\n".join(lines) + "\n"
-
-
-def relative_files(folder: Path) -> list[str]:
-    return sorted(
-        path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()
-    )
-
-
-@dataclass(frozen=True)
-class RenderResult:
-    project_dir: Path
-    files: list[str]
-    written: bool
-
-
-def render_project(answers: Answers, *, force: bool = False, dry_run: bool = False) -> RenderResult:
-    """Check the target, render into staging beside it, and move the result into place."""
-    target = answers.project_dir
-    try:
-        existing_user_folder = check_target(answers.output_dir, target, force=force)
-    except OSError as problem:  # e.g. a path longer than the system allows
-        raise ScaffoldError(f"--output-dir: {problem.strerror or problem}") from None
-    if dry_run:
-        with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-") as scratch:
-            files = relative_files(render_tree(answers, Path(scratch)))
-        return RenderResult(target, files, written=False)
-    with staging_folder(nearest_existing(answers.output_dir)) as staging:
-        staged = render_tree(answers, staging)
-        files = relative_files(staged)
-        with created_folders(target.parent):
-            if existing_user_folder:
-                replace_generated_files(staged, target, files, backup=staging / "replaced")
-            else:
-                # An empty target folder (checked above) is replaced by the rename itself
-                # (POSIX), so a failed move leaves it where it was.
-                os.rename(staged, target)
-    return RenderResult(target, files, written=True)
-
-
-@contextmanager
-def created_folders(folder: Path) -> Iterator[None]:
-    """Create folder and its missing parents; remove them again if the block fails."""
-    missing = [path for path in (folder, *folder.parents) if not path.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        yield
-    except BaseException:
-        for path in missing:  # deepest first; a folder something else wrote into stays
-            with suppress(OSError):
-                path.rmdir()
-        raise
-
-
-def check_target(output_dir: Path, target: Path, *, force: bool) -> bool:
-    """Raise for a target we must not write; True when it is a non-empty folder (--force)."""
-    if output_dir.exists() and not output_dir.is_dir():
-        raise ScaffoldError(f"--output-dir: {output_dir} exists and is not a folder")
-    if (target.exists() or target.is_symlink()) and not target.is_dir():
-        raise ScaffoldError(f"--name: {target} exists and is not a folder")
-    anchor = nearest_existing(output_dir)
-    if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK):
-        raise ScaffoldError(f"--output-dir: {anchor} is not a writable folder")
-    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
-        raise ScaffoldError(f"--output-dir: {target} is not writable")
-    non_empty = target.is_dir() and any(target.iterdir())
-    if non_empty and not force:
-        raise ScaffoldError(
-            f"--output-dir: {target} already exists and is not empty;"
-            " pass --force to replace the generated files in it (other files are kept)"
-        )
-    return non_empty
-
-
-def nearest_existing(path: Path) -> Path:
-    path = path.absolute()
-    while not path.exists():
-        path = path.parent
-    return path
-
-
-@contextmanager
-def staging_folder(parent: Path) -> Iterator[Path]:
-    try:
-        staging = Path(tempfile.mkdtemp(prefix=".vpc-lambda-new-", dir=parent))
-    except OSError as problem:  # os.access can say yes to root on a read-only mount
-        raise ScaffoldError(f"--output-dir: cannot write in {parent}: {problem.strerror}") from None
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def replace_generated_files(staged: Path, target: Path, files: list[str], *, backup: Path) -> None:
-    """--force into an existing folder: replace what we generate, keep everything else.
-
-    Each file it replaces is first moved into `backup`; if anything fails half-way,
-    every file is put back, so the folder is either fully updated or untouched.
-    """
-    for relative in files:
-        destination = target / relative
-        if destination.is_dir():
-            raise ScaffoldError(f"--force: {destination} is a folder where a file is generated")
-        # Checked before anything moves, so a clash never leaves the folder half-replaced.
-        for folder in list(Path(relative).parents)[:-1]:
-            if (target / folder).exists() and not (target / folder).is_dir():
-                raise ScaffoldError(
-                    f"--force: {target / folder} is a file where a folder is generated"
-                )
-    made: list[Path] = []  # folders created here, parents first
-    done: list[tuple[Path, Path | None]] = []  # (destination, its backup, or None if it is new)
-    try:
-        for relative in files:
-            destination = target / relative
-            for folder in reversed(Path(relative).parents[:-1]):
-                if not (target / folder).exists():
-                    (target / folder).mkdir()
-                    made.append(target / folder)
-            saved = None
-            if destination.exists():
-                saved = backup / relative
-                saved.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(destination, saved)
-            done.append((destination, saved))
-            os.replace(staged / relative, destination)
-    except BaseException:
-        for destination, saved in reversed(done):
-            if saved is not None:
-                os.replace(saved, destination)
-            else:
-                destination.unlink(missing_ok=True)
-        for folder in reversed(made):
-            with suppress(OSError):
-                folder.rmdir()
-        raise

@@ -1,9 +1,11 @@
-"""SIGINT and SIGTERM as exceptions, and a section they cannot cut.
+"""SIGINT, SIGTERM and SIGHUP as exceptions, until the run passes its point of no return.
 
 Before a write commits, an interrupt unwinds the stack (KeyboardInterrupt) and
-every `finally` restores what was there. Once the write has passed its point of
-no return, `past_point_of_no_return()` holds signals back until the work is
-complete: a run that finished reports success even if Ctrl-C came late.
+every `finally` restores what was there. From `past_point_of_no_return()` on,
+signals are noted and not acted on until the run ends: a run that finished
+reports success even if Ctrl-C came late, and the undoing of a failed write is
+never cut short by a second Ctrl-C either. `signals_held()` protects one block
+(the recovery of a crashed write) and acts on a signal once it is done.
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+# SIGHUP: the terminal closed under a run; treated like Ctrl-C, not as a crash.
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
 _deferred: list[int] = []
-_deferring = False
+_holding = False  # past the point of no return: until the run ends
+_held = 0  # inside signals_held() blocks
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    if _deferring:
+    if _holding or _held:
         _deferred.append(signum)
         return
     raise KeyboardInterrupt
@@ -27,11 +33,14 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def interrupts_as_exceptions() -> Iterator[None]:
-    """SIGINT and SIGTERM raise KeyboardInterrupt (main thread only)."""
+    """For one run: SIGINT, SIGTERM and SIGHUP raise KeyboardInterrupt (main thread only)."""
+    global _holding
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    _holding = False
+    _deferred.clear()
+    previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
     for sig in previous:
         signal.signal(sig, _raise_interrupt)
     try:
@@ -39,19 +48,30 @@ def interrupts_as_exceptions() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        _holding = False
+
+
+def past_point_of_no_return() -> None:
+    """From here to the end of the run, a signal is noted, not raised: the run completes."""
+    global _holding
+    _holding = True
 
 
 @contextmanager
-def past_point_of_no_return() -> Iterator[None]:
-    """Signals that arrive inside are noted, not raised: the block always completes."""
-    global _deferring
-    _deferring = True
+def signals_held() -> Iterator[None]:
+    """A block no signal cuts short (recovering a crashed write); one that came is acted on
+    when the block has completed."""
+    global _held
+    _held += 1
+    noted = len(_deferred)
     try:
         yield
     finally:
-        _deferring = False
+        _held -= 1
+    if len(_deferred) > noted and not (_holding or _held):
+        raise KeyboardInterrupt
 
 
 def interrupted_late() -> bool:
-    """Whether a signal came while a write was finishing (it was not acted on)."""
+    """Whether a signal came after the point of no return (it was not acted on)."""
     return bool(_deferred)

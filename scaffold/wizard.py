@@ -29,15 +29,27 @@ from scaffold.network import plan_subnets, public_subnet_count
 Known = Mapping[str, object]
 
 
-def ask(raw: Mapping[str, RawAnswer], *, force: bool = False) -> Answers | None:
-    """Ask every question that `raw` does not answer; None when the user declines."""
-    session = Session(raw, force)
+def ask(
+    raw: Mapping[str, RawAnswer],
+    *,
+    force: bool = False,
+    recorded: Mapping[str, RawAnswer] | None = None,
+) -> Answers | None:
+    """Ask every question that `raw` does not answer; None when the user declines.
+
+    recorded (update): a project's answers, each offered as its question's
+    default; the project stays in its folder, so the folder is not asked.
+    """
+    if recorded is not None:
+        raw = {**raw, "output_dir": recorded["output_dir"]}
+    session = Session(raw, force, recorded)
     for question in QUESTIONS:
         if question.key not in raw and question.applies(session.known):
             session.record(question, session.prompt_for(question))
     answers = model.build_answers(session.collected)
     print_summary(answers)
-    if not unsafe_ask(questionary.confirm("Generate this project?", default=True)):
+    confirm = "Update this project?" if recorded is not None else "Generate this project?"
+    if not unsafe_ask(questionary.confirm(confirm, default=True)):
         return None
     return answers
 
@@ -56,15 +68,24 @@ class CrossCheck:
 class Session:
     """The answers so far: as given (for build_answers) and parsed (for `applies`)."""
 
-    def __init__(self, raw: Mapping[str, RawAnswer], force: bool) -> None:
+    def __init__(
+        self,
+        raw: Mapping[str, RawAnswer],
+        force: bool,
+        recorded: Mapping[str, RawAnswer] | None = None,
+    ) -> None:
         self.raw = raw
         self.collected = dict(raw)
+        self.recorded = recorded or {}
         # Rules build_answers blames on another answer (or render applies later),
         # checked here at whichever of their answers is asked last.
-        self.cross_checks = (
+        self.cross_checks: tuple[CrossCheck, ...] = (
             CrossCheck(frozenset({"vpc_cidr", "azs"}), subnets_fit),
-            CrossCheck(frozenset({"name", "output_dir"}), target_is_free(force)),
         )
+        if recorded is None:  # an update writes into its own, non-empty, folder
+            self.cross_checks += (
+                CrossCheck(frozenset({"name", "output_dir"}), target_is_free(force)),
+            )
         self.known = parse_given(raw, self.cross_checks)
 
     def record(self, question: Question, text: str) -> None:
@@ -97,9 +118,19 @@ class Session:
         return validate
 
     def default_text(self, question: Question) -> str:
+        if question.key in self.recorded:
+            return as_text(self.recorded[question.key].value)
         if question.key == "topology" and "nat" in self.raw:
             return "private-nat"  # a NAT layout was given: that implies NAT
         return "" if question.default is None else str(question.default)
+
+    def default_yes(self, question: Question) -> bool:
+        if question.key in self.recorded:
+            try:
+                return bool(question.parse(self.recorded[question.key].value))
+            except InvalidAnswer:
+                pass
+        return bool(question.default)
 
     def prompt_for(self, question: Question) -> str:
         """Ask one question; the answer as text, for `question.parse`."""
@@ -108,7 +139,9 @@ class Session:
         if question.key == "azs":
             return self.ask_azs(question)
         if question.is_yes_no:
-            yes = unsafe_ask(questionary.confirm(question.prompt, default=bool(question.default)))
+            yes = unsafe_ask(
+                questionary.confirm(question.prompt, default=self.default_yes(question))
+            )
             return "yes" if yes else "no"
         default = self.default_text(question)
         if question.choices:
@@ -156,9 +189,12 @@ class Session:
 
     def ask_endpoints(self, question: Question) -> str:
         """Checkboxes, gateway endpoints then interface ones, each group headed by its cost."""
-        try:  # what build_answers would pick if this question were not asked
-            checked = set(model.build_answers(self.collected).endpoints)
-        except ScaffoldError:
+        try:  # the project's, or what build_answers would pick if this question were not asked
+            if question.key in self.recorded:
+                checked = set(model.parse_endpoints(self.recorded[question.key].value))
+            else:
+                checked = set(model.build_answers(self.collected).endpoints)
+        except (ScaffoldError, InvalidAnswer):
             checked = set(model.parse_endpoints(question.default))
         choices: list[questionary.Choice | questionary.Separator] = []
         for kind, note, keys in (
@@ -186,6 +222,15 @@ class Session:
 
 def source(question: Question) -> str:
     return f"wizard: {question.key}"
+
+
+def as_text(value: object) -> str:
+    """A recorded answer as it would be typed."""
+    if isinstance(value, Mapping):
+        return ",".join(f"{key}={item}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(item) for item in value)
+    return str(value)
 
 
 def parse_given(
@@ -227,7 +272,7 @@ def private_subnet_size(known: Known) -> IPv4Network:
 
 def target_is_free(force: bool) -> Callable[[Known], str | None]:
     def check(known: Known) -> str | None:
-        from scaffold.render import check_target
+        from scaffold.update import check_target
 
         output_dir = known["output_dir"]
         assert isinstance(output_dir, Path)

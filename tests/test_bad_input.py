@@ -7,19 +7,27 @@ directory) and compares a snapshot of everything in it, before and after.
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
+import json
 import os
+import re
 import shutil
 import stat
 import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from scaffold.answers import QUESTIONS
+from scaffold.baseline import BASELINE_FILE
 from scaffold.cli import main
+from scaffold.project import ANSWERS_FILE
+from scaffold.transaction import JOURNAL_FOLDER
 
 EXISTING = ("--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568")
 ROOT = os.geteuid() == 0  # root ignores permission bits: those rows simulate the refusal
@@ -36,8 +44,13 @@ class Case:
     # Rows get --output-dir {tmp}/out, unless they name the output folder themselves.
     output_dir: bool = True
     also: str = ""  # a hint the message must give as well
+    command: str = ""  # "update" or "check"; generation when empty
 
     def argv(self, sandbox: Path) -> list[str]:
+        if self.command == "check":
+            return ["check", *(fill(arg, sandbox) for arg in self.args)]
+        if self.command == "update":
+            return ["update", *(fill(arg, sandbox) for arg in self.args), "--no-input"]
         extra = ("--output-dir", "{tmp}/out") if self.output_dir and "--output-dir" not in self.args else ()
         return ["--no-input", *(fill(arg, sandbox) for arg in (*self.args, *extra))]
 
@@ -100,6 +113,105 @@ def replace_with_folder(relative: str) -> Callable[[Path], None]:
     return change
 
 
+def replace_with_link(relative: str) -> Callable[[Path], None]:
+    """The generated file or folder moved out of the project, a link to it left in its place."""
+
+    def change(project: Path) -> None:
+        elsewhere = project.parent.parent / "elsewhere" / relative
+        elsewhere.parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).rename(elsewhere)
+        (project / relative).symlink_to(elsewhere)
+
+    return change
+
+
+def remove(relative: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        (project / relative).unlink()
+
+    return change
+
+
+def older_version(project: Path) -> None:
+    """The project as vpc-lambda-new 0.1.0 left it: answers, no baseline."""
+    record = json.loads((project / ANSWERS_FILE).read_text())
+    del record["_baseline"]
+    record["_generator"] = "vpc-lambda-new 0.1.0"
+    (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    (project / BASELINE_FILE).unlink()
+
+
+def edit_record(change: Callable[[str], str]) -> Callable[[Path], None]:
+    """The answers file's text, changed (the baseline's digest in it stays right)."""
+
+    def edit(project: Path) -> None:
+        path = project / ANSWERS_FILE
+        path.write_text(change(path.read_text()))
+
+    return edit
+
+
+def edit_baseline(change: Callable[[dict[str, Any]], object], *, keep_digest: bool = False) -> Callable[[Path], None]:
+    """The baseline record, changed; the answers file names the new digest unless keep_digest."""
+
+    def edit(project: Path) -> None:
+        path = project / BASELINE_FILE
+        record = json.loads(path.read_text())
+        changed = change(record)
+        data = (changed if isinstance(changed, str) else json.dumps(record, indent=1)).encode()
+        path.write_bytes(data)
+        if not keep_digest:
+            answers = json.loads((project / ANSWERS_FILE).read_text())
+            answers["_baseline"] = "sha256:" + hashlib.sha256(data).hexdigest()
+            (project / ANSWERS_FILE).write_text(json.dumps(answers, indent=2) + "\n")
+
+    return edit
+
+
+def add_file(relative: str, content: str) -> Callable[[Path], None]:
+    def change(project: Path) -> None:
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(content)
+
+    return change
+
+
+def journal_left(content: str, extra: str = "") -> Callable[[Path], None]:
+    """What a crashed run leaves: its journal folder."""
+
+    def change(project: Path) -> None:
+        folder = project / JOURNAL_FOLDER
+        folder.mkdir()
+        (folder / "journal.json").write_text(content)
+        if extra:
+            (folder / extra).write_text("?")
+
+    return change
+
+
+HELD: list[int] = []  # project folders locked as a concurrent run would; closed after each row
+
+
+def held_by_another_run(project: Path) -> None:
+    fd = os.open(project, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    HELD.append(fd)
+
+
+def many_files(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generated_project(sandbox)
+    folder = sandbox / "big"
+    folder.mkdir()
+    for index in range(1001):
+        (folder / f"f{index}.tf").write_text("#\n")
+
+
+def many_folders(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    generated_project(sandbox)
+    for index in range(20_001):
+        (sandbox / "big" / str(index // 1000) / str(index)).mkdir(parents=True)
+
+
 def read_only(relative: str) -> Setup:
     """A folder the user may not write; for root (who may) os.access says no, as it would."""
 
@@ -112,11 +224,21 @@ def read_only(relative: str) -> Setup:
             real_access = os.access
 
             def access(path: object, mode: int, **kwargs: object) -> bool:
-                if Path(str(path)).absolute() == folder.absolute() and mode & os.W_OK:
+                dir_fd = kwargs.get("dir_fd")
+                where = Path(os.readlink(f"/proc/self/fd/{dir_fd}")) / str(path) if dir_fd is not None else Path(str(path))
+                if where.absolute() == folder.absolute() and mode & os.W_OK:
                     return False
                 return real_access(path, mode, **kwargs)  # type: ignore[arg-type]
 
             monkeypatch.setattr(os, "access", access)
+
+    return setup
+
+
+def read_only_project(relative: str) -> Setup:
+    def setup(sandbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        generated_project(sandbox)
+        read_only(f"out/vpc-lambda/{relative}".rstrip("/"))(sandbox, monkeypatch)
 
     return setup
 
@@ -160,6 +282,10 @@ def make(kind: str, relative: str) -> Setup:
         elif kind == "link-to-file":
             (sandbox / "target.txt").write_text("a file\n")
             path.symlink_to(sandbox / "target.txt")
+        elif kind == "link-to-folder":
+            (sandbox / "target").mkdir()
+            (sandbox / "target" / "mine.txt").write_text("mine\n")
+            path.symlink_to(sandbox / "target")
 
     return setup
 
@@ -292,20 +418,28 @@ CASES = [
     flag("output-dir-empty", "--output-dir", "", says="--output-dir:"),
     flag("output-dir-blank", "--output-dir", "  ", says="--output-dir:"),
     flag("output-dir-too-long", "--output-dir", "{tmp}/" + "x" * 5000, says="--output-dir:"),
-    Case("output-dir-is-a-file", ("--output-dir", "{tmp}/out"), "--output-dir: {tmp}/out exists and is not a folder", make("file", "out"), output_dir=False),
-    Case("output-dir-below-a-file", ("--output-dir", "{tmp}/out/deeper"), "--output-dir: {tmp}/out is not a writable folder", make("file", "out"), output_dir=False),
-    Case("project-path-is-a-file", ("--output-dir", "{tmp}/out"), "--name: {tmp}/out/vpc-lambda exists and is not a folder", make("file", "out/vpc-lambda"), output_dir=False),
-    Case("project-path-is-a-link-to-a-file", ("--output-dir", "{tmp}/out"), "--name: {tmp}/out/vpc-lambda exists and is not a folder", make("link-to-file", "out/vpc-lambda"), output_dir=False),
-    Case("project-path-is-a-dangling-link", ("--output-dir", "{tmp}/out"), "--name: {tmp}/out/vpc-lambda exists and is not a folder", make("dangling-link", "out/vpc-lambda"), output_dir=False),
-    Case("output-dir-not-writable", ("--output-dir", "{tmp}/ro"), "--output-dir: {tmp}/ro is not a writable folder", read_only("ro"), output_dir=False),
-    Case("output-dir-parent-not-writable", ("--output-dir", "{tmp}/ro/new/deeper"), "--output-dir: {tmp}/ro is not a writable folder", read_only("ro"), output_dir=False),
-    Case("project-folder-not-writable", ("--output-dir", "{tmp}/out", "--force"), "--output-dir: {tmp}/out/vpc-lambda is not writable", read_only("out/vpc-lambda"), output_dir=False),
-    Case("output-dir-read-only-filesystem", ("--output-dir", "{tmp}/out"), "--output-dir: cannot write in {tmp}", mkdtemp_fails, output_dir=False),
-    Case("non-empty-project-without-force", ("--memory", "512"), "--output-dir: {tmp}/out/vpc-lambda already exists and is not empty", with_project(), also="pass --force"),
-    Case("non-empty-user-folder-without-force", (), "--output-dir: {tmp}/out/vpc-lambda already exists and is not empty", make("folder", "out/vpc-lambda/notes"), also="pass --force"),
-    Case("force-folder-where-a-file-is-generated", ("--force",), "--force: {tmp}/out/vpc-lambda/main.tf is a folder where a file is generated", with_project(replace_with_folder("main.tf"))),
-    Case("force-file-where-a-folder-is-generated", ("--force", "--memory", "512"), "--force: {tmp}/out/vpc-lambda/src is a file where a folder is generated", with_project(replace_with_file("src"))),
-    Case("force-file-where-a-nested-folder-is-generated", ("--force",), "--force: {tmp}/out/vpc-lambda/modules/network is a file where a folder is generated", with_project(replace_with_file("modules/network"))),
+    Case("output-dir-is-a-file", ("--output-dir", "{tmp}/out"), "--output-dir: '{tmp}/out' exists and is not a folder", make("file", "out"), output_dir=False),
+    Case("output-dir-below-a-file", ("--output-dir", "{tmp}/out/deeper"), "--output-dir: '{tmp}/out' is not a writable folder", make("file", "out"), output_dir=False),
+    Case("project-path-is-a-file", ("--output-dir", "{tmp}/out"), "--name: '{tmp}/out/vpc-lambda' exists and is not a folder", make("file", "out/vpc-lambda"), output_dir=False),
+    Case("project-path-is-a-link-to-a-file", ("--output-dir", "{tmp}/out"), "--name: '{tmp}/out/vpc-lambda' is a symbolic link", make("link-to-file", "out/vpc-lambda"), output_dir=False),
+    Case("project-path-is-a-dangling-link", ("--output-dir", "{tmp}/out"), "--name: '{tmp}/out/vpc-lambda' is a symbolic link", make("dangling-link", "out/vpc-lambda"), output_dir=False),
+    Case("project-path-is-a-link-to-a-folder", ("--output-dir", "{tmp}/out", "--force"), "--name: '{tmp}/out/vpc-lambda' is a symbolic link", make("link-to-folder", "out/vpc-lambda"), output_dir=False, also="never writes through one"),
+    Case("output-dir-not-writable", ("--output-dir", "{tmp}/ro"), "--output-dir: '{tmp}/ro' is not a writable folder", read_only("ro"), output_dir=False),
+    Case("output-dir-parent-not-writable", ("--output-dir", "{tmp}/ro/new/deeper"), "--output-dir: '{tmp}/ro' is not a writable folder", read_only("ro"), output_dir=False),
+    Case("project-folder-not-writable", ("--output-dir", "{tmp}/out", "--force"), "--output-dir: '{tmp}/out/vpc-lambda' is not writable", read_only("out/vpc-lambda"), output_dir=False),
+    Case("output-dir-read-only-filesystem", ("--output-dir", "{tmp}/out"), "--output-dir: cannot write in '{tmp}/out'", mkdtemp_fails, output_dir=False),
+    Case("non-empty-project-without-force", ("--memory", "512"), "--output-dir: '{tmp}/out/vpc-lambda' already exists and is not empty", with_project(), also="pass --force"),
+    Case("non-empty-user-folder-without-force", (), "--output-dir: '{tmp}/out/vpc-lambda' already exists and is not empty", make("folder", "out/vpc-lambda/notes"), also="pass --force"),
+    # --force over a generated project updates it: what the update must write is checked first
+    Case("force-folder-where-a-file-is-generated", ("--force", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/main.tf' is a folder where a file is generated", with_project(replace_with_folder("main.tf"))),
+    Case("force-file-where-a-folder-is-generated", ("--force", "--runtime", "nodejs22.x"), "project: '{tmp}/out/vpc-lambda/src' is a file where a folder is generated", with_project(replace_with_file("src"))),
+    Case("force-file-where-a-nested-folder-is-generated", ("--force", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/modules/network' is a file where a folder is generated", with_project(replace_with_file("modules/network"))),
+    Case("force-generated-file-is-a-link", ("--force", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/main.tf' is a symbolic link; vpc-lambda-new never writes through one", with_project(replace_with_link("main.tf"))),
+    Case("force-generated-folder-is-a-link", ("--force", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/modules' is a symbolic link; vpc-lambda-new never writes through one", with_project(replace_with_link("modules"))),
+    Case("force-into-a-folder-whose-subfolder-is-a-link", ("--force",), "project: '{tmp}/out/vpc-lambda/modules' is a symbolic link", make("link-to-folder", "out/vpc-lambda/modules")),
+    Case("force-older-project", ("--force",), "project: '{tmp}/out/vpc-lambda' was generated by vpc-lambda-new 0.1.0, which did not record the baseline", with_project(older_version), also="--baseline FOLDER"),
+    Case("force-baseline-without-answers", ("--force",), "--force: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json' exists without .vpc-lambda-new.json", with_project(remove(".vpc-lambda-new.json"))),
+    Case("force-while-another-run-writes", ("--force", "--memory", "512"), "project: another vpc-lambda-new run is writing '{tmp}/out/vpc-lambda'", with_project(held_by_another_run)),
     # --answers: the file itself
     flag("answers-missing", "--answers", "{tmp}/nonexistent/answers.yml", says="--answers: '{tmp}/nonexistent/answers.yml' does not exist"),
     flag("answers-empty-name", "--answers", "", says="--answers: the file name is empty"),
@@ -378,6 +512,66 @@ CASES = [
     answers_file("answers-region-unknown", "region: eu-moon-1\n", "region in {file}:"),
     # a flag that overrides a good answer is validated like any other
     answers_file("answers-overridden-by-bad-flag", "memory: 512\n", "--memory:", args=("--memory", "64")),
+    # update: the project, its records, and what it would write through
+    *[Case(id, args, says, setup, also=also, command="update") for id, args, says, setup, also in (
+        ("update-missing-folder", ("{tmp}/nope",), "project: '{tmp}/nope' does not exist", None, ""),
+        ("update-tilde-is-home", ("~/nope",), "project: '{home}/nope' does not exist", None, ""),
+        ("update-folder-is-a-file", ("{tmp}/file",), "project: '{tmp}/file' is not a folder", make("file", "file"), ""),
+        ("update-empty-name", ("",), "project: give the folder of a generated project", None, ""),
+        ("update-nul-in-name", ("{tmp}/a\0b",), "project: give the folder of a generated project", None, ""),
+        ("update-not-a-project", ("{tmp}/out",), "project: '{tmp}/out' is not a project generated by vpc-lambda-new", make("folder", "out"), ""),
+        ("update-older-project", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda' was generated by vpc-lambda-new 0.1.0, which did not record the baseline", with_project(older_version), "--baseline FOLDER"),
+        ("update-baseline-missing", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json' is missing", with_project(remove(BASELINE_FILE)), "--baseline FOLDER"),
+        ("update-baseline-not-the-recorded-one", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json' is not the baseline", with_project(edit_baseline(lambda r: r["files"].pop("main.tf"), keep_digest=True)), ""),
+        ("update-baseline-path-escapes", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json': '../outside.tf' is not a plain relative path", with_project(edit_baseline(lambda r: r["files"].update({"../outside.tf": {"text": ""}}))), ""),
+        ("update-baseline-absolute-path", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json': '/etc/passwd' is not a plain relative path", with_project(edit_baseline(lambda r: r["files"].update({"/etc/passwd": {"text": ""}}))), ""),
+        ("update-baseline-claims-the-answers-file", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json': '.vpc-lambda-new.json' is one of vpc-lambda-new's own files", with_project(edit_baseline(lambda r: r["files"].update({".vpc-lambda-new.json": {"text": "{}"}}))), ""),
+        ("update-baseline-claims-the-journal", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json': '.vpc-lambda-new.txn/journal.json' is one of", with_project(edit_baseline(lambda r: r["files"].update({".vpc-lambda-new.txn/journal.json": {"text": "{}"}}))), ""),
+        ("update-baseline-entry-not-text", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json': the entry of 'main.tf' must be text", with_project(edit_baseline(lambda r: r["files"].update({"main.tf": {"text": 5}}))), ""),
+        ("update-baseline-newer-format", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json' is not a baseline of format 1", with_project(edit_baseline(lambda r: r.update(format=2))), ""),
+        ("update-baseline-duplicate-key", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json' repeats the key 'format'", with_project(edit_baseline(lambda r: '{"format": 1, "format": 1}')), ""),
+        ("update-baseline-deep", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json' nests deeper than 8 levels", with_project(edit_baseline(lambda r: "[" * 100_000 + "]" * 100_000)), ""),
+        ("update-baseline-too-large", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.baseline.json' is larger than 8192 KiB", with_project(edit_baseline(lambda r: " " * (9 << 20))), ""),
+        ("update-answers-duplicate-key", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' repeats the key 'memory'", with_project(edit_record(lambda text: text.replace('"memory": 256,', '"memory": 256, "memory": 512,'))), ""),
+        ("update-answers-long-integer", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' holds an integer too long", with_project(edit_record(lambda text: text.replace('"memory": 256', '"memory": ' + "9" * 5000))), ""),
+        ("update-answers-not-utf8", ("{tmp}/out/vpc-lambda",), "project: cannot read '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': not UTF-8", with_project(lambda project: (project / ANSWERS_FILE).write_bytes(b'{"name": "caf\xe9"}')), ""),
+        ("update-answers-too-large", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' is larger than 64 KiB", with_project(edit_record(lambda text: text.replace("{", "{" + " " * 70_000, 1))), ""),
+        ("update-answers-is-a-fifo", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' is not a regular file", with_project(lambda project: ((project / ANSWERS_FILE).unlink(), os.mkfifo(project / ANSWERS_FILE))), ""),
+        ("update-answers-baseline-digest-not-text", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': _baseline must be text", with_project(edit_record(lambda text: re.sub(r'"sha256:[0-9a-f]+"', "42", text))), ""),
+        ("update-answers-file-is-a-link", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' is a symbolic link", with_project(replace_with_link(ANSWERS_FILE)), ""),
+        ("update-recorded-answer-invalid", ("{tmp}/out/vpc-lambda",), "memory in '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': 64 is out of range", with_project(edit_record(lambda text: text.replace('"memory": 256', '"memory": 64'))), ""),
+        ("update-recorded-unknown-key", ("{tmp}/out/vpc-lambda",), "colour in '{tmp}/out/vpc-lambda/.vpc-lambda-new.json': unknown answer", with_project(edit_record(lambda text: text.replace('"memory": 256', '"colour": "red", "memory": 256'))), ""),
+        ("update-bad-flag", ("{tmp}/out/vpc-lambda", "--azs", "9"), "--azs: 9 is out of range", with_project(), ""),
+        ("update-flag-does-not-apply", ("{tmp}/out/vpc-lambda", "--nat", "per-az"), "--nat: does not apply to --topology private", with_project(), ""),
+        ("update-output-dir", ("{tmp}/out/vpc-lambda", "--output-dir", "{tmp}/elsewhere"), "unrecognized arguments: --output-dir", with_project(), ""),
+        ("update-output-dir-in-answers-file", ("{tmp}/out/vpc-lambda", "--answers", "{tmp}/answers.yml"), "output_dir in '{tmp}/answers.yml': update writes the project where it is", with_project(lambda project: (project.parent.parent / "answers.yml").write_text("output_dir: elsewhere\n")), ""),
+        ("update-bad-answers-file", ("{tmp}/out/vpc-lambda", "--answers", "{tmp}/nope.yml"), "--answers: '{tmp}/nope.yml' does not exist", with_project(), ""),
+        ("update-generated-file-is-a-link", ("{tmp}/out/vpc-lambda", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/main.tf' is a symbolic link; vpc-lambda-new never writes through one", with_project(replace_with_link("main.tf")), ""),
+        ("update-generated-folder-is-a-link", ("{tmp}/out/vpc-lambda", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/modules' is a symbolic link; vpc-lambda-new never writes through one", with_project(replace_with_link("modules")), ""),
+        ("update-zip-folder-is-a-link", ("{tmp}/out/vpc-lambda", "--runtime", "nodejs22.x"), "project: '{tmp}/out/vpc-lambda/build' is a symbolic link", with_project(replace_with_link("build")), ""),
+        ("update-while-another-run-writes", ("{tmp}/out/vpc-lambda", "--memory", "512"), "project: another vpc-lambda-new run is writing '{tmp}/out/vpc-lambda'", with_project(held_by_another_run), "run again when it has finished"),
+        ("update-dry-run-after-a-crash", ("{tmp}/out/vpc-lambda", "--dry-run"), "project: an interrupted vpc-lambda-new run left '{tmp}/out/vpc-lambda/.vpc-lambda-new.txn'", with_project(journal_left("{}")), "completes or undoes it first"),
+        ("update-damaged-journal", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.txn/journal.json' is damaged", with_project(journal_left('{"format": 1, "operations": [{"path": "../../escape", "slot": 0, "existed": true, "new_sha256": null}], "created_folders": [], "emptied_folders": []}')), "old.* files"),
+        ("update-journal-folder-holds-a-stranger", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.txn' holds 'notes.txt'", with_project(journal_left("{}", "notes.txt")), ""),
+        ("update-journal-folder-is-a-link", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.txn' is not a folder vpc-lambda-new made", with_project(lambda project: (project / JOURNAL_FOLDER).symlink_to(project.parent)), ""),
+        ("update-baseline-option-missing", ("{tmp}/out/vpc-lambda", "--baseline", "{tmp}/nope"), "--baseline: '{tmp}/nope' is not a folder", with_project(older_version), ""),
+        ("update-baseline-option-empty", ("{tmp}/out/vpc-lambda", "--baseline", ""), "--baseline: give the folder", with_project(older_version), ""),
+        ("update-baseline-option-is-the-project", ("{tmp}/out/vpc-lambda", "--baseline", "{tmp}/out/vpc-lambda/."), "--baseline: '{tmp}/out/vpc-lambda' is the project itself", with_project(older_version), ""),
+        ("update-baseline-option-too-many-files", ("{tmp}/out/vpc-lambda", "--baseline", "{tmp}/big"), "--baseline: '{tmp}/big' holds more than 1000 files", many_files, ""),
+        ("update-baseline-option-too-many-folders", ("{tmp}/out/vpc-lambda", "--baseline", "{tmp}/big"), "--baseline: '{tmp}/big' holds more than 20000 files and folders", many_folders, ""),
+        ("update-stray-argument", ("{tmp}/out/vpc-lambda", "extra"), "unrecognized arguments: extra", with_project(), ""),
+        ("update-force-is-not-an-update-flag", ("{tmp}/out/vpc-lambda", "--force"), "unrecognized arguments: --force", with_project(), ""),
+    )],
+    Case("update-project-not-writable", ("{tmp}/out/vpc-lambda", "--memory", "512"), "project: '{tmp}/out/vpc-lambda' is not writable", read_only_project(""), command="update"),
+    Case("update-generated-folder-not-writable", ("{tmp}/out/vpc-lambda", "--topology", "private-nat"), "project: '{tmp}/out/vpc-lambda/modules/network' is not writable", read_only_project("modules/network"), command="update"),
+    # check: the same records, read the same careful way
+    *[Case(id, args, says, setup, command="check") for id, args, says, setup in (
+        ("check-missing-folder", ("{tmp}/nope",), "project: '{tmp}/nope' does not exist", None),
+        ("check-not-a-project", ("{tmp}/out",), "'{tmp}/out' is not a project generated by vpc-lambda-new", make("folder", "out")),
+        ("check-answers-long-integer", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' holds an integer too long", with_project(edit_record(lambda text: text.replace('"memory": 256', '"memory": ' + "9" * 5000)))),
+        ("check-answers-deep", ("{tmp}/out/vpc-lambda",), "project: '{tmp}/out/vpc-lambda/.vpc-lambda-new.json' nests deeper than 8 levels", with_project(edit_record(lambda text: text.replace('"tags": {}', '"tags": ' + "[" * 5000 + "]" * 5000)))),
+        ("check-after-a-crash", ("{tmp}/out/vpc-lambda",), "project: an interrupted vpc-lambda-new run left '{tmp}/out/vpc-lambda/.vpc-lambda-new.txn'", with_project(journal_left("{}"))),
+    )],
     # the command line itself
     flag("unknown-flag", "--bogus-flag", says="unrecognized arguments: --bogus-flag"),
     flag("stray-argument", "extra", says="unrecognized arguments: extra"),
@@ -425,6 +619,8 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(
         code = main(case.argv(sandbox))
         after = snapshot(sandbox)
     finally:
+        while HELD:
+            os.close(HELD.pop())
         for path in sandbox.rglob("*"):  # let pytest clean up what a row made read-only
             if not path.is_symlink():
                 path.chmod(0o755 if path.is_dir() else 0o644)
@@ -441,11 +637,11 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(
 
 def test_every_flag_has_a_bad_input_row() -> None:
     used = {arg.split("=")[0] for case in CASES for arg in case.args if arg.startswith("--")}
-    flags = {question.flag for question in QUESTIONS} | {"--answers", "--force", "--dry-run", "--no-input"}
+    flags = {question.flag for question in QUESTIONS} | {"--answers", "--force", "--dry-run", "--no-input", "--baseline"}
     assert flags - used == set()
 
 
-def test_force_replaces_generated_files_and_keeps_user_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_force_over_a_generated_project_updates_it_and_keeps_every_edit(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "out"
     assert main(["--no-input", "--output-dir", str(out)]) == 0
     project = out / "vpc-lambda"
@@ -459,19 +655,51 @@ def test_force_replaces_generated_files_and_keeps_user_files(tmp_path: Path, cap
     for relative, text in user_files.items():
         (project / relative).parent.mkdir(parents=True, exist_ok=True)
         (project / relative).write_text(text)
-    (project / "main.tf").write_text("# edited by hand\n")  # a generated file: replaced
-    (project / "terraform.tfvars").unlink()  # a generated file the user removed: restored
+    note = "\n# my own note, kept through every update\n"
+    generated_before = (project / "main.tf").read_text()
+    with (project / "main.tf").open("a") as stream:  # a generated file these answers change too
+        stream.write(note)
 
     flags = ["--memory", "512", "--topology", "private-nat"]
     assert main(["--no-input", "--output-dir", str(out), "--force", *flags]) == 0
     assert main(["--no-input", "--output-dir", str(tmp_path / "fresh"), *flags]) == 0
     fresh = tmp_path / "fresh" / "vpc-lambda"
     generated = {path.relative_to(fresh).as_posix() for path in fresh.rglob("*") if path.is_file()}
-    for relative in generated:
+    assert (project / "main.tf").read_text() == (fresh / "main.tf").read_text() + note
+    assert (fresh / "main.tf").read_text() != generated_before  # a real three-way merge
+    # The zip and so the baseline's digest of it differ: src/ holds the user's helper.py too.
+    for relative in generated - {"main.tf", "build/function.zip", ANSWERS_FILE, BASELINE_FILE}:
         assert (project / relative).read_bytes() == (fresh / relative).read_bytes(), relative
+    answers, fresh_answers = (json.loads((folder / ANSWERS_FILE).read_text()) for folder in (project, fresh))
+    assert answers.pop("_baseline") != fresh_answers.pop("_baseline")
+    assert answers == fresh_answers
     for relative, text in user_files.items():
         assert (project / relative).read_text() == text, relative
     everything = {path.relative_to(project).as_posix() for path in project.rglob("*") if path.is_file()}
     assert everything == generated | set(user_files)
     assert "memory_size  = 512" in (project / "terraform.tfvars").read_text()
+    # The zip is rebuilt from the final src/, which holds the user's helper.py too.
+    assert "helper.py" in zipfile.ZipFile(project / "build" / "function.zip").namelist()
     assert sorted(path.name for path in out.iterdir()) == ["vpc-lambda"]  # no staging left behind
+
+
+def test_force_into_a_folder_that_is_not_a_project_writes_only_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = tmp_path / "out" / "vpc-lambda"
+    theirs = {"README.md": "# our team's readme\n", ".gitignore": "*.log\n", "notes/x.txt": "x\n"}
+    for relative, text in theirs.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(text)
+    before = {relative: (project / relative).stat().st_mtime_ns for relative in theirs}
+    assert main(["--no-input", "--output-dir", str(tmp_path / "out"), "--force"]) == 0
+    out = capsys.readouterr().out
+    for relative, text in theirs.items():
+        assert (project / relative).read_text() == text
+        assert (project / relative).stat().st_mtime_ns == before[relative]
+    assert "kept      README.md: yours" in out and "kept      .gitignore: yours" in out
+    assert (project / "variables.tf").is_file() and (project / ANSWERS_FILE).is_file()
+    # From now on it is a generated project; its own files stay its own.
+    assert main(["update", str(project), "--no-input", "--memory", "1024"]) == 0
+    assert (project / "README.md").read_text() == theirs["README.md"]
+    assert "memory_size  = 1024" in (project / "terraform.tfvars").read_text()

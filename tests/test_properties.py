@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scaffold import render
+from scaffold import update
 from scaffold.answers import (
     ARCHITECTURES,
     GATEWAY_ENDPOINTS,
@@ -284,9 +284,9 @@ def test_every_invalid_answers_file_is_rejected_before_anything_is_written(
     case: tuple[dict[str, Any], str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(*args: object, **kwargs: object) -> object:
-        raise AssertionError("render_project was called with answers that should have been rejected")
+        raise AssertionError("write_project was called with answers that should have been rejected")
 
-    monkeypatch.setattr(render, "render_project", refuse)  # reaching it would exit 1, not 2
+    monkeypatch.setattr(update, "write_project", refuse)  # reaching it would exit 1, not 2
     data, key = case
     with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-property-") as scratch:
         folder = Path(scratch)

@@ -2,8 +2,10 @@
 
 Each row makes one step of rendering fail (a template error, a full disk, a
 failed move, Ctrl-C) and runs the real command line against a new folder, an
-empty one, and an existing project with the user's own files (--force). The
-whole sandbox must be byte-for-byte, timestamp-for-timestamp what it was.
+empty one, and an existing project with the user's own files and edits
+(--force, which updates it). The whole sandbox must be byte-for-byte,
+timestamp-for-timestamp what it was. tests/test_interrupts.py interrupts every
+single file operation of the write path; these rows fail the steps around it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from scaffold import render, templating
+from scaffold import render, templating, transaction
 from scaffold.cli import main
 
 Inject = Callable[[pytest.MonkeyPatch, Path], None]
@@ -57,14 +59,33 @@ def broken_template(monkeypatch: pytest.MonkeyPatch, sandbox: Path) -> None:
 
 def disk_full_writing(file_name: str) -> Inject:
     def inject(monkeypatch: pytest.MonkeyPatch, sandbox: Path) -> None:
-        real = Path.write_text
+        for method in ("write_text", "write_bytes"):
+            real = getattr(Path, method)
 
-        def write_text(self: Path, *args: object, **kwargs: object) -> int:
-            if self.name == file_name:
-                raise DISK_FULL
-            return real(self, *args, **kwargs)  # type: ignore[arg-type]
+            def write(self: Path, *args: object, real: Callable[..., int] = real, **kwargs: object) -> int:
+                if self.name == file_name:
+                    raise DISK_FULL
+                return real(self, *args, **kwargs)
 
-        monkeypatch.setattr(Path, "write_text", write_text)
+            monkeypatch.setattr(Path, method, write)
+
+    return inject
+
+
+def fail_at_step(kind: str, count: int, error: BaseException) -> Inject:
+    """Make the count-th file operation of this kind in the transaction (write, rename, ...) fail."""
+
+    def inject(monkeypatch: pytest.MonkeyPatch, sandbox: Path) -> None:
+        seen = 0
+
+        def hook(operation: str) -> None:
+            nonlocal seen
+            if operation.split()[0] == kind:
+                seen += 1
+                if seen == count:
+                    raise error
+
+        monkeypatch.setattr(transaction, "operation_hook", hook)
 
     return inject
 
@@ -79,10 +100,12 @@ FAILURES: list[tuple[str, Inject, int, tuple[str, ...]]] = [
     ("interrupted-mid-render", fail_on_call(templating, "render_file", 10, KeyboardInterrupt()), 130, ("new", "empty", "force")),
     ("move-into-place-fails", fail_on_call(os, "rename", 1, OSError(errno.EXDEV, "Invalid cross-device link")), 1, ("new", "empty")),
     ("interrupted-at-the-move", fail_on_call(os, "rename", 1, KeyboardInterrupt()), 130, ("new", "empty")),
-    # The zip's own os.replace is call 1; then two per replaced file: these fail half-way.
-    ("replacing-fails-half-way", fail_on_call(os, "replace", 9, OSError(errno.EIO, "Input/output error")), 1, ("force",)),
-    ("backing-up-fails-half-way", fail_on_call(os, "replace", 8, DISK_FULL), 1, ("force",)),
-    ("interrupted-while-replacing", fail_on_call(os, "replace", 14, KeyboardInterrupt()), 130, ("force",)),
+    # --force over a generated project: its update commits in steps (tests/test_interrupts.py
+    # interrupts every one); these fail half-way through staging and through moving into place.
+    ("staging-fails-half-way", fail_at_step("write", 4, DISK_FULL), 1, ("force",)),
+    ("replacing-fails-half-way", fail_at_step("rename", 9, OSError(errno.EIO, "Input/output error")), 1, ("force",)),
+    ("interrupted-while-staging", fail_at_step("write", 3, KeyboardInterrupt()), 130, ("force",)),
+    ("interrupted-while-replacing", fail_at_step("rename", 14, KeyboardInterrupt()), 130, ("force",)),
 ]
 CASES = [
     pytest.param(inject, code, situation, id=f"{name}-{situation}")
@@ -147,13 +170,23 @@ def test_failure_while_rendering_leaves_everything_as_it_was(
     assert snapshot(sandbox) == before
 
 
-def test_a_failed_force_run_can_simply_be_repeated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_force_run_can_simply_be_repeated(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = prepare("force", tmp_path)
-    fail_on_call(os, "replace", 9, DISK_FULL)(monkeypatch, tmp_path)
+    fail_at_step("rename", 9, DISK_FULL)(monkeypatch, tmp_path)
     assert main(["--no-input", "--output-dir", str(out), "--force", *FLAGS]) == 1
     monkeypatch.undo()
-    assert main(["--no-input", "--output-dir", str(out), "--force", *FLAGS]) == 0
+    capsys.readouterr()
+    # The user deleted terraform.tfvars, which these answers change, and replaced main.tf:
+    # both are the user's to decide (exit 3, each named); nothing of theirs is lost.
+    assert main(["--no-input", "--output-dir", str(out), "--force", *FLAGS]) == 3
+    conflicts = [line for line in capsys.readouterr().err.splitlines() if ": conflict: " in line]
     project = out / "vpc-lambda"
+    assert [line.split("'")[1] for line in conflicts] == [str(project / "main.tf"), str(project / "terraform.tfvars")]
     assert "memory_size  = 512" in (project / "terraform.tfvars").read_text()
+    assert "# edited by hand\n" in (project / "main.tf").read_text()
     assert (project / "notes.txt").read_text() == "mine\n"
+    assert (project / "src" / "helper.py").read_text() == "# mine\n"
     assert sorted(path.name for path in out.iterdir()) == ["vpc-lambda"]
+    assert not (project / transaction.JOURNAL_FOLDER).exists()

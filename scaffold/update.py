@@ -1,0 +1,858 @@
+"""Writing a project: a new one, or an update of an existing folder that keeps every edit.
+
+A new project is rendered into a staging folder beside its target and moved
+into place with one rename. An existing folder (`vpc-lambda-new update`, or
+`--force`) is re-rendered into a scratch folder and then, file by file, against
+the baseline (what the generator wrote last time):
+
+| baseline vs new render | the file on disk               | result                                   |
+|------------------------|--------------------------------|------------------------------------------|
+| unchanged              | anything                       | left as it is                            |
+| changed                | as generated                   | replaced                                 |
+| changed                | edited                         | merged three-way; overlaps are conflicts |
+| changed                | deleted                        | new version written; a conflict          |
+| no longer generated    | as generated                   | removed                                  |
+| no longer generated    | edited                         | kept; a conflict                         |
+| newly generated        | missing                        | written                                  |
+| newly generated        | a file of the user's           | the user's kept, reported                |
+| never generated        | (the user's own files)         | never touched                            |
+
+Into a folder that is not a generated project (`--force`) the same rules
+apply with an empty baseline: only files that do not exist are written, the
+folder's own files are all kept.
+
+The deployment zip is derived from src/: it is rebuilt from the final src/
+when the zip on disk is the generator's (as recorded, or what
+scripts/build_package.py makes of the current src/), and kept and reported
+otherwise. All changes are committed by `scaffold.transaction.commit_changes`:
+all or nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import errno
+import os
+import re
+import runpy
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from scaffold import __version__
+from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, RawAnswer, build_answers
+from scaffold.answers_file import expand_path
+from scaffold.baseline import (
+    BASELINE_FILE,
+    DERIVED_FILES,
+    MAX_BASELINE_BYTES,
+    MAX_FILE_BYTES,
+    Baseline,
+    baseline_of_folder,
+    decode_baseline,
+    sha256,
+)
+from scaffold.cli import EXIT_CONFLICTS, EXIT_OK, EXIT_RULES_BROKEN, say
+from scaffold.costs import estimate, lines
+from scaffold.errors import InvalidAnswer, ScaffoldError, quoted
+from scaffold.project import ANSWERS_FILE, Record, answers_in_place, encode_record, parse_record
+from scaffold.signals import interrupted_late, past_point_of_no_return
+from scaffold.transaction import (
+    Change,
+    ProjectFolder,
+    commit_changes,
+    project_folder,
+    recover,
+    refuse_if_pending,
+    step,
+)
+
+GENERATOR = f"vpc-lambda-new {__version__}"
+STAGING_PREFIX = ".vpc-lambda-new-staging."  # + NAME + "." + random; NAME never holds a dot
+BUILD_SCRIPT = "scripts/build_package.py"
+ZIP = "build/function.zip"
+METADATA_FILES = (ANSWERS_FILE, BASELINE_FILE)
+CONFLICT_START = re.compile(rb"^<<<<<<< ", re.MULTILINE)
+
+
+# --- the generated project, rendered off to the side --------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    folder: Path
+    files: dict[str, bytes]  # every generated file but the derived ones and the metadata
+    modes: dict[str, int]
+    build: Callable[[Path], Path]  # the rendered scripts/build_package.py: build_package
+
+
+def render_off_to_the_side(answers: Answers, scratch: Path) -> Rendered:
+    from scaffold.render import render_tree
+
+    folder = render_tree(answers, scratch)
+    found = baseline_of_folder(folder, GENERATOR, "render")
+    modes = {path: stat.S_IMODE((folder / path).stat().st_mode) for path in found.files}
+    script = runpy.run_path(str(folder / BUILD_SCRIPT))
+    return Rendered(folder, dict(found.files), modes, script["build_package"])
+
+
+def build_zip(rendered: Rendered, sources: Mapping[str, bytes], scratch: Path) -> bytes:
+    """What the rendered build script makes of these src/ files (paths relative to src/)."""
+    project = Path(tempfile.mkdtemp(dir=scratch))
+    for relative, data in sources.items():
+        (project / "src" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / "src" / relative).write_bytes(data)
+    (project / "src").mkdir(exist_ok=True)
+    return rendered.build(project).read_bytes()
+
+
+def sources_on_disk(project_dir: Path) -> dict[str, bytes]:
+    """src/ as scripts/build_package.py sees it: every file, __pycache__ left out."""
+    source = project_dir / "src"
+    try:
+        return {
+            path.relative_to(source).as_posix(): path.read_bytes()
+            for path in sorted(source.rglob("*"))
+            if path.is_file() and "__pycache__" not in path.relative_to(source).parts
+        }
+    except RecursionError:
+        raise ScaffoldError(
+            f"project: {quoted(source)} nests folders too deep to package"
+        ) from None
+
+
+# --- the plan --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of the report: what happened to a file, and why when it needs the user."""
+
+    verb: str
+    path: str
+    why: str = ""
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)
+    conflicts: list[Entry] = field(default_factory=list)
+    before: dict[str, bytes | None] = field(default_factory=dict)  # for the diff
+
+    def write(self, path: str, content: bytes, mode: int, before: bytes | None, verb: str) -> None:
+        self.changes.append(Change(path, content, mode))
+        self.before[path] = before
+        if verb:
+            self.entries.append(Entry(verb, path))
+
+    def remove(self, path: str, before: bytes | None) -> None:
+        self.changes.append(Change(path, None))
+        self.before[path] = before
+        self.entries.append(Entry("removed", path))
+
+    def conflict(self, path: str, why: str) -> None:
+        self.conflicts.append(Entry("conflict", path, why))
+
+
+class Absent:
+    """No file at the path."""
+
+
+class TooLarge:
+    """A file too large to be a generated one (or to merge)."""
+
+
+OnDisk = bytes | Absent | TooLarge
+
+
+def on_disk(folder: ProjectFolder, path: str) -> tuple[OnDisk, int | None]:
+    """What the project holds at a generated path, and its mode; refuses links and folders."""
+    info = folder.lstat(path)
+    if info is None:
+        return Absent(), None
+    if stat.S_ISLNK(info.st_mode):
+        raise ScaffoldError(
+            f"project: {folder.shown(path)} is a symbolic link; vpc-lambda-new never writes"
+            " through one: replace it with a file"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise ScaffoldError(f"project: {folder.shown(path)} is {kind} where a file is generated")
+    data = folder.read(path, MAX_FILE_BYTES)
+    return (TooLarge() if data is None else data), stat.S_IMODE(info.st_mode)
+
+
+def is_text(data: bytes) -> bool:
+    return b"\0" not in data
+
+
+def plan_files(
+    folder: ProjectFolder, base: Baseline | None, new: Rendered, plan: Plan
+) -> dict[str, bytes]:
+    """Decide every text file (see the module's table); the new baseline's files.
+
+    base None: the folder is not a generated project (--force): only missing
+    files are written.
+    """
+    recorded = base.files if base is not None else {}
+    baseline: dict[str, bytes] = {}
+    for path in sorted(set(recorded) | set(new.files)):
+        old, ours = recorded.get(path), new.files.get(path)
+        if ours is not None:
+            baseline[path] = ours
+        if old is not None and old == ours:
+            continue  # the generator did not change it: whatever the user did stays
+        disk, mode = on_disk(folder, path)
+        before = disk if isinstance(disk, bytes) else None
+        if ours is None:
+            assert old is not None
+            if isinstance(disk, Absent):
+                continue
+            if disk == old:
+                plan.remove(path, before)
+            else:
+                plan.conflict(
+                    path,
+                    "no longer generated with these answers, but you edited it: kept;"
+                    " remove it or move your edits",
+                )
+            continue
+        if isinstance(disk, Absent):
+            plan.write(path, ours, new.modes[path], None, "added" if old is None else "")
+            if old is not None:
+                plan.conflict(
+                    path,
+                    "you deleted it and vpc-lambda-new changed it: the new version is written;"
+                    " delete it again if you do not need it",
+                )
+            continue
+        if disk == ours:
+            continue
+        assert mode is not None
+        if old is None:
+            del baseline[path]  # stays the user's file, never touched
+            plan.entries.append(
+                Entry(
+                    "kept",
+                    path,
+                    "yours; vpc-lambda-new generates this file too, and did not write it",
+                )
+            )
+            continue
+        if disk == old:
+            plan.write(path, ours, mode, before, "replaced")
+            continue
+        if isinstance(disk, TooLarge) or not (is_text(disk) and is_text(old) and is_text(ours)):
+            plan.conflict(
+                path,
+                "both you and vpc-lambda-new changed it, and it is too large or not text to"
+                " merge: yours is kept",
+            )
+            continue
+        merged, conflicts = merge(old, disk, ours)
+        if merged != disk:
+            plan.write(path, merged, mode, before, "merged" if not conflicts else "")
+        if conflicts:
+            plan.conflict(
+                path,
+                f"both you and vpc-lambda-new changed the same lines: {conflicts} conflict"
+                f"{'s' if conflicts > 1 else ''} marked <<<<<<< yours ... >>>>>>> {GENERATOR}",
+            )
+    return baseline
+
+
+def merge(base: bytes, yours: bytes, theirs: bytes) -> tuple[bytes, int]:
+    """A three-way merge by lines; overlapping changes between standard conflict markers."""
+    import merge3
+
+    def lines(data: bytes) -> list[bytes]:
+        return data.splitlines(keepends=True)
+
+    base_lines, your_lines, their_lines = lines(base), lines(yours), lines(theirs)
+    merger = merge3.Merge3(base_lines, your_lines, their_lines)
+    out: list[bytes] = []
+    conflicts = 0
+
+    def side(chunk: list[bytes]) -> list[bytes]:
+        # A side that ends without a newline must not glue the next marker to its last line.
+        if chunk and not chunk[-1].endswith(b"\n"):
+            return [*chunk[:-1], chunk[-1] + b"\n"]
+        return chunk
+
+    for region in merger.merge_regions():
+        kind, bounds = region[0], [int(bound or 0) for bound in region[1:]]
+        if kind == "unchanged":
+            out += base_lines[bounds[0] : bounds[1]]
+        elif kind in ("a", "same"):
+            out += your_lines[bounds[0] : bounds[1]]
+        elif kind == "b":
+            out += their_lines[bounds[0] : bounds[1]]
+        else:  # conflict: base start and end, yours, theirs
+            conflicts += 1
+            a_start, a_end, b_start, b_end = bounds[2:6]
+            out += [b"<<<<<<< yours\n", *side(your_lines[a_start:a_end]), b"=======\n"]
+            out += [*side(their_lines[b_start:b_end]), f">>>>>>> {GENERATOR}\n".encode()]
+    return b"".join(out), conflicts
+
+
+def plan_zip(
+    folder: ProjectFolder,
+    base: Baseline | None,
+    new: Rendered,
+    plan: Plan,
+    scratch: Path,
+) -> dict[str, str]:
+    """The deployment zip, derived from src/; the new baseline's derived digests."""
+    current_sources = sources_on_disk(folder.root)
+    final_sources = dict(current_sources)
+    for change in plan.changes:
+        if change.path.startswith("src/"):
+            relative = change.path.removeprefix("src/")
+            if change.content is None:
+                final_sources.pop(relative, None)
+            else:
+                final_sources[relative] = change.content
+    final = build_zip(new, final_sources, scratch)
+    info = folder.lstat(ZIP)
+    if info is None:
+        plan.write(ZIP, final, 0o644, None, "added" if base is None else "rebuilt")
+    elif not stat.S_ISREG(info.st_mode):
+        plan.entries.append(Entry("kept", ZIP, "not a regular file; left alone"))
+    elif base is None:  # not a generated project: its files are its own
+        plan.entries.append(Entry("kept", ZIP, "yours; vpc-lambda-new builds this file too"))
+    else:
+        current = folder.sha256(ZIP)
+        built_from_src = sha256(build_zip(new, current_sources, scratch))
+        if current not in (base.derived.get(ZIP), built_from_src):
+            plan.entries.append(
+                Entry(
+                    "kept",
+                    ZIP,
+                    "yours: it is not what scripts/build_package.py makes of src/;"
+                    " rebuild it with python3 scripts/build_package.py",
+                )
+            )
+        elif current != sha256(final):
+            plan.write(ZIP, final, stat.S_IMODE(info.st_mode), None, "rebuilt")
+    return {ZIP: sha256(final)}
+
+
+def plan_metadata(folder: ProjectFolder, answers: Answers, baseline: Baseline, plan: Plan) -> None:
+    recorded = baseline.encode()
+    for path, content in (
+        (BASELINE_FILE, recorded),
+        (ANSWERS_FILE, encode_record(answers, baseline.digest())),
+    ):
+        disk, mode = on_disk(folder, path)
+        if disk != content:
+            before = disk if isinstance(disk, bytes) else None
+            plan.write(path, content, mode or 0o644, before, "")
+
+
+def plan_update(
+    folder: ProjectFolder, answers: Answers, base: Baseline | None, scratch: Path
+) -> Plan:
+    new = render_off_to_the_side(answers, scratch / "render")
+    plan = Plan()
+    files = plan_files(folder, base, new, plan)
+    derived = plan_zip(folder, base, new, plan, scratch) if ZIP in DERIVED_FILES else {}
+    plan_metadata(folder, answers, Baseline(GENERATOR, files, derived), plan)
+    return plan
+
+
+# --- showing and reporting ----------------------------------------------------------
+
+
+def print_diff(plan: Plan) -> None:
+    for change in plan.changes:
+        if change.path == BASELINE_FILE:
+            continue
+        before, after = plan.before.get(change.path), change.content
+        old_name = f"a/{change.path}" if before is not None else "/dev/null"
+        new_name = f"b/{change.path}" if after is not None else "/dev/null"
+        if change.path in DERIVED_FILES or not all(
+            is_text(side or b"") for side in (before, after)
+        ):
+            say(f"Binary files {old_name} and {new_name} differ")
+            continue
+        diff = difflib.unified_diff(
+            (before or b"").decode("utf-8", "replace").splitlines(keepends=True),
+            (after or b"").decode("utf-8", "replace").splitlines(keepends=True),
+            old_name,
+            new_name,
+        )
+        for line in diff:
+            say(line.rstrip("\n"))
+            if not line.endswith("\n"):
+                say("\\ No newline at end of file")
+
+
+def report(project_dir: Path, plan: Plan, verb: str) -> None:
+    changed = [change for change in plan.changes if change.path not in METADATA_FILES]
+    if plan.changes:
+        say(
+            f"{verb} {project_dir}/ ({len(changed)} file{'' if len(changed) == 1 else 's'} changed)"
+        )
+    else:
+        say(f"{project_dir}/ is up to date")
+    for entry in plan.entries:
+        say(f"  {entry.verb:<9} {entry.path}{': ' + entry.why if entry.why else ''}")
+    for entry in plan.conflicts:
+        say(f"  {'conflict':<9} {entry.path}")
+    for entry in plan.conflicts:
+        say(
+            f"vpc-lambda-new: conflict: {quoted(project_dir / entry.path)}: {entry.why}", error=True
+        )
+    if interrupted_late():
+        say(
+            "vpc-lambda-new: the interrupt came after the point of no return; the run completed",
+            error=True,
+        )
+
+
+def rules_broken(project_dir: Path) -> list[str]:
+    """The guide's rules the project breaks, one line each; a project that does not even
+    parse (an edit, a conflict marker) breaks them all, said in one line."""
+    from scaffold.check import check_project
+    from scaffold.project import recorded_answers
+
+    recorded_answers(project_dir)  # a bad record is bad input (exit 2), not a broken rule
+    marked = files_with_conflict_markers(project_dir)
+    if marked:
+        return [f"conflict: {path} still holds conflict markers; resolve them" for path in marked]
+    try:
+        return check_project(project_dir)
+    except ScaffoldError:
+        raise
+    except Exception as problem:  # noqa: BLE001 - the user's edits may not parse
+        first_line = (str(problem).strip().splitlines() or [""])[0]
+        reason = f"{type(problem).__name__}: {first_line}"
+        return [f"unreadable: the project's Terraform could not be read: {reason}"]
+
+
+def files_with_conflict_markers(project_dir: Path) -> list[str]:
+    """The project's Terraform files in which an update's conflict is still marked."""
+    found = []
+    for pattern in ("*.tf", "*.tfvars", "modules/*/*.tf"):  # what Terraform reads
+        for path in sorted(project_dir.glob(pattern)):
+            with suppress(OSError):
+                if path.is_file() and CONFLICT_START.search(path.read_bytes()):
+                    found.append(path.relative_to(project_dir).as_posix())
+    return found
+
+
+def check_after(project_dir: Path) -> int:
+    """After a write: what the merge broke."""
+    broken = rules_broken(project_dir)
+    for line in broken:
+        say(f"vpc-lambda-new: broken rule: {line}", error=True)
+    return EXIT_RULES_BROKEN if broken else EXIT_OK
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def write_update(
+    folder: ProjectFolder,
+    answers: Answers,
+    base: Baseline | None,
+    *,
+    dry_run: bool,
+    verb: str,
+) -> int:
+    """Plan against base and write (or show) the result; the exit code."""
+    with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-") as scratch:
+        plan = plan_update(folder, answers, base, Path(scratch))
+    if dry_run:
+        print_diff(plan)
+        for entry in plan.entries:
+            if entry.why:
+                say(f"vpc-lambda-new: would keep {entry.path}: {entry.why}", error=True)
+        for entry in plan.conflicts:
+            say(f"vpc-lambda-new: would conflict: {entry.path}: {entry.why}", error=True)
+        return EXIT_OK
+    if plan.changes:
+        folder.check_writable(change.path for change in plan.changes)
+        commit_changes(folder, plan.changes)
+    past_point_of_no_return()  # what is written stays written: the report and the check follow
+    report(folder.root, plan, verb)
+    if plan.conflicts:
+        say(
+            f"vpc-lambda-new: {len(plan.conflicts)} conflicted"
+            f" file{'s need' if len(plan.conflicts) > 1 else ' needs'} your decision;"
+            " once resolved, `vpc-lambda-new check` judges the guide's rules",
+            error=True,
+        )
+        return EXIT_CONFLICTS
+    return check_after(folder.root)
+
+
+def read_own_file(folder: ProjectFolder, name: str, limit: int) -> bytes | None:
+    """One of vpc-lambda-new's files in the project, bounded; None when it is missing."""
+    info = folder.lstat(name)
+    if info is None:
+        return None
+    shown = folder.shown(name)
+    if stat.S_ISLNK(info.st_mode):
+        raise ScaffoldError(
+            f"project: {shown} is a symbolic link; vpc-lambda-new never reads its records"
+            " through one: replace it with the file"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise ScaffoldError(f"project: {shown} is not a regular file")
+    data = folder.read(name, limit)
+    if data is None:
+        raise ScaffoldError(f"project: {shown} is larger than {limit // 1024} KiB")
+    return data
+
+
+def read_metadata(
+    folder: ProjectFolder, *, baseline: bool = True
+) -> tuple[Record, Baseline | None]:
+    """The recorded answers and (unless not wanted) the recorded baseline: None for a
+    project generated before update existed."""
+    from scaffold.answers_file import MAX_BYTES
+
+    path = folder.root / ANSWERS_FILE
+    data = read_own_file(folder, ANSWERS_FILE, MAX_BYTES)
+    if data is None:
+        raise ScaffoldError(
+            f"project: {quoted(folder.root)} is not a project generated by vpc-lambda-new:"
+            f" {ANSWERS_FILE} is missing"
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScaffoldError(f"project: cannot read {quoted(path)}: not UTF-8 text") from None
+    record = parse_record(text, path)
+    if record.baseline_digest is None or not baseline:
+        return record, None
+    shown = folder.shown(BASELINE_FILE)
+    recorded_bytes = read_own_file(folder, BASELINE_FILE, MAX_BASELINE_BYTES)
+    if recorded_bytes is None:
+        raise ScaffoldError(
+            f"project: {shown} is missing; restore it (with {ANSWERS_FILE}) from version"
+            " control, or pass --baseline FOLDER (see README: updating an older project)"
+        )
+    recorded = decode_baseline(recorded_bytes, shown)
+    if recorded.digest() != record.baseline_digest:
+        raise ScaffoldError(
+            f"project: {shown} is not the baseline {ANSWERS_FILE} was written with; restore both"
+            " from the same commit, or pass --baseline FOLDER"
+        )
+    return record, recorded
+
+
+def older_project(project_dir: Path, record: Record) -> ScaffoldError:
+    return ScaffoldError(
+        f"project: {quoted(project_dir)} was generated by {record.generator}, which did not"
+        " record the baseline an update merges against; bring it in with"
+        f" `vpc-lambda-new update {quoted(project_dir)} --baseline FOLDER`, FOLDER holding what"
+        " that version generated from the same answers (README: updating an older project)"
+    )
+
+
+def baseline_from_option(text: str, project_dir: Path, name: object) -> Baseline:
+    """--baseline FOLDER: what an older vpc-lambda-new generated for the same answers.
+
+    FOLDER is that project's folder, or the --output-dir it was generated into.
+    An empty folder is allowed: every file that differs is then the user's.
+    """
+    if not text.strip() or "\0" in text:
+        raise ScaffoldError("--baseline: give the folder of the older generated project")
+    folder = expand_path(text)
+    if not folder.is_dir():
+        raise ScaffoldError(f"--baseline: {quoted(folder)} is not a folder")
+    if not (folder / ANSWERS_FILE).exists() and isinstance(name, str) and (folder / name).is_dir():
+        folder = folder / name
+    if folder.resolve() == project_dir.resolve():
+        raise ScaffoldError(
+            f"--baseline: {quoted(folder)} is the project itself; give a folder where the older"
+            " version generated the same answers"
+        )
+    generator = "an older vpc-lambda-new"
+    with suppress(ScaffoldError, OSError):
+        from scaffold.project import read_record
+
+        generator = read_record(folder).generator
+    baseline = baseline_of_folder(folder, generator, "--baseline")
+    if baseline.paths() and "main.tf" not in baseline.paths():
+        raise ScaffoldError(
+            f"--baseline: {quoted(folder)} holds no main.tf: give the folder of a generated"
+            " project (or an empty folder, to keep every file that differs)"
+        )
+    return baseline
+
+
+# --- update and --force -------------------------------------------------------------
+
+
+def merged_raw(
+    recorded: Mapping[str, RawAnswer], overrides: Mapping[str, RawAnswer]
+) -> dict[str, RawAnswer]:
+    """The recorded answers, overridden; a recorded answer that no longer applies is dropped.
+
+    (From private-nat to existing, the recorded nat and vpc_cidr go; a flag that
+    does not apply is still an error.)
+    """
+    merged: dict[str, RawAnswer] = {}
+    known: dict[str, object] = {}
+    for question in QUESTIONS:
+        applies = question.applies(known)
+        chosen = overrides.get(question.key)
+        if chosen is None and applies:
+            chosen = recorded.get(question.key)
+        if chosen is not None:
+            merged[question.key] = chosen
+        known[question.key] = None
+        if applies:
+            value = question.default_for(known) if chosen is None else chosen.value
+            with suppress(InvalidAnswer, TypeError):
+                known[question.key] = question.parse(value)
+    for key, given in [*recorded.items(), *overrides.items()]:  # build_answers names a stray key
+        if key not in QUESTIONS_BY_KEY:
+            merged[key] = given
+    return merged
+
+
+def run_update(options: argparse.Namespace, raw: Mapping[str, RawAnswer], interactive: bool) -> int:
+    if "output_dir" in raw:
+        raise ScaffoldError(
+            f"{raw['output_dir'].source}: update writes the project where it is; to move it,"
+            " move its folder"
+        )
+    if "\0" in options.project_dir or not options.project_dir.strip():
+        raise ScaffoldError("project: give the folder of a generated project")
+    project_dir = expand_path(options.project_dir)
+    with project_folder(project_dir, read_only=options.dry_run) as folder:
+        if options.dry_run:
+            refuse_if_pending(folder, "update --dry-run")
+        else:
+            recovered = recover(folder)
+            if recovered:
+                say(f"vpc-lambda-new: {quoted(project_dir)}: {recovered}", error=True)
+        record, base = read_metadata(folder, baseline=options.baseline is None)
+        if options.baseline is not None:
+            name = record.answers["name"].value if "name" in record.answers else None
+            base = baseline_from_option(options.baseline, project_dir, name)
+        elif base is None:
+            raise older_project(project_dir, record)
+        recorded = answers_in_place(record.answers, project_dir.absolute())
+        if interactive:
+            from scaffold.wizard import ask
+
+            answers = ask(raw, recorded=recorded)
+            if answers is None:
+                say("Nothing was changed.")
+                return EXIT_OK
+        else:
+            answers = build_answers(merged_raw(recorded, raw))
+        return write_update(folder, answers, base, dry_run=options.dry_run, verb="Updated")
+
+
+def check_target(output_dir: Path, target: Path, *, force: bool) -> bool:
+    """Raise for a target we must not write; True when it is a non-empty folder (--force)."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ScaffoldError(f"--output-dir: {quoted(output_dir)} exists and is not a folder")
+    if target.is_symlink():
+        raise ScaffoldError(
+            f"--name: {quoted(target)} is a symbolic link; vpc-lambda-new never writes through one"
+        )
+    if target.exists() and not target.is_dir():
+        raise ScaffoldError(f"--name: {quoted(target)} exists and is not a folder")
+    anchor = nearest_existing(output_dir)
+    if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK):
+        raise ScaffoldError(f"--output-dir: {quoted(anchor)} is not a writable folder")
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise ScaffoldError(f"--output-dir: {quoted(target)} is not writable")
+    non_empty = target.is_dir() and any(target.iterdir())
+    if non_empty and not force:
+        raise ScaffoldError(
+            f"--output-dir: {quoted(target)} already exists and is not empty; pass --force to"
+            " write into it without losing a file or an edit (or, for a generated project,"
+            " `vpc-lambda-new update` to keep its recorded answers)"
+        )
+    return non_empty
+
+
+def nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path
+
+
+def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
+    """Generation's write: a new project, or (--force) an existing folder updated safely."""
+    target = answers.project_dir
+    try:
+        existing = check_target(answers.output_dir, target, force=force)
+    except OSError as problem:  # e.g. a path longer than the system allows
+        raise ScaffoldError(f"--output-dir: {problem.strerror or problem}") from None
+    if existing:
+        return force_into(target, answers, dry_run=dry_run)
+    if dry_run:
+        with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-") as scratch:
+            rendered = render_off_to_the_side(answers, Path(scratch))
+            files = sorted([*rendered.files, *METADATA_FILES, *DERIVED_FILES])
+        say(f"Would write {target}/:")
+        for file in files:
+            say(f"  {file}")
+        for line in lines(estimate(answers)):
+            say(line)
+        return EXIT_OK
+    count = create_project(answers)
+    say(f"Created {target}/ ({count} files)")
+    say(f"Next: cd {target} && terraform init && terraform apply")
+    if interrupted_late():
+        say(
+            "vpc-lambda-new: the interrupt came after the point of no return; the run completed",
+            error=True,
+        )
+    return EXIT_OK
+
+
+def force_into(target: Path, answers: Answers, *, dry_run: bool) -> int:
+    """--force into an existing folder: a generated project is updated with these answers;
+    any other folder gets only the files it does not have."""
+    with project_folder(target, read_only=dry_run) as folder:
+        if dry_run:
+            refuse_if_pending(folder, "--dry-run")
+        else:
+            recovered = recover(folder)
+            if recovered:
+                say(f"vpc-lambda-new: {quoted(target)}: {recovered}", error=True)
+        if folder.lstat(ANSWERS_FILE) is not None:
+            record, base = read_metadata(folder)
+            if base is None:
+                raise older_project(target, record)
+            return write_update(folder, answers, base, dry_run=dry_run, verb="Updated")
+        if folder.lstat(BASELINE_FILE) is not None:
+            raise ScaffoldError(
+                f"--force: {quoted(target / BASELINE_FILE)} exists without {ANSWERS_FILE};"
+                " restore that file or remove the baseline"
+            )
+        return write_update(folder, answers, None, dry_run=dry_run, verb="Wrote into")
+
+
+# --- a new project ------------------------------------------------------------------------
+
+
+def create_project(answers: Answers) -> int:
+    """Render into a staging folder beside the target and rename it into place; the file count."""
+    target = answers.project_dir
+    with created_folders(target.parent):
+        sweep_stale_staging(target.parent, answers.name)
+        with staging_folder(target.parent, answers.name) as staging:
+            new = render_off_to_the_side(answers, staging)
+            baseline = Baseline(
+                GENERATOR, new.files, {ZIP: sha256((new.folder / ZIP).read_bytes())}
+            )
+            step(f"write {BASELINE_FILE}")
+            (new.folder / BASELINE_FILE).write_bytes(baseline.encode())
+            step(f"write {ANSWERS_FILE}")
+            (new.folder / ANSWERS_FILE).write_bytes(encode_record(answers, baseline.digest()))
+            sync_tree(new.folder)
+            count = sum(1 for path in new.folder.rglob("*") if path.is_file())
+            past_point_of_no_return()
+            step(f"rename {target}")
+            try:
+                os.rename(new.folder, target)
+            except OSError as problem:
+                if problem.errno in (errno.ENOTEMPTY, errno.EEXIST):
+                    raise ScaffoldError(
+                        f"--output-dir: {quoted(target)} was created by another run meanwhile;"
+                        " nothing was written"
+                    ) from None
+                raise
+            # Past the rename the project is complete: nothing here may fail the run.
+            with suppress(OSError):
+                sync_folder(target.parent)
+    return count
+
+
+def sync_tree(folder: Path) -> None:
+    """Every staged file and folder on disk before the rename makes them the project."""
+    step(f"fsync {folder}")
+    for path in sorted(folder.rglob("*"), reverse=True):
+        if path.is_file():
+            with path.open("rb") as stream:
+                os.fsync(stream.fileno())
+        else:
+            sync_folder(path)
+    sync_folder(folder)
+
+
+def sync_folder(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def created_folders(folder: Path) -> Iterator[None]:
+    """Create folder and its missing parents; remove them again if the block fails."""
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    try:
+        for path in reversed(missing):
+            step(f"mkdir {path}")
+            path.mkdir()
+        yield
+    except BaseException:
+        past_point_of_no_return()  # undoing is not cut short
+        for path in missing:  # deepest first; a folder something else wrote into stays
+            with suppress(OSError):
+                path.rmdir()
+        raise
+
+
+@contextmanager
+def staging_folder(parent: Path, name: str) -> Iterator[Path]:
+    """A locked staging folder beside the target; removed on the way out, whatever happens."""
+    import fcntl
+
+    step(f"mkdir {parent}/{STAGING_PREFIX}{name}")
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}.", dir=parent))
+    except OSError as problem:  # os.access can say yes to root on a read-only mount
+        raise ScaffoldError(
+            f"--output-dir: cannot write in {quoted(parent)}: {problem.strerror}"
+        ) from None
+    # Held while we work: a later run removes only staging folders nobody holds.
+    fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield staging
+    finally:
+        past_point_of_no_return()  # the run is ending either way: cleaning up is not cut short
+        os.close(fd)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def sweep_stale_staging(parent: Path, name: str) -> None:
+    """Remove the staging folders a crashed run (SIGKILL, power loss) left for this project."""
+    import fcntl
+
+    with suppress(OSError):
+        for entry in os.scandir(parent):
+            if not entry.name.startswith(f"{STAGING_PREFIX}{name}."):
+                continue
+            if not entry.is_dir(follow_symlinks=False):
+                continue
+            fd = os.open(entry.path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # a live run's
+            finally:
+                os.close(fd)
+            step(f"rmtree {entry.path}")
+            shutil.rmtree(entry.path, ignore_errors=True)
