@@ -287,7 +287,7 @@ def iam_statements(
     """Roles of this project only; every write that could widen one needs the boundary."""
     own_roles = role_arns(roles, name, partition)
     boundary = BOUNDARY_POLICY.format(name=name, partition=partition)
-    bounded = {"StringLike": {"iam:PermissionsBoundary": boundary}}
+    bounded: dict[str, object] = {"StringLike": {"iam:PermissionsBoundary": boundary}}
     found: list[Statement] = []
     writes = [action for action in actions if action in BOUNDED_IAM_ACTIONS]
     if writes:

@@ -39,7 +39,7 @@ import runpy
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,35 +269,27 @@ def plan_files(
 
 def merge(base: bytes, yours: bytes, theirs: bytes) -> tuple[bytes, int]:
     """A three-way merge by lines; overlapping changes between standard conflict markers."""
-    import merge3
+    from scaffold.merge import merge_regions
 
     def lines(data: bytes) -> list[bytes]:
         return data.splitlines(keepends=True)
 
-    base_lines, your_lines, their_lines = lines(base), lines(yours), lines(theirs)
-    merger = merge3.Merge3(base_lines, your_lines, their_lines)
     out: list[bytes] = []
     conflicts = 0
 
-    def side(chunk: list[bytes]) -> list[bytes]:
+    def side(chunk: Sequence[bytes]) -> list[bytes]:
         # A side that ends without a newline must not glue the next marker to its last line.
         if chunk and not chunk[-1].endswith(b"\n"):
             return [*chunk[:-1], chunk[-1] + b"\n"]
-        return chunk
+        return list(chunk)
 
-    for region in merger.merge_regions():
-        kind, bounds = region[0], [int(bound or 0) for bound in region[1:]]
-        if kind == "unchanged":
-            out += base_lines[bounds[0] : bounds[1]]
-        elif kind in ("a", "same"):
-            out += your_lines[bounds[0] : bounds[1]]
-        elif kind == "b":
-            out += their_lines[bounds[0] : bounds[1]]
-        else:  # conflict: base start and end, yours, theirs
-            conflicts += 1
-            a_start, a_end, b_start, b_end = bounds[2:6]
-            out += [b"<<<<<<< yours\n", *side(your_lines[a_start:a_end]), b"=======\n"]
-            out += [*side(their_lines[b_start:b_end]), f">>>>>>> {GENERATOR}\n".encode()]
+    for region in merge_regions(lines(base), lines(yours), lines(theirs)):
+        if region.kind != "conflict":
+            out += region.yours
+            continue
+        conflicts += 1
+        out += [b"<<<<<<< yours\n", *side(region.yours), b"=======\n"]
+        out += [*side(region.theirs), f">>>>>>> {GENERATOR}\n".encode()]
     return b"".join(out), conflicts
 
 
