@@ -31,8 +31,8 @@ def expand_path(text: str) -> Path:
     return Path(os.path.expanduser(text))
 
 
-def read_bounded(path: Path, what: str) -> str:
-    """The UTF-8 text of a regular file of at most MAX_BYTES; ScaffoldError otherwise."""
+def read_bounded(path: Path, what: str, limit: int = MAX_BYTES) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; ScaffoldError otherwise."""
     shown = quoted(path)
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
@@ -50,11 +50,11 @@ def read_bounded(path: Path, what: str) -> str:
         raise ScaffoldError(f"{what}: {shown} is {kind}")
     with os.fdopen(descriptor, "rb") as stream:
         try:
-            data = stream.read(MAX_BYTES + 1)
+            data = stream.read(limit + 1)
         except OSError as problem:
             raise ScaffoldError(f"{what}: cannot read {shown}: {problem.strerror}") from None
-    if len(data) > MAX_BYTES:
-        raise ScaffoldError(f"{what}: {shown} is larger than {MAX_BYTES // 1024} KiB")
+    if len(data) > limit:
+        raise ScaffoldError(f"{what}: {shown} is larger than {limit // 1024} KiB")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
