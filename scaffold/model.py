@@ -266,7 +266,13 @@ class Role(Entity):
 
 
 @dataclass(eq=False, repr=False)
+class LogGroup(Entity):
+    name: object = None
+
+
+@dataclass(eq=False, repr=False)
 class Function(Entity):
+    name: object = None
     role: Link | None = None
     subnets: list[Link] | Unresolved = field(default_factory=list)
     security_groups: list[Link] | Unresolved = field(default_factory=list)
@@ -294,6 +300,7 @@ class Model:
     roles: list[Role] = field(default_factory=list)
     unplaced_grants: list[Grant] = field(default_factory=list)
     functions: list[Function] = field(default_factory=list)
+    log_groups: list[LogGroup] = field(default_factory=list)
     flow_logs: list[FlowLog] = field(default_factory=list)
     dependencies: Dependencies = field(default_factory=Dependencies)
     unenumerated: list[str] = field(default_factory=list)
@@ -434,8 +441,10 @@ class Builder:
         if self.evaluator is not None:
             return self.evaluator.attribute(address, name)
         assert self.known is not None
-        found = self.known.values.get(address, {}).get(name, MISSING)
-        return Ref(address, (name,)) if found is MISSING else found
+        if address not in self.known.values:
+            return Ref(address, (name,))
+        # A plan lists every attribute of a resource; one a hand-written document leaves out is null.
+        return self.known.values[address].get(name)
 
     def argument(self, address: str, name: str) -> Any:
         """An optional argument: what the configuration sets, or null when it sets nothing.
@@ -539,7 +548,7 @@ class Builder:
         for attribute in self.ID_ATTRIBUTES:
             if entity.type == "aws_iam_role" and attribute not in ("arn", "name", "id"):
                 continue
-            if entity.type not in ("aws_iam_role", "aws_iam_policy") and attribute in ("name", "arn"):
+            if entity.type not in ("aws_iam_role", "aws_iam_policy", "aws_cloudwatch_log_group") and attribute in ("name", "arn"):
                 continue
             value = self.value(entity.address, attribute) if entity.address in self.infos or (
                 self.known is not None and entity.address in self.known.values
@@ -595,6 +604,11 @@ class Builder:
             role = Role(**self.entity_args(address, type_name, mode))
             self.register(role)
             model.roles.append(role)
+        for address, type_name, mode in each("aws_cloudwatch_log_group"):
+            log_group = LogGroup(**self.entity_args(address, type_name, mode))
+            log_group.name = self.value(address, "name")
+            self.register(log_group)
+            model.log_groups.append(log_group)
         for address, type_name, mode in each("aws_iam_policy", "aws_vpc_endpoint"):
             self.register(Entity(**self.entity_args(address, type_name, mode)))
         for address, type_name, mode in each("aws_vpc_ipv4_cidr_block_association"):
@@ -1158,6 +1172,7 @@ class Builder:
     def function(self, address: str, type_name: str, mode: str) -> Function:
         function = Function(**self.entity_args(address, type_name, mode))
         self.register(function)
+        function.name = self.value(address, "function_name")
         function.role = self.link(self.value(address, "role"), f"{address}.role")
         config = self.value(address, "vpc_config")
         if isinstance(config, Unknown):

@@ -29,7 +29,7 @@ from scaffold.model import (
     Unresolved,
     Vpc,
 )
-from scaffold.tfeval import Ref, Unknown
+from scaffold.tfeval import Ref, Template, Unknown
 
 
 @dataclass(frozen=True)
@@ -866,6 +866,46 @@ def least_privilege(model: Model, intent: Intent) -> Iterator[Verdict]:
                 wild = [a for a in statement.actions if "*" in str(a) or "?" in str(a)]
                 if wild:
                     yield Broken("least-privilege", grant.source.place, f"{grant.what} allows {wild}")
+
+
+@rule("own-log-group", "The policies the project writes let the role write logs only to the function's own log group.")
+def own_log_group(model: Model, intent: Intent) -> Iterator[Verdict]:
+    name = "own-log-group"
+    for function in model.functions:
+        role = function.role
+        if not isinstance(role, Role):
+            continue
+        if not isinstance(function.name, str):
+            yield NotJudged(name, f"the name of {function.address} is not known")
+            continue
+        group_name = f"/aws/lambda/{function.name}"
+        own = [group for group in model.log_groups if group.name == group_name]
+        for grant in role.grants:
+            if isinstance(grant.statements, Unresolved) or grant.what.startswith("managed policy"):
+                continue
+            for statement in grant.statements:
+                logs = [a for a in statement.actions or [] if str(a).lower().startswith("logs:")]
+                if statement.effect != "Allow" or not logs:
+                    continue
+                for resource in statement.resources or ["(every resource but some)"]:
+                    verdict = is_own_log_group(resource, group_name, own)
+                    if verdict is None:
+                        yield NotJudged(name, f"a resource of {grant.what} is not known")
+                    elif not verdict:
+                        yield Broken(name, grant.source.place, f"{grant.what} allows {logs} on {resource}, not only on {group_name}")
+
+
+def is_own_log_group(resource: object, group_name: str, own: list[Any]) -> bool | None:
+    if isinstance(resource, str):
+        return resource.endswith((f":log-group:{group_name}", f":log-group:{group_name}:*"))
+    if isinstance(resource, Template) and resource.parts:
+        first, rest = resource.parts[0], "".join(str(part) for part in resource.parts[1:])
+        if isinstance(first, Ref) and first.path == ("arn",) and rest in ("", ":*"):
+            return any(group.address == first.address for group in own)
+        return None
+    if isinstance(resource, Ref) and resource.path == ("arn",):
+        return any(group.address == resource.address for group in own)
+    return None
 
 
 @rule("public-ip", "No subnet the project creates gives its instances public IPs on launch.")

@@ -40,3 +40,9 @@ def test_wheel_installs_and_generates_from_another_folder(tmp_path: Path) -> Non
     )
     assert str(venv) in located.stdout, "the command must use the templates inside the wheel"
     assert (elsewhere / "vpc-lambda" / "modules" / "network" / "routes.tf").is_file()
+    # `check` runs from the wheel too: python-hcl2 and its parser are runtime dependencies.
+    checked = subprocess.run(
+        [venv / "bin" / "vpc-lambda-new", "check", "vpc-lambda"],
+        cwd=elsewhere, capture_output=True, text=True, check=False,
+    )
+    assert checked.returncode == 0 and " 0 of " in checked.stdout, checked.stdout + checked.stderr
