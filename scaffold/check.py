@@ -319,7 +319,10 @@ def run_check(options: argparse.Namespace) -> int:
     report = judge_project(project_dir, document)
     for line in report.lines():
         say(line)
-    judged_from = "the plan" if document is not None else "the configuration alone (give --plan to judge the rest)"
+    if document is None:
+        judged_from = "the configuration alone (give --plan to judge the rest)"
+    else:
+        judged_from = "the plan" if "resource_changes" in document or "planned_values" in document else "the state"
     total = len(RULES) + len(TEXT_RULES)
     summary = (
         f"{project_dir}: {len({b.rule for b in report.broken})} of {total} rules broken,"
