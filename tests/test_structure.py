@@ -68,6 +68,17 @@ def test_generated_project_obeys_every_rule(
     assert tfvars_mismatches(load_project(project_dir), answers_for(flags)) == []
 
 
+@pytest.mark.parametrize("layout", LAYOUTS, ids=["-".join(layout) for layout in LAYOUTS])
+def test_dual_stack_project_obeys_every_rule(generate: Generate, layout: tuple[str, ...]) -> None:
+    flags = [*flags_for(layout, "inline", RUNTIMES[0], "s3,sts", 3), "--ipv6"]
+    project_dir = generate(*flags)
+    report = judge_project(project_dir)
+    assert report.broken == [] and set(report.not_judged_by_rule()) == {"interface-endpoint-subnets"}
+    egress = load_project(project_dir).network.resources("aws_egress_only_internet_gateway")
+    assert len(egress) == (1 if layout[0] == "private-nat" else 0)
+    assert tfvars_mismatches(load_project(project_dir), answers_for(flags)) == []
+
+
 def test_private_topology_has_no_internet_path(generate: Generate) -> None:
     project = load_project(generate())
     network = project.network
