@@ -91,17 +91,28 @@ def literal_text(node: Node | None) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@text_rule("documented-interface", "Every variable has a type and a description; every output a description.")
+@text_rule(
+    "documented-interface",
+    "Every variable has a type and a description; every output a description.",
+)
 def documented_interface(root: Module, project: Path, intent: Intent) -> Iterator[Verdict]:
     for module in modules_of(root):
         folder = module.folder.relative_to(project.resolve()).as_posix()
         prefix = "" if folder == "." else f"{folder}/"
         for name, body in module.variables.items():
-            if "type" not in body.attributes or not literal_text(body.attributes.get("description")):
-                yield Broken("documented-interface", f"{prefix}variable {name}", "needs a type and a description")
+            if "type" not in body.attributes or not literal_text(
+                body.attributes.get("description")
+            ):
+                yield Broken(
+                    "documented-interface",
+                    f"{prefix}variable {name}",
+                    "needs a type and a description",
+                )
         for name, body in module.outputs.items():
             if not literal_text(body.attributes.get("description")):
-                yield Broken("documented-interface", f"{prefix}output {name}", "needs a description")
+                yield Broken(
+                    "documented-interface", f"{prefix}output {name}", "needs a description"
+                )
 
 
 _CHECKOV_SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?P<rest>.*)")
@@ -148,9 +159,15 @@ def existing_plan_checks(root: Module, project: Path, intent: Intent) -> Iterato
     if network is None:
         yield Broken("existing-plan-checks", "module.network", "is missing")
         return
-    created = [a for a, r in network.resources.items() if r.mode == "managed" and r.type in NETWORK_TYPES]
+    created = [
+        a for a, r in network.resources.items() if r.mode == "managed" and r.type in NETWORK_TYPES
+    ]
     for address in created:
-        yield Broken("existing-plan-checks", f"module.network.{address}", "creates network where topology existing must only read it")
+        yield Broken(
+            "existing-plan-checks",
+            f"module.network.{address}",
+            "creates network where topology existing must only read it",
+        )
     wanted = {
         "data.aws_vpc.this": ("postcondition", {"instance_tenancy", "default"}),
         "data.aws_subnet.selected": ("postcondition", {"vpc_id", "var"}),
@@ -162,7 +179,9 @@ def existing_plan_checks(root: Module, project: Path, intent: Intent) -> Iterato
         found = conditions(resource.body, kind) if resource is not None else []
         if not any(words <= tokens for tokens in found):
             where = f"module.network.{address}" + (f" ({resource.where})" if resource else "")
-            yield Broken("existing-plan-checks", where, f"needs a {kind} on {' and '.join(sorted(words))}")
+            yield Broken(
+                "existing-plan-checks", where, f"needs a {kind} on {' and '.join(sorted(words))}"
+            )
     routes_to_nat = network.locals.get("routes_to_nat")
     asserts = [
         tokens_of(item.body.attributes["condition"])
@@ -170,10 +189,16 @@ def existing_plan_checks(root: Module, project: Path, intent: Intent) -> Iterato
         for item in block.body.blocks_of("assert")
         if "condition" in item.body.attributes
     ]
-    if routes_to_nat is None or "nat_gateway_id" not in tokens_of(routes_to_nat) or not any(
-        "routes_to_nat" in tokens for tokens in asserts
+    if (
+        routes_to_nat is None
+        or "nat_gateway_id" not in tokens_of(routes_to_nat)
+        or not any("routes_to_nat" in tokens for tokens in asserts)
     ):
-        yield Broken("existing-plan-checks", "module.network", "needs a check block that warns when no subnet routes to a NAT gateway")
+        yield Broken(
+            "existing-plan-checks",
+            "module.network",
+            "needs a check block that warns when no subnet routes to a NAT gateway",
+        )
 
 
 NETWORK_TYPES = {
@@ -208,7 +233,9 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
     all_rules: list[Rule | TextRule] = [*RULES, *TEXT_RULES]
     for each in all_rules:
         found = list(
-            each.judge(model, intent) if isinstance(each, Rule) else each.judge(configuration, project_dir, intent)
+            each.judge(model, intent)
+            if isinstance(each, Rule)
+            else each.judge(configuration, project_dir, intent)
         )
         verdicts += [(each.name, verdict) for verdict in found]
         if not any(isinstance(verdict, NotJudged) for verdict in found):
@@ -217,7 +244,10 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
     report.not_judged = [verdict for _name, verdict in verdicts if isinstance(verdict, NotJudged)]
     if model.unenumerated and document is None:
         report.not_judged.append(
-            NotJudged("instances", f"how many instances {', '.join(model.unenumerated)} have is known only to a plan")
+            NotJudged(
+                "instances",
+                f"how many instances {', '.join(model.unenumerated)} have is known only to a plan",
+            )
         )
     return report
 
@@ -253,14 +283,18 @@ def load_document(text_path: str) -> dict[str, Any]:
             f"--plan: {shown} is not JSON ({problem.msg} at line {problem.lineno} column {problem.colno});"
             " write it with terraform show -json PLANFILE > FILE"
         ) from None
-    if not isinstance(document, dict) or "format_version" not in document or not (
-        {"planned_values", "resource_changes"} & set(document) or "values" in document
+    if (
+        not isinstance(document, dict)
+        or "format_version" not in document
+        or not ({"planned_values", "resource_changes"} & set(document) or "values" in document)
     ):
         raise ScaffoldError(
             f"--plan: {shown} is not the JSON of a Terraform plan or state (terraform show -json)"
         )
     if document.get("errored") is True:
-        raise ScaffoldError(f"--plan: {shown} is a plan that failed (errored); fix the plan and write it again")
+        raise ScaffoldError(
+            f"--plan: {shown} is a plan that failed (errored); fix the plan and write it again"
+        )
     return document
 
 
@@ -289,7 +323,7 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
             " run terraform plan again"
         )
     if config_root is None and not planned <= declared:
-        first = sorted(planned - declared)[0]
+        first = min(planned - declared)
         raise ScaffoldError(f"--plan: the state holds {first}, which this project does not declare")
 
 
@@ -322,7 +356,11 @@ def run_check(options: argparse.Namespace) -> int:
     if document is None:
         judged_from = "the configuration alone (give --plan to judge the rest)"
     else:
-        judged_from = "the plan" if "resource_changes" in document or "planned_values" in document else "the state"
+        judged_from = (
+            "the plan"
+            if "resource_changes" in document or "planned_values" in document
+            else "the state"
+        )
     total = len(RULES) + len(TEXT_RULES)
     summary = (
         f"{project_dir}: {len({b.rule for b in report.broken})} of {total} rules broken,"

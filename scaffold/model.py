@@ -31,11 +31,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Any, Union
+from typing import Any
 
 from scaffold.tfconfig import Module, Where, load_configuration
 from scaffold.tfeval import (
-    MISSING,
     UNKNOWN,
     Evaluator,
     InstanceInfo,
@@ -49,7 +48,7 @@ from scaffold.tfeval import (
 )
 from scaffold.tfgraph import Dependencies
 
-Network = Union[IPv4Network, IPv6Network]
+Network = IPv4Network | IPv6Network
 
 ENI_ACTIONS = (
     "ec2:CreateNetworkInterface",
@@ -122,7 +121,7 @@ class Entity:
         return f"{self.address} ({self.where})" if self.where else self.address
 
 
-Link = Union[Entity, Unresolved]
+Link = Entity | Unresolved
 
 
 @dataclass(eq=False, repr=False)
@@ -166,7 +165,11 @@ class Route:
     target_attribute: str
 
     def describe(self) -> str:
-        destination = self.destination if not isinstance(self.destination, Unknown) else "an unknown destination"
+        destination = (
+            self.destination
+            if not isinstance(self.destination, Unknown)
+            else "an unknown destination"
+        )
         target = self.target.address if isinstance(self.target, Entity) else self.kind
         return f"{destination} -> {target}"
 
@@ -402,7 +405,9 @@ def protocol_name(value: object) -> object:
     if is_unknown(value):
         return value
     text = str(value).lower()
-    return {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}.get(text, text)
+    return {"-1": "all", "all": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}.get(
+        text, text
+    )
 
 
 def port(value: object) -> object:
@@ -488,15 +493,24 @@ class Builder:
         if value is None or value == "":
             return None
         if isinstance(value, Instance):
-            return self.by_address.get(value.address) or Unresolved(f"{what}: {value.address} is not modelled")
+            return self.by_address.get(value.address) or Unresolved(
+                f"{what}: {value.address} is not modelled"
+            )
         if isinstance(value, Ref):
             entity = self.by_address.get(value.address)
             if entity is not None and len(value.path) == 1:
                 attribute = value.path[0]
-                if isinstance(entity, Vpc) and attribute in ("default_route_table_id", "main_route_table_id"):
-                    return entity.main_table or Unresolved(f"{what}: the main route table of {entity.address}")
+                if isinstance(entity, Vpc) and attribute in (
+                    "default_route_table_id",
+                    "main_route_table_id",
+                ):
+                    return entity.main_table or Unresolved(
+                        f"{what}: the main route table of {entity.address}"
+                    )
                 if isinstance(entity, Vpc) and attribute == "default_security_group_id":
-                    return entity.default_group or Unresolved(f"{what}: the default group of {entity.address}")
+                    return entity.default_group or Unresolved(
+                        f"{what}: the default group of {entity.address}"
+                    )
                 if attribute in self.ID_ATTRIBUTES:
                     return entity
             return Unresolved(f"{what} is {value!r}")
@@ -548,11 +562,18 @@ class Builder:
         for attribute in self.ID_ATTRIBUTES:
             if entity.type == "aws_iam_role" and attribute not in ("arn", "name", "id"):
                 continue
-            if entity.type not in ("aws_iam_role", "aws_iam_policy", "aws_cloudwatch_log_group") and attribute in ("name", "arn"):
+            if entity.type not in (
+                "aws_iam_role",
+                "aws_iam_policy",
+                "aws_cloudwatch_log_group",
+            ) and attribute in ("name", "arn"):
                 continue
-            value = self.value(entity.address, attribute) if entity.address in self.infos or (
-                self.known is not None and entity.address in self.known.values
-            ) else None
+            value = (
+                self.value(entity.address, attribute)
+                if entity.address in self.infos
+                or (self.known is not None and entity.address in self.known.values)
+                else None
+            )
             if isinstance(value, str) and value:
                 self.by_id.setdefault(value, entity)
         return entity
@@ -739,7 +760,9 @@ class Builder:
             ipv6 = self.value(address, "ipv6_cidr_block")
             assign = self.value(address, "assign_generated_ipv6_cidr_block")
             if isinstance(ipv6, Ref) or (isinstance(ipv6, str) and ipv6):
-                vpc.ipv6_cidrs.append((network_of(ipv6) or UNKNOWN) if isinstance(ipv6, str) else ipv6)
+                vpc.ipv6_cidrs.append(
+                    (network_of(ipv6) or UNKNOWN) if isinstance(ipv6, str) else ipv6
+                )
             elif assign is True or is_unknown(ipv6):
                 vpc.ipv6_cidrs.append(Ref(address, ("ipv6_cidr_block",)))
         else:
@@ -791,7 +814,9 @@ class Builder:
                 self.adopt_main(table.vpc, table)
             elif association.get("subnet_id"):
                 subnet = self.link(association["subnet_id"], f"{address} association")
-                if isinstance(subnet, Subnet) and all(s is not subnet for _a, s in table.associations):
+                if isinstance(subnet, Subnet) and all(
+                    s is not subnet for _a, s in table.associations
+                ):
                     table.associations.append((table, subnet))
 
     def adopt_main(self, vpc: Vpc, table: RouteTable) -> None:
@@ -821,7 +846,11 @@ class Builder:
         keys = (
             ("cidr_block", "ipv6_cidr_block", "destination_prefix_list_id")
             if inline
-            else ("destination_cidr_block", "destination_ipv6_cidr_block", "destination_prefix_list_id")
+            else (
+                "destination_cidr_block",
+                "destination_ipv6_cidr_block",
+                "destination_prefix_list_id",
+            )
         )
         destination: Network | str | Unknown = UNKNOWN
         for key in keys:
@@ -830,7 +859,9 @@ class Builder:
                 destination = UNKNOWN
                 break
             if value:
-                destination = value if key == "destination_prefix_list_id" else (network_of(value) or UNKNOWN)
+                destination = (
+                    value if key == "destination_prefix_list_id" else (network_of(value) or UNKNOWN)
+                )
                 break
         targets = (
             "gateway_id", "nat_gateway_id", "egress_only_gateway_id", "carrier_gateway_id",
@@ -839,7 +870,9 @@ class Builder:
         )  # fmt: skip
         given = [(key, values.get(key)) for key in targets if values.get(key) not in (None, "")]
         if len(given) != 1:
-            why = "no target" if not given else f"several targets ({', '.join(k for k, _ in given)})"
+            why = (
+                "no target" if not given else f"several targets ({', '.join(k for k, _ in given)})"
+            )
             return Route(source, destination, "unresolved", Unresolved(why), "")
         attribute, value = given[0]
         target = self.link(value, f"{source.address}.{attribute}")
@@ -860,7 +893,11 @@ class Builder:
             # Without the configuration, the plan shows what the provider fills in from the
             # target too: an instance's ID and its interface. The interface is the target
             # only when nothing else is.
-            targets = [key for key, v in values.items() if not key.startswith("destination") and v not in (None, "")]
+            targets = [
+                key
+                for key, v in values.items()
+                if not key.startswith("destination") and v not in (None, "")
+            ]
             if set(targets) - {"instance_id", "network_interface_id"}:
                 values["network_interface_id"] = None
             values["instance_id"] = None
@@ -969,7 +1006,9 @@ class Builder:
                 self.argument(address, "route_table_ids"), f"{address}.route_table_ids"
             )
         else:
-            endpoint.subnets = self.links(self.argument(address, "subnet_ids"), f"{address}.subnet_ids")
+            endpoint.subnets = self.links(
+                self.argument(address, "subnet_ids"), f"{address}.subnet_ids"
+            )
             endpoint.security_groups = self.links(
                 self.argument(address, "security_group_ids"), f"{address}.security_group_ids"
             )
@@ -1008,7 +1047,9 @@ class Builder:
                 return
             for block in as_list(value):
                 if not isinstance(block, dict):
-                    group.permissions = Unresolved(f"the {direction} rules of {address} are not known")
+                    group.permissions = Unresolved(
+                        f"the {direction} rules of {address} are not known"
+                    )
                     return
                 permissions += self.inline_permissions(group, group, direction, block)
         group.permissions = permissions
@@ -1019,7 +1060,11 @@ class Builder:
         protocol = protocol_name(block.get("protocol"))
         low, high = port(block.get("from_port")), port(block.get("to_port"))
         peers: list[Peer | Unresolved] = []
-        for key, kind in (("cidr_blocks", "cidr"), ("ipv6_cidr_blocks", "cidr"), ("prefix_list_ids", "prefix-list")):
+        for key, kind in (
+            ("cidr_blocks", "cidr"),
+            ("ipv6_cidr_blocks", "cidr"),
+            ("prefix_list_ids", "prefix-list"),
+        ):
             value = block.get(key)
             if isinstance(value, Unknown):
                 peers.append(Unresolved(f"{source.address} {direction} {key} is not known"))
@@ -1042,7 +1087,15 @@ class Builder:
             direction = self.value(address, "type")
             block = {
                 key: self.argument(address, key)
-                for key in ("protocol", "from_port", "to_port", "cidr_blocks", "ipv6_cidr_blocks", "prefix_list_ids", "self")
+                for key in (
+                    "protocol",
+                    "from_port",
+                    "to_port",
+                    "cidr_blocks",
+                    "ipv6_cidr_blocks",
+                    "prefix_list_ids",
+                    "self",
+                )
             }
             referenced = self.argument(address, "source_security_group_id")
             block["security_groups"] = [] if referenced is None else [referenced]
@@ -1060,11 +1113,21 @@ class Builder:
                 ("security_groups", "referenced_security_group_id"),
             ):
                 given = self.argument(address, name)
-                block[key] = [given] if isinstance(given, Ref) else as_list(given) if not isinstance(given, Unknown) else UNKNOWN
+                block[key] = (
+                    [given]
+                    if isinstance(given, Ref)
+                    else as_list(given)
+                    if not isinstance(given, Unknown)
+                    else UNKNOWN
+                )
             if block["from_port"] is None and block["to_port"] is None:
                 block["from_port"] = block["to_port"] = 0
         if not isinstance(group, SecurityGroup) or direction not in ("ingress", "egress"):
-            why = group if isinstance(group, Unresolved) else Unresolved(f"{address}: its group or direction is not known")
+            why = (
+                group
+                if isinstance(group, Unresolved)
+                else Unresolved(f"{address}: its group or direction is not known")
+            )
             self.model.unplaced_permissions.append(
                 Permission(source, str(direction), UNKNOWN, UNKNOWN, UNKNOWN, why)
             )
@@ -1077,26 +1140,43 @@ class Builder:
     def fill_role(self, role: Role) -> None:
         address = role.address
         role.name = self.value(address, "name")
-        role.trust = self.document_statements(self.value(address, "assume_role_policy"), raw=True)  # type: ignore[assignment]
+        role.trust = self.raw_statements(self.value(address, "assume_role_policy"))
         if self.configured(address, "inline_policy"):
             for block in as_list(self.value(address, "inline_policy")):
                 if isinstance(block, dict) and block.get("policy"):
                     role.grants.append(
-                        Grant(role, self.statements(block.get("policy")), role, f"inline policy {block.get('name')}")
+                        Grant(
+                            role,
+                            self.statements(block.get("policy")),
+                            role,
+                            f"inline policy {block.get('name')}",
+                        )
                     )
         if self.configured(address, "managed_policy_arns"):
             arns = self.value(address, "managed_policy_arns")
             if isinstance(arns, Unknown):
-                role.grants.append(Grant(role, Unresolved(f"{address}.managed_policy_arns is not known"), role, "managed policies"))
+                role.grants.append(
+                    Grant(
+                        role,
+                        Unresolved(f"{address}.managed_policy_arns is not known"),
+                        role,
+                        "managed policies",
+                    )
+                )
             for arn in as_list(arns):
-                role.grants.append(Grant(role, self.managed_statements(arn), role, f"managed policy {arn!r}"))
+                role.grants.append(
+                    Grant(role, self.managed_statements(arn), role, f"managed policy {arn!r}")
+                )
 
     def role_grant(self, address: str, type_name: str, mode: str) -> None:
         source = self.register(Entity(**self.entity_args(address, type_name, mode)))
         if type_name == "aws_iam_policy_attachment":
             roles: list[Link] = [
                 found
-                for found in (self.link(item, f"{address}.roles") for item in as_list(self.value(address, "roles")))
+                for found in (
+                    self.link(item, f"{address}.roles")
+                    for item in as_list(self.value(address, "roles"))
+                )
                 if found is not None
             ]
             if isinstance(self.value(address, "roles"), Unknown):
@@ -1126,7 +1206,13 @@ class Builder:
             return Unresolved(f"the policy {arn!r} is not known")
         if isinstance(arn, str) and arn in self.by_id and self.by_id[arn].type == "aws_iam_policy":
             return self.statements(self.value(self.by_id[arn].address, "policy"))
-        text = arn if isinstance(arn, str) else arn.parts[-1] if isinstance(arn, Template) and arn.parts and isinstance(arn.parts[-1], str) else None
+        text = (
+            arn
+            if isinstance(arn, str)
+            else arn.parts[-1]
+            if isinstance(arn, Template) and arn.parts and isinstance(arn.parts[-1], str)
+            else None
+        )
         if isinstance(text, str) and AWS_MANAGED_POLICY_PREFIX in text:
             name = text.split(AWS_MANAGED_POLICY_PREFIX, 1)[1]
             if name in AWS_MANAGED_POLICIES:
@@ -1135,26 +1221,28 @@ class Builder:
         return Unresolved(f"the policy {arn!r} is not known")
 
     def statements(self, policy: object) -> list[Statement] | Unresolved:
-        found = self.document_statements(policy, raw=False)
-        return found  # type: ignore[return-value]
+        raw = self.raw_statements(policy)
+        return raw if isinstance(raw, Unresolved) else parse_statements(raw)
 
-    def document_statements(self, policy: object, *, raw: bool) -> Any:
-        """A policy's statements, from its JSON or from the aws_iam_policy_document that makes it."""
+    def raw_statements(self, policy: object) -> list[dict[str, Any]] | Unresolved:
+        """A policy's statements as JSON objects, from its JSON or from the
+        aws_iam_policy_document that makes it."""
         if isinstance(policy, Ref) and policy.path in (("json",), ("minified_json",)):
-            document = self.by_address.get(policy.address)
-            if document is None and policy.address in self.infos or (
-                self.known is not None and policy.address in self.known.values
-            ):
-                document = Entity(**self.entity_args(policy.address, "aws_iam_policy_document", "data"))
-            if document is not None and document.type == "aws_iam_policy_document":
-                for extra in ("source_policy_documents", "override_policy_documents", "source_json", "override_json"):
-                    if as_list(self.value(document.address, extra)) not in ([], [None]):
-                        return Unresolved(f"{document.address} merges other documents")
-                blocks = self.value(document.address, "statement")
+            known = self.known is not None and policy.address in self.known.values
+            if policy.address in self.infos or known:
+                address = policy.address
+                for extra in (
+                    "source_policy_documents",
+                    "override_policy_documents",
+                    "source_json",
+                    "override_json",
+                ):
+                    if as_list(self.value(address, extra)) not in ([], [None]):
+                        return Unresolved(f"{address} merges other documents")
+                blocks = self.value(address, "statement")
                 if isinstance(blocks, Unknown):
-                    return Unresolved(f"the statements of {document.address} are not known")
-                statements = [document_block_statement(block) for block in as_list(blocks)]
-                return statements if raw else parse_statements(statements)
+                    return Unresolved(f"the statements of {address} are not known")
+                return [document_block_statement(block) for block in as_list(blocks)]
         if isinstance(policy, str):
             try:
                 parsed = json.loads(policy)
@@ -1162,7 +1250,11 @@ class Builder:
                 return Unresolved(f"a policy is not valid JSON: {policy[:60]!r}")
             found = parsed.get("Statement", []) if isinstance(parsed, dict) else []
             found = [found] if isinstance(found, dict) else found
-            return found if raw else parse_statements(found)
+            return (
+                found
+                if isinstance(found, list)
+                else Unresolved("a policy's Statement is not a list")
+            )
         if isinstance(policy, Unknown):
             return Unresolved(f"a policy is {policy!r}")
         return Unresolved("a policy is missing")
@@ -1176,12 +1268,16 @@ class Builder:
         function.role = self.link(self.value(address, "role"), f"{address}.role")
         config = self.value(address, "vpc_config")
         if isinstance(config, Unknown):
-            function.subnets = function.security_groups = Unresolved(f"{address}.vpc_config is not known")
+            function.subnets = function.security_groups = Unresolved(
+                f"{address}.vpc_config is not known"
+            )
         else:
             first = as_list(config)[0] if as_list(config) else {}
             if not isinstance(first, dict):
                 first = {}
-            function.subnets = self.links(first.get("subnet_ids"), f"{address}.vpc_config.subnet_ids")
+            function.subnets = self.links(
+                first.get("subnet_ids"), f"{address}.vpc_config.subnet_ids"
+            )
             function.security_groups = self.links(
                 first.get("security_group_ids"), f"{address}.vpc_config.security_group_ids"
             )
@@ -1215,7 +1311,7 @@ def route_kind(attribute: str, value: object, target: Link | None) -> str:
                 return "internet-gateway"
             if value == "local":
                 return "local"
-            if value.startswith("vgw-") or value.startswith("vpce-"):
+            if value.startswith(("vgw-", "vpce-")):
                 return "other"
         if isinstance(target, Entity):
             return "other"
@@ -1228,14 +1324,21 @@ def document_block_statement(block: object) -> dict[str, Any]:
     if not isinstance(block, dict):
         return {"Effect": UNKNOWN}
     statement: dict[str, Any] = {"Effect": block.get("effect") or "Allow"}
-    for key, name in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"), ("not_resources", "NotResource")):
+    for key, name in (
+        ("actions", "Action"),
+        ("not_actions", "NotAction"),
+        ("resources", "Resource"),
+        ("not_resources", "NotResource"),
+    ):
         value = block.get(key)
         if isinstance(value, Unknown) or (value is not None and value != []):
             statement[name] = value
     principals = block.get("principals")
     if principals:
         statement["Principal"] = {
-            str(p.get("type")): p.get("identifiers") for p in as_list(principals) if isinstance(p, dict)
+            str(p.get("type")): p.get("identifiers")
+            for p in as_list(principals)
+            if isinstance(p, dict)
         }
     return statement
 
@@ -1245,22 +1348,29 @@ def parse_statements(raw: Iterable[Any]) -> list[Statement] | Unresolved:
     for item in raw:
         if not isinstance(item, dict):
             return Unresolved("a policy statement is not an object")
-
-        def strings(key: str) -> list[Any] | None:
-            value = item.get(key)
-            if value is None:
-                return None
-            return value if isinstance(value, list) else [value]
-
         effect = item.get("Effect", "Allow")
-        actions, not_actions = strings("Action"), strings("NotAction")
+        actions, not_actions = listed(item, "Action"), listed(item, "NotAction")
         for found in (effect, actions, not_actions):
             if contains_unknown(found):
                 return Unresolved("a policy statement's effect or actions are not known")
         statements.append(
-            Statement(str(effect), actions, not_actions, strings("Resource"), strings("NotResource"))
+            Statement(
+                str(effect),
+                actions,
+                not_actions,
+                listed(item, "Resource"),
+                listed(item, "NotResource"),
+            )
         )
     return statements
+
+
+def listed(statement: Mapping[str, Any], key: str) -> list[Any] | None:
+    """A statement's Action, Resource, ...: one value or a list, as a list (None when absent)."""
+    value = statement.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, list) else [value]
 
 
 def strip_keys(address: str) -> str:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from ipaddress import IPv4Network, IPv6Network, collapse_addresses
-from typing import Any, Union
+from typing import Any
 
 from scaffold.model import (
     ENI_ACTIONS,
@@ -63,7 +63,7 @@ class NotJudged:
         return f"{self.rule}: not judged: {self.why}"
 
 
-Verdict = Union[Broken, NotJudged]
+Verdict = Broken | NotJudged
 Judge = Callable[[Model, Intent], Iterator[Verdict]]
 
 
@@ -121,7 +121,9 @@ def tables_of_function(
             yield subnet, table
 
 
-def ip_destinations(routes: Iterable[Any], kind: str, version: int) -> list[IPv4Network | IPv6Network]:
+def ip_destinations(
+    routes: Iterable[Any], kind: str, version: int
+) -> list[IPv4Network | IPv6Network]:
     return [
         route.destination
         for route in routes
@@ -200,7 +202,9 @@ def held(grants: Iterable[Grant], action: str) -> bool | None:
 
 
 def role_grants(model: Model, role: Role) -> list[Grant]:
-    return role.grants + [grant for grant in model.unplaced_grants if isinstance(grant.role, Unresolved)]
+    return role.grants + [
+        grant for grant in model.unplaced_grants if isinstance(grant.role, Unresolved)
+    ]
 
 
 def function_role(rule_name: str, function: Function) -> Role | NotJudged:
@@ -210,7 +214,11 @@ def function_role(rule_name: str, function: Function) -> Role | NotJudged:
 
 
 def grants_providing_eni(model: Model, role: Role) -> list[Grant]:
-    return [grant for grant in role_grants(model, role) if any(held([grant], action) for action in ENI_ACTIONS)]
+    return [
+        grant
+        for grant in role_grants(model, role)
+        if any(held([grant], action) for action in ENI_ACTIONS)
+    ]
 
 
 def dependency_check(
@@ -237,7 +245,9 @@ def dependency_check(
             return
 
 
-def group_links(rule_name: str, owner: str, links: list[Any] | Unresolved) -> Iterator[SecurityGroup | NotJudged]:
+def group_links(
+    rule_name: str, owner: str, links: list[Any] | Unresolved
+) -> Iterator[SecurityGroup | NotJudged]:
     if isinstance(links, Unresolved):
         yield NotJudged(rule_name, f"the security groups of {owner}: {links}")
         return
@@ -248,11 +258,15 @@ def group_links(rule_name: str, owner: str, links: list[Any] | Unresolved) -> It
             yield NotJudged(rule_name, f"a security group of {owner}: {link}")
 
 
-def permissions_of(rule_name: str, model: Model, group: SecurityGroup, direction: str) -> list[Permission] | NotJudged:
+def permissions_of(
+    rule_name: str, model: Model, group: SecurityGroup, direction: str
+) -> list[Permission] | NotJudged:
     found = group.rules(direction)
     if isinstance(found, Unresolved):
         return NotJudged(rule_name, str(found))
-    unplaced = [p for p in model.unplaced_permissions if p.direction in (direction, "ingress", "egress")]
+    unplaced = [
+        p for p in model.unplaced_permissions if p.direction in (direction, "ingress", "egress")
+    ]
     if unplaced:
         return NotJudged(rule_name, f"the group of {unplaced[0].source.address} is not known")
     return found
@@ -296,9 +310,15 @@ def private_subnets(model: Model, intent: Intent) -> Iterator[Verdict]:
             for route in routes:
                 where = f"{users}, whose route {route.describe()}"
                 if route.kind == "internet-gateway":
-                    yield Broken(name, route.source.place, f"{where} goes to an internet gateway: public")
+                    yield Broken(
+                        name, route.source.place, f"{where} goes to an internet gateway: public"
+                    )
                 elif route.kind in ("nat-gateway", "egress-only-gateway") and not intent.internet:
-                    yield Broken(name, route.source.place, f"{where} leads to the internet, and topology {intent.topology} has none")
+                    yield Broken(
+                        name,
+                        route.source.place,
+                        f"{where} leads to the internet, and topology {intent.topology} has none",
+                    )
                 elif route.kind == "unresolved":
                     yield NotJudged(name, f"the target of {route.source.address}: {route.target}")
 
@@ -316,7 +336,11 @@ def function_tables(
         users.setdefault(table.address, (table, []))[1].append(subnet)
     for table, subnets in users.values():
         routes = model.routes_of(table)
-        yield table, subnets, NotJudged(rule_name, str(routes)) if isinstance(routes, Unresolved) else routes
+        yield (
+            table,
+            subnets,
+            NotJudged(rule_name, str(routes)) if isinstance(routes, Unresolved) else routes,
+        )
 
 
 @rule(
@@ -343,7 +367,11 @@ def internet_through_nat(model: Model, intent: Intent) -> Iterator[Verdict]:
                 continue
             shown = ", ".join(route.describe() for route in routes) or "no route"
             users = ", ".join(subnet.address for subnet in subnets)
-            yield Broken(name, table.place, f"used by {users}, sends only part or none of 0.0.0.0/0 to NAT ({shown})")
+            yield Broken(
+                name,
+                table.place,
+                f"used by {users}, sends only part or none of 0.0.0.0/0 to NAT ({shown})",
+            )
 
 
 @rule(
@@ -369,14 +397,24 @@ def nat_per_az(model: Model, intent: Intent) -> Iterator[Verdict]:
                     continue
                 nat = route.target
                 if not isinstance(nat, Gateway) or not isinstance(nat.subnet, Subnet):
-                    yield NotJudged(name, f"the NAT gateway or its subnet of {route.source.address} is not known")
+                    yield NotJudged(
+                        name,
+                        f"the NAT gateway or its subnet of {route.source.address} is not known",
+                    )
                     continue
                 zones = distinct_zones([nat.subnet.zone, subnet.zone])
                 verdict = None if zones is None else zones == 1
                 if verdict is None:
-                    yield NotJudged(name, f"the AZ of {subnet.address} or of {nat.address} is not known before apply")
+                    yield NotJudged(
+                        name,
+                        f"the AZ of {subnet.address} or of {nat.address} is not known before apply",
+                    )
                 elif not verdict:
-                    yield Broken(name, route.source.place, f"{subnet.address} (in {subnet.zone}) routes through {nat.address} in {nat.subnet.zone}")
+                    yield Broken(
+                        name,
+                        route.source.place,
+                        f"{subnet.address} (in {subnet.zone}) routes through {nat.address} in {nat.subnet.zone}",
+                    )
 
 
 @rule(
@@ -406,7 +444,11 @@ def nat_placement(model: Model, intent: Intent) -> Iterator[Verdict]:
             if any(route.kind == "unresolved" for route in routes):
                 yield NotJudged(name, f"a route target of {table.address} is not known")
                 continue
-            yield Broken(name, nat.place, f"sits in {nat.subnet.address}, whose table {table.address} does not send 0.0.0.0/0 to an internet gateway")
+            yield Broken(
+                name,
+                nat.place,
+                f"sits in {nat.subnet.address}, whose table {table.address} does not send 0.0.0.0/0 to an internet gateway",
+            )
 
 
 @rule(
@@ -429,8 +471,12 @@ def eni_permissions(model: Model, intent: Intent) -> Iterator[Verdict]:
                 yield NotJudged(name, f"{unknown.source.address}: {unknown.statements}")
                 break
             if not verdict:
-                given = ", ".join(sorted(f"{g.what} ({g.source.address})" for g in grants)) or "nothing"
-                yield Broken(name, role.place, f"is not allowed {action} on every resource; it has {given}")
+                given = (
+                    ", ".join(sorted(f"{g.what} ({g.source.address})" for g in grants)) or "nothing"
+                )
+                yield Broken(
+                    name, role.place, f"is not allowed {action} on every resource; it has {given}"
+                )
 
 
 @rule(
@@ -492,7 +538,9 @@ def replacement_security_group(model: Model, intent: Intent) -> Iterator[Verdict
             continue
         if function.replace_on_destroy is not True:
             if isinstance(function.replace_on_destroy, Unknown):
-                yield NotJudged(name, f"{function.address}.replace_security_groups_on_destroy is not known")
+                yield NotJudged(
+                    name, f"{function.address}.replace_security_groups_on_destroy is not known"
+                )
             else:
                 yield Broken(name, function.place, "replace_security_groups_on_destroy is not true")
             continue
@@ -505,11 +553,17 @@ def replacement_security_group(model: Model, intent: Intent) -> Iterator[Verdict
                 yield group
                 continue
             if group in own:
-                yield Broken(name, function.place, f"its replacement group {group.address} is one of its own groups")
+                yield Broken(
+                    name,
+                    function.place,
+                    f"its replacement group {group.address} is one of its own groups",
+                )
             if isinstance(group.permissions, Unresolved):
                 yield NotJudged(name, str(group.permissions))
             elif group.permissions:
-                shown = "; ".join(f"{p.direction} {p.ports()} {peer_text(p)}" for p in group.permissions)
+                shown = "; ".join(
+                    f"{p.direction} {p.ports()} {peer_text(p)}" for p in group.permissions
+                )
                 yield Broken(name, group.place, f"is the replacement group, and has rules: {shown}")
 
 
@@ -530,7 +584,11 @@ def default_security_group(model: Model, intent: Intent) -> Iterator[Verdict]:
                 break
             for permission in found:
                 where = permission.source.place if permission.source is not vpc else group.place
-                yield Broken(name, where, f"the default group of {vpc.address} has {direction} {permission.ports()} {peer_text(permission)}")
+                yield Broken(
+                    name,
+                    where,
+                    f"the default group of {vpc.address} has {direction} {permission.ports()} {peer_text(permission)}",
+                )
 
 
 @rule(
@@ -552,7 +610,9 @@ def gateway_endpoints(model: Model, intent: Intent) -> Iterator[Verdict]:
             private[found[1].address] = found[1]
     for endpoint in gateways:
         if isinstance(endpoint.route_tables, Unresolved):
-            yield NotJudged(name, f"the route tables of {endpoint.address}: {endpoint.route_tables}")
+            yield NotJudged(
+                name, f"the route tables of {endpoint.address}: {endpoint.route_tables}"
+            )
             continue
         tables = [t for t in endpoint.route_tables if isinstance(t, RouteTable)]
         for link in endpoint.route_tables:
@@ -561,7 +621,11 @@ def gateway_endpoints(model: Model, intent: Intent) -> Iterator[Verdict]:
         on = {table.address for table in tables}
         missing = sorted(set(private) - on)
         if missing and len(tables) == len(endpoint.route_tables):
-            yield Broken(name, endpoint.place, f"is not on {', '.join(missing)}, the route table(s) of the function's subnets")
+            yield Broken(
+                name,
+                endpoint.place,
+                f"is not on {', '.join(missing)}, the route table(s) of the function's subnets",
+            )
         for table in tables:
             routes = model.routes_of(table)
             if isinstance(routes, Unresolved):
@@ -582,11 +646,17 @@ def interface_endpoints(model: Model, intent: Intent) -> Iterator[Verdict]:
             if isinstance(endpoint.private_dns, Unknown):
                 yield NotJudged(name, f"{endpoint.address}.private_dns_enabled is not known")
             else:
-                yield Broken(name, endpoint.place, "has private DNS off: the function's SDK calls would go to the public endpoint")
+                yield Broken(
+                    name,
+                    endpoint.place,
+                    "has private DNS off: the function's SDK calls would go to the public endpoint",
+                )
         vpc = endpoint.vpc
         groups = list(group_links(name, endpoint.address, endpoint.security_groups))
         if not groups:
-            yield Broken(name, endpoint.place, "has no security group (it would get the VPC's default one)")
+            yield Broken(
+                name, endpoint.place, "has no security group (it would get the VPC's default one)"
+            )
         admits_function: bool | None = False
         for group in groups:
             if isinstance(group, NotJudged):
@@ -602,17 +672,30 @@ def interface_endpoints(model: Model, intent: Intent) -> Iterator[Verdict]:
                 https = permission.is_https_only()
                 inside = peer_inside(permission, vpc, group)
                 if https is None or inside is None:
-                    yield NotJudged(name, f"an ingress rule of {group.address} ({permission.ports()} from {peer_text(permission)}) is not known before apply")
+                    yield NotJudged(
+                        name,
+                        f"an ingress rule of {group.address} ({permission.ports()} from {peer_text(permission)}) is not known before apply",
+                    )
                     admits_function = None if admits_function is False else admits_function
                     continue
                 if not https:
-                    yield Broken(name, permission.source.place, f"{group.address} (of {endpoint.address}) admits {permission.ports()} from {peer_text(permission)}; only HTTPS (tcp 443) is needed")
+                    yield Broken(
+                        name,
+                        permission.source.place,
+                        f"{group.address} (of {endpoint.address}) admits {permission.ports()} from {peer_text(permission)}; only HTTPS (tcp 443) is needed",
+                    )
                 if not inside:
-                    yield Broken(name, permission.source.place, f"{group.address} (of {endpoint.address}) admits {permission.ports()} from {peer_text(permission)}, outside the VPC")
+                    yield Broken(
+                        name,
+                        permission.source.place,
+                        f"{group.address} (of {endpoint.address}) admits {permission.ports()} from {peer_text(permission)}, outside the VPC",
+                    )
                 if https and admits_some_function(model, permission, group):
                     admits_function = True
         if admits_function is False and groups and model.functions:
-            yield Broken(name, endpoint.place, "its security groups do not admit HTTPS from the function")
+            yield Broken(
+                name, endpoint.place, "its security groups do not admit HTTPS from the function"
+            )
 
 
 def peer_inside(permission: Permission, vpc: object, group: SecurityGroup) -> bool | None:
@@ -623,7 +706,11 @@ def peer_inside(permission: Permission, vpc: object, group: SecurityGroup) -> bo
         return True
     if peer.kind == "group":
         target = peer.value
-        if isinstance(target, SecurityGroup) and isinstance(target.vpc, Vpc) and isinstance(vpc, Vpc):
+        if (
+            isinstance(target, SecurityGroup)
+            and isinstance(target.vpc, Vpc)
+            and isinstance(vpc, Vpc)
+        ):
             return target.vpc is vpc
         return None
     if peer.kind == "prefix-list":
@@ -680,20 +767,33 @@ def interface_endpoint_subnets(model: Model, intent: Intent) -> Iterator[Verdict
             continue
         for subnet in subnets:
             if subnet not in function_subnet_set:
-                yield Broken(name, endpoint.place, f"sits in {subnet.address}, not one of the function's subnets")
+                yield Broken(
+                    name,
+                    endpoint.place,
+                    f"sits in {subnet.address}, not one of the function's subnets",
+                )
         zones = [s.zone for s in subnets]
         wanted = [s.zone for s in function_subnet_set]
         count, wanted_count = distinct_zones(zones), distinct_zones(zones + wanted)
         if count is None or wanted_count is None:
-            yield NotJudged(name, f"the AZs of the subnets of {endpoint.address} are not known before apply")
+            yield NotJudged(
+                name, f"the AZs of the subnets of {endpoint.address} are not known before apply"
+            )
             continue
         if count != len(zones):
-            yield Broken(name, endpoint.place, f"has two subnets in one AZ ({', '.join(s.address for s in subnets)})")
+            yield Broken(
+                name,
+                endpoint.place,
+                f"has two subnets in one AZ ({', '.join(s.address for s in subnets)})",
+            )
         if count != wanted_count:
             yield Broken(name, endpoint.place, "is missing from an AZ of the function's subnets")
 
 
-@rule("tenancy", "The VPC of the function has default instance tenancy (Lambda cannot run in a dedicated one).")
+@rule(
+    "tenancy",
+    "The VPC of the function has default instance tenancy (Lambda cannot run in a dedicated one).",
+)
 def tenancy(model: Model, intent: Intent) -> Iterator[Verdict]:
     for vpc in model.vpcs:
         if isinstance(vpc.tenancy, Unknown):
@@ -715,9 +815,15 @@ def multi_az(model: Model, intent: Intent) -> Iterator[Verdict]:
             continue
         count = distinct_zones([s.zone for s in judged])
         if count is None:
-            yield NotJudged(name, f"the AZs of the subnets of {function.address} are not known before apply")
+            yield NotJudged(
+                name, f"the AZs of the subnets of {function.address} are not known before apply"
+            )
         elif count < 2:
-            yield Broken(name, function.place, f"its subnets ({', '.join(s.address for s in judged)}) are all in one AZ")
+            yield Broken(
+                name,
+                function.place,
+                f"its subnets ({', '.join(s.address for s in judged)}) are all in one AZ",
+            )
 
 
 @rule(
@@ -733,11 +839,7 @@ def function_egress(model: Model, intent: Intent) -> Iterator[Verdict]:
         yield NotJudged(name, "var.additional_egress_cidrs is not known")
         return
     allowed_extra = {str(item) for item in extra}
-    prefix_lists = [
-        f"{e.address}"
-        for e in model.endpoints
-        if e.endpoint_type == "Gateway"
-    ]
+    prefix_lists = [f"{e.address}" for e in model.endpoints if e.endpoint_type == "Gateway"]
     for function in model.functions:
         routes: list[Any] = []
         for found in tables_of_function(name, model, function):
@@ -762,9 +864,16 @@ def function_egress(model: Model, intent: Intent) -> Iterator[Verdict]:
             for permission in egress:
                 verdict = egress_allowed(permission, group, routes, prefix_lists, allowed_extra)
                 if verdict is None:
-                    yield NotJudged(name, f"an egress rule of {group.address} ({permission.ports()} to {peer_text(permission)}) is not known before apply")
+                    yield NotJudged(
+                        name,
+                        f"an egress rule of {group.address} ({permission.ports()} to {peer_text(permission)}) is not known before apply",
+                    )
                 elif verdict:
-                    yield Broken(name, permission.source.place, f"{group.address} allows {permission.ports()} to {peer_text(permission)}: {verdict}")
+                    yield Broken(
+                        name,
+                        permission.source.place,
+                        f"{group.address} allows {permission.ports()} to {peer_text(permission)}: {verdict}",
+                    )
 
 
 def egress_allowed(
@@ -808,18 +917,28 @@ def egress_allowed(
     return "" if https else "beyond the VPC only HTTPS is needed"
 
 
-@rule("endpoint-dns", "A VPC with interface endpoints has DNS support and DNS hostnames on (private DNS needs both).")
+@rule(
+    "endpoint-dns",
+    "A VPC with interface endpoints has DNS support and DNS hostnames on (private DNS needs both).",
+)
 def endpoint_dns(model: Model, intent: Intent) -> Iterator[Verdict]:
     for endpoint in [e for e in model.endpoints if e.endpoint_type == "Interface"]:
         if not isinstance(endpoint.vpc, Vpc):
             yield NotJudged("endpoint-dns", f"the VPC of {endpoint.address}: {endpoint.vpc}")
             continue
         vpc = endpoint.vpc
-        for setting, value in (("enable_dns_support", vpc.dns_support), ("enable_dns_hostnames", vpc.dns_hostnames)):
+        for setting, value in (
+            ("enable_dns_support", vpc.dns_support),
+            ("enable_dns_hostnames", vpc.dns_hostnames),
+        ):
             if isinstance(value, Unknown):
                 yield NotJudged("endpoint-dns", f"{vpc.address}.{setting} is not known")
             elif value is False or (value is None and setting == "enable_dns_hostnames"):
-                yield Broken("endpoint-dns", vpc.place, f"has {setting} off, and {endpoint.address} uses private DNS")
+                yield Broken(
+                    "endpoint-dns",
+                    vpc.place,
+                    f"has {setting} off, and {endpoint.address} uses private DNS",
+                )
         break
 
 
@@ -848,7 +967,10 @@ def trust(model: Model, intent: Intent) -> Iterator[Verdict]:
             yield Broken("trust", role.place, f"may be assumed by {principals}")
 
 
-@rule("least-privilege", "The policies the project writes for the function's role name no action wildcards.")
+@rule(
+    "least-privilege",
+    "The policies the project writes for the function's role name no action wildcards.",
+)
 def least_privilege(model: Model, intent: Intent) -> Iterator[Verdict]:
     for function in model.functions:
         role = function.role
@@ -861,14 +983,23 @@ def least_privilege(model: Model, intent: Intent) -> Iterator[Verdict]:
                 if statement.effect != "Allow":
                     continue
                 if statement.actions is None:
-                    yield Broken("least-privilege", grant.source.place, f"{grant.what} allows everything but {statement.not_actions}")
+                    yield Broken(
+                        "least-privilege",
+                        grant.source.place,
+                        f"{grant.what} allows everything but {statement.not_actions}",
+                    )
                     continue
                 wild = [a for a in statement.actions if "*" in str(a) or "?" in str(a)]
                 if wild:
-                    yield Broken("least-privilege", grant.source.place, f"{grant.what} allows {wild}")
+                    yield Broken(
+                        "least-privilege", grant.source.place, f"{grant.what} allows {wild}"
+                    )
 
 
-@rule("own-log-group", "The policies the project writes let the role write logs only to the function's own log group.")
+@rule(
+    "own-log-group",
+    "The policies the project writes let the role write logs only to the function's own log group.",
+)
 def own_log_group(model: Model, intent: Intent) -> Iterator[Verdict]:
     name = "own-log-group"
     for function in model.functions:
@@ -892,7 +1023,11 @@ def own_log_group(model: Model, intent: Intent) -> Iterator[Verdict]:
                     if verdict is None:
                         yield NotJudged(name, f"a resource of {grant.what} is not known")
                     elif not verdict:
-                        yield Broken(name, grant.source.place, f"{grant.what} allows {logs} on {resource}, not only on {group_name}")
+                        yield Broken(
+                            name,
+                            grant.source.place,
+                            f"{grant.what} allows {logs} on {resource}, not only on {group_name}",
+                        )
 
 
 def is_own_log_group(resource: object, group_name: str, own: list[Any]) -> bool | None:
@@ -921,7 +1056,9 @@ def flow_logs(model: Model, intent: Intent) -> Iterator[Verdict]:
         if isinstance(flow_log.traffic_type, Unknown):
             yield NotJudged("flow-logs", f"{flow_log.address}.traffic_type is not known")
         elif flow_log.traffic_type != "ALL":
-            yield Broken("flow-logs", flow_log.place, f"records {flow_log.traffic_type} traffic only")
+            yield Broken(
+                "flow-logs", flow_log.place, f"records {flow_log.traffic_type} traffic only"
+            )
 
 
 RULE_NAMES = [each.name for each in RULES]

@@ -16,14 +16,23 @@ from typing import TypeAlias
 
 import hcl2
 from lark import Token, Tree
+from lark.exceptions import LarkError
 
 from scaffold.errors import ScaffoldError, quoted
 
 Node: TypeAlias = "Tree[Token] | Token"
 
 # Meta-arguments: they shape a resource's instances and order, they are not its values.
-META_ARGUMENTS = {"count", "for_each", "depends_on", "provider", "lifecycle", "provisioner", "connection"}
-_ESCAPE = re.compile(r'\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))', re.DOTALL)
+META_ARGUMENTS = {
+    "count",
+    "for_each",
+    "depends_on",
+    "provider",
+    "lifecycle",
+    "provisioner",
+    "connection",
+}
+_ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.DOTALL)
 _SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
 
 
@@ -68,7 +77,9 @@ class Resource:
     @property
     def address(self) -> str:
         """Its address inside its module, as Terraform writes it: aws_x.y or data.aws_x.y."""
-        return f"data.{self.type}.{self.name}" if self.mode == "data" else f"{self.type}.{self.name}"
+        return (
+            f"data.{self.type}.{self.name}" if self.mode == "data" else f"{self.type}.{self.name}"
+        )
 
     def depends_on(self) -> list[Node]:
         found = self.body.attributes.get("depends_on")
@@ -140,7 +151,9 @@ def read_body(tree: Tree[Token], path: str) -> Body:
             body.attributes[_name(name)] = expression
         elif item.data == "block":
             parts = [child for child in item.children if not _is_newline(child)]
-            inner = next(child for child in parts if isinstance(child, Tree) and child.data == "body")
+            inner = next(
+                child for child in parts if isinstance(child, Tree) and child.data == "body"
+            )
             heading = parts[: parts.index(inner) - 1]  # up to the "{"
             body.blocks.append(
                 Block(
@@ -161,8 +174,10 @@ def parse_file(path: Path, relative: str) -> Body:
         raise ScaffoldError(f"{quoted(relative)} is not UTF-8 text") from None
     except OSError as problem:
         raise ScaffoldError(f"cannot read {quoted(relative)}: {problem.strerror}") from None
-    except Exception as problem:  # Lark's parse errors share no public base class
-        message = str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
+    except (LarkError, ValueError) as problem:
+        message = (
+            str(problem).strip().splitlines()[0] if str(problem).strip() else type(problem).__name__
+        )
         raise ScaffoldError(f"{quoted(relative)} is not valid HCL: {message}") from None
     body_tree = tree.children[0]
     assert isinstance(body_tree, Tree)

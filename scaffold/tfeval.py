@@ -279,13 +279,15 @@ class Evaluator:
         self.modules[module.address] = module
         for name, call in module.config.calls.items():
             child = module.config.children.get(name)
-            if child is None or "count" in call.body.attributes or "for_each" in call.body.attributes:
+            if (
+                child is None
+                or "count" in call.body.attributes
+                or "for_each" in call.body.attributes
+            ):
                 continue  # a registry module, or several instances of one: left unknown
             address = f"{module.address}.module.{name}" if module.address else f"module.{name}"
             path = call.source if module.path == "." else f"{module.path}/{call.source}"
-            self._register(
-                ModuleInstance(address, child, module, call, path.removeprefix("./"))
-            )
+            self._register(ModuleInstance(address, child, module, call, path.removeprefix("./")))
 
     def _memoised(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
         if key in self._memo:
@@ -435,7 +437,9 @@ class Evaluator:
             for name, node in body.attributes.items()
             if name not in META_ARGUMENTS
         }
-        types = {block.type if block.type != "dynamic" else dynamic_label(block) for block in body.blocks}
+        types = {
+            block.type if block.type != "dynamic" else dynamic_label(block) for block in body.blocks
+        }
         for type_name in sorted(t for t in types if t and t not in META_ARGUMENTS):
             value[type_name] = self.blocks(body, type_name, scope)
         return value
@@ -558,7 +562,11 @@ class Evaluator:
         while True:
             start = text.find("${", index)
             directive = text.find("%{", index)
-            if directive != -1 and (start == -1 or directive < start) and text[directive - 1 : directive] != "%":
+            if (
+                directive != -1
+                and (start == -1 or directive < start)
+                and text[directive - 1 : directive] != "%"
+            ):
                 return UNKNOWN
             if start == -1:
                 parts.append(text[index:])
@@ -576,11 +584,15 @@ class Evaluator:
                 return UNKNOWN
             tree = hcl2.parses_to_tree(f"x = {text[start + 2 : end - 1]}")
             attribute = next(
-                child for child in tree.children[0].children if isinstance(child, Tree) and child.data == "attribute"
+                child
+                for child in tree.children[0].children
+                if isinstance(child, Tree) and child.data == "attribute"
             )
             parts.append(self.expression(attribute.children[2], scope))
             index = end
-        return join_template([part.replace("%%{", "%{") if isinstance(part, str) else part for part in parts])
+        return join_template(
+            [part.replace("%%{", "%{") if isinstance(part, str) else part for part in parts]
+        )
 
     def _eval_tuple(self, node: Tree[Token], scope: Scope) -> Any:
         return [
@@ -617,7 +629,9 @@ class Evaluator:
         return key
 
     def _eval_conditional(self, node: Tree[Token], scope: Scope) -> Any:
-        condition, then, otherwise = [c for c in node.children if isinstance(c, Tree) and not newline(c)]
+        condition, then, otherwise = [
+            c for c in node.children if isinstance(c, Tree) and not newline(c)
+        ]
         test = self.expression(condition, scope)
         if test is True:
             return self.expression(then, scope)
@@ -643,17 +657,30 @@ class Evaluator:
 
     def _eval_binary_op(self, node: Tree[Token], scope: Scope) -> Any:
         left_node, term = [c for c in node.children if isinstance(c, Tree) and not newline(c)]
-        operator_node, right_node = [c for c in term.children if isinstance(c, Tree) and not newline(c)]
+        operator_node, right_node = [
+            c for c in term.children if isinstance(c, Tree) and not newline(c)
+        ]
         operator = str(operator_node.children[0])
-        return binary(operator, self.expression(left_node, scope), self.expression(right_node, scope))
+        return binary(
+            operator, self.expression(left_node, scope), self.expression(right_node, scope)
+        )
 
     def _eval_function_call(self, node: Tree[Token], scope: Scope) -> Any:
-        names = [child for child in node.children if isinstance(child, Tree) and child.data == "identifier"]
+        names = [
+            child
+            for child in node.children
+            if isinstance(child, Tree) and child.data == "identifier"
+        ]
         if len(names) != 1:
             return UNKNOWN  # provider-defined functions
         name = str(names[0].children[0])
         arguments_node = next(
-            (child for child in node.children if isinstance(child, Tree) and child.data == "arguments"), None
+            (
+                child
+                for child in node.children
+                if isinstance(child, Tree) and child.data == "arguments"
+            ),
+            None,
         )
         argument_nodes = (
             [c for c in arguments_node.children if isinstance(c, Tree) and not newline(c)]
@@ -697,18 +724,28 @@ class Evaluator:
         intro, *rest = parts
         condition_node = rest.pop() if rest and rest[-1].data == "for_cond" else None
         grouping = any(isinstance(c, Token) and c.type == "ELLIPSIS" for c in node.children)
-        names = [str(c.children[0]) for c in intro.children if isinstance(c, Tree) and c.data == "identifier"]
-        collection_node = [c for c in intro.children if isinstance(c, Tree) and c.data != "identifier" and not newline(c)][0]
+        names = [
+            str(c.children[0])
+            for c in intro.children
+            if isinstance(c, Tree) and c.data == "identifier"
+        ]
+        collection_node = next(
+            c
+            for c in intro.children
+            if isinstance(c, Tree) and c.data != "identifier" and not newline(c)
+        )
         collection = self.expression(collection_node, scope)
         if is_unknown(collection):
             return UNKNOWN
-        items: list[Any] = [] if not as_object else []
+        items: list[Any] = []
         result: dict[str, Any] = {}
         for key, value in iterate(collection):
             bound = {names[0]: value} if len(names) == 1 else {names[0]: key, names[1]: value}
             inner = scope.with_names(**bound)
             if condition_node is not None:
-                cond_expr = [c for c in condition_node.children if isinstance(c, Tree) and not newline(c)][0]
+                cond_expr = next(
+                    c for c in condition_node.children if isinstance(c, Tree) and not newline(c)
+                )
                 keep = self.expression(cond_expr, inner)
                 if is_unknown(keep):
                     return UNKNOWN
@@ -787,7 +824,9 @@ class Evaluator:
                 return UNKNOWN, []
             if len(steps) > 1 and steps[1][0] == "attr":
                 return self.output(child, str(steps[1][1])), steps[2:]
-            return {output: self.output(child, output) for output in child.config.outputs}, steps[1:]
+            return {output: self.output(child, output) for output in child.config.outputs}, steps[
+                1:
+            ]
         if name == "path":
             where = attribute_name(0)
             return (module.path if where == "module" else "."), steps[1:]
@@ -857,7 +896,11 @@ class Evaluator:
                 raise EvaluationError(f"index {key} out of range")
             return value[int(key)]
         if isinstance(value, dict):
-            text = format_number(key) if isinstance(key, (int, float)) and not isinstance(key, bool) else key
+            text = (
+                format_number(key)
+                if isinstance(key, (int, float)) and not isinstance(key, bool)
+                else key
+            )
             if text not in value:
                 raise EvaluationError(f"no key {key!r}")
             return value[text]
@@ -928,7 +971,10 @@ def step_of(node: Node) -> Step:
     assert isinstance(node, Tree)
     if node.data == "get_attr":
         name_node = node.children[-1]
-        return ("attr", str(name_node.children[0]) if isinstance(name_node, Tree) else str(name_node))
+        return (
+            "attr",
+            str(name_node.children[0]) if isinstance(name_node, Tree) else str(name_node),
+        )
     if node.data == "short_index":
         return ("index", int(str(node.children[-1])))
     if node.data == "braces_index":
@@ -1070,8 +1116,10 @@ def merge(planned: Any, configured: Any, ref: Ref) -> Any:
         }
     if isinstance(planned, list):
         source: list[Any] | None = configured if isinstance(configured, list) else None
-        if source is not None and len(source) == len(planned) and all(
-            compatible(p, c) for p, c in zip(planned, source)
+        if (
+            source is not None
+            and len(source) == len(planned)
+            and all(compatible(p, c) for p, c in zip(planned, source))
         ):
             return [merge(p, c, ref.extended(i)) for i, (p, c) in enumerate(zip(planned, source))]
         # A set of blocks, sorted by the plan: pair each planned element with the configured
@@ -1099,7 +1147,9 @@ def compatible(planned: Any, configured: Any) -> bool:
     if isinstance(planned, Unknown) or isinstance(configured, Unknown) or configured is MISSING:
         return True
     if isinstance(planned, dict) and isinstance(configured, dict):
-        return all(compatible(planned[key], configured[key]) for key in planned if key in configured)
+        return all(
+            compatible(planned[key], configured[key]) for key in planned if key in configured
+        )
     if isinstance(planned, list) and isinstance(configured, list):
         if len(planned) != len(configured):
             return False
@@ -1378,7 +1428,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "tomap": _tomap,
     "tonumber": lambda value: None if value is None else number(value),
     "tostring": lambda value: None if value is None else to_text(value),
-    "tobool": lambda value: value if isinstance(value, bool) or value is None else {"true": True, "false": False}[value],
+    "tobool": lambda value: (
+        value if isinstance(value, bool) or value is None else {"true": True, "false": False}[value]
+    ),
     "contains": _contains,
     "length": _length,
     "concat": _concat,
@@ -1399,7 +1451,9 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "alltrue": _alltrue,
     "cidrsubnet": _known_strings(_cidrsubnet),
     "cidrhost": _known_strings(_cidrhost),
-    "cidrnetmask": _known_strings(lambda prefix: str(ipaddress.ip_network(prefix, strict=False).netmask)),
+    "cidrnetmask": _known_strings(
+        lambda prefix: str(ipaddress.ip_network(prefix, strict=False).netmask)
+    ),
     "startswith": _known_strings(lambda text, prefix: text.startswith(prefix)),
     "endswith": _known_strings(lambda text, suffix: text.endswith(suffix)),
     "strcontains": _known_strings(lambda text, part: part in text),

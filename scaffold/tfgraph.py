@@ -79,9 +79,14 @@ class Dependencies:
             for argument, expression in call.body.attributes.items():
                 if argument in ("source", "version", "depends_on", "providers"):
                     continue
-                self.add(f"{child_prefix}var.{argument}", self._references_of(module, prefix, [expression]))
+                self.add(
+                    f"{child_prefix}var.{argument}",
+                    self._references_of(module, prefix, [expression]),
+                )
             if child is not None:
-                self.add(f"{child_prefix}output.*", [f"{child_prefix}output.{o}" for o in child.outputs])
+                self.add(
+                    f"{child_prefix}output.*", [f"{child_prefix}output.{o}" for o in child.outputs]
+                )
                 self._module(child, child_prefix, [*(call_depends or []), *depends])
 
     def _references(self, module: Module, prefix: str, body: Body) -> Iterator[str]:

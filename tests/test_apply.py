@@ -21,7 +21,13 @@ from urllib.parse import unquote
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from conftest import Generate
-from fixtures_terraform import AwsEmulator, BindTerraform, Terraform, TerraformFailed, project_answers
+from fixtures_terraform import (
+    AwsEmulator,
+    BindTerraform,
+    Terraform,
+    TerraformFailed,
+    project_answers,
+)
 from project_expectations import expected_public_subnets
 
 from scaffold.answers import Answers

@@ -127,15 +127,16 @@ def fresh_plan() -> dict[str, Any]:
             change(f'module.network.aws_route_table.private["{key}"]', {}, {**ids, "vpc_id": True}),
             change(f'module.network.aws_route_table_association.private["{key}"]', {}, {**ids, "subnet_id": True, "route_table_id": True}),
         ]
+    # The plan sorts a set of blocks its own way: the 0.0.0.0/0 rule first here.
+    egress = [
+        {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]},
+        {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]},
+    ]
+    function = {"function_name": "demo", "role": "arn:aws:iam::123456789012:role/demo", "vpc_config": [{}]}
     changes += [
         change("module.network.aws_vpc_endpoint.s3", {"vpc_endpoint_type": "Gateway"}, {**ids, "route_table_ids": True, "vpc_id": True}),
-        # The plan sorts a set of blocks its own way: the 0.0.0.0/0 rule first here.
-        change("aws_security_group.function", {"vpc_id": "vpc-given", "ingress": [], "egress": [
-            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]},
-            {"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["10.0.0.0/16"]},
-        ]}, ids),  # fmt: skip
-        change("aws_lambda_function.this", {"function_name": "demo", "role": "arn:aws:iam::123456789012:role/demo", "vpc_config": [{}]},
-               {**ids, "vpc_config": [{"subnet_ids": True, "security_group_ids": True}]}),  # fmt: skip
+        change("aws_security_group.function", {"vpc_id": "vpc-given", "ingress": [], "egress": egress}, ids),
+        change("aws_lambda_function.this", function, {**ids, "vpc_config": [{"subnet_ids": True, "security_group_ids": True}]}),
     ]
     return {"format_version": "1.2", "variables": {}, "resource_changes": changes}
 

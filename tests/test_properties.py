@@ -36,7 +36,7 @@ from scaffold.answers_file import load_answers_file
 from scaffold.check import check_project
 from scaffold.cli import main
 from scaffold.errors import quoted
-from scaffold.hcl import Project, load_project
+from scaffold.hcl import load_project
 
 # The contract's rules, written out here rather than taken from the code under test.
 NAME = r"[A-Za-z][A-Za-z0-9-]{0,39}"

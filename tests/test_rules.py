@@ -4,6 +4,7 @@ and saying it could not judge where a link is unknown."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -327,7 +328,7 @@ def test_flow_logs_record_all_traffic() -> None:
 
 
 def test_every_rule_has_a_test_here() -> None:
-    text = open(__file__, encoding="utf-8").read()
+    text = Path(__file__).read_text(encoding="utf-8")
     untested = [rule.name for rule in RULES if f'"{rule.name}"' not in text]
     assert untested == []
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 from itertools import product
-from pathlib import Path
 
 import pytest
-
 from conftest import Generate
 from project_expectations import tfvars_mismatches
+
 from scaffold.answers import RUNTIMES, Answers, build_answers
 from scaffold.check import judge_project
 from scaffold.cli import build_parser, collect_raw_answers
