@@ -160,7 +160,9 @@ class Subnet(Entity):
 class Route:
     source: Entity  # the aws_route, or the route table that declares it inline
     destination: Network | str | Unknown  # a block, a prefix list ID, or unknown
-    kind: str  # internet-gateway, nat-gateway, egress-only-gateway, local, other, unresolved
+    # internet-gateway, nat-gateway, egress-only-gateway, instance, local, other (peering,
+    # transit and VPN gateways, endpoints: private paths), unresolved
+    kind: str
     target: Link | None
     target_attribute: str
 
@@ -1316,6 +1318,8 @@ def route_kind(attribute: str, value: object, target: Link | None) -> str:
         if isinstance(target, Entity):
             return "other"
         return "unresolved"
+    if attribute in ("instance_id", "network_interface_id"):
+        return "instance"  # an appliance: it may be a NAT instance
     return "other"
 
 

@@ -321,6 +321,11 @@ def private_subnets(model: Model, intent: Intent) -> Iterator[Verdict]:
                     )
                 elif route.kind == "unresolved":
                     yield NotJudged(name, f"the target of {route.source.address}: {route.target}")
+                elif route.kind == "instance" and not intent.internet:
+                    yield NotJudged(
+                        name,
+                        f"{route.source.address} routes {route.describe()}, an instance or interface that may be a NAT instance",
+                    )
 
 
 def function_tables(

@@ -119,12 +119,13 @@ def test_check_without_a_plan_names_it_or_says_it_could_not_judge(
         assert said or mutation.rule in broken_rules(lines), "\n".join(lines)
 
 
-def test_every_mutation_names_a_rule_that_exists() -> None:
+def test_every_rule_of_the_model_has_a_mutation_and_every_mutation_a_rule() -> None:
     from scaffold.check import TEXT_RULES
     from scaffold.rules import RULES
 
-    names = {rule.name for rule in RULES} | {rule.name for rule in TEXT_RULES}
-    assert {mutation.rule for mutation in MUTATIONS} <= names
+    named = {mutation.rule for mutation in MUTATIONS}
+    assert {rule.name for rule in RULES} - named == set()
+    assert named - {rule.name for rule in RULES} - {rule.name for rule in TEXT_RULES} == set()
     assert len({mutation.id for mutation in MUTATIONS}) == len(MUTATIONS) >= 20
 
 

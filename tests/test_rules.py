@@ -114,6 +114,16 @@ def test_the_function_on_a_public_subnet_is_broken() -> None:
     assert 'aws_subnet.public["b"] uses aws_route_table.public' in found.found
 
 
+def test_in_topology_private_a_route_to_an_appliance_is_not_judged_rather_than_passed() -> None:
+    appliance = created("aws_route.appliance", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/0", "network_interface_id": "eni-1"})
+    document = add(private_topology(), appliance)
+    assert broken(document, "private-subnets", PRIVATE) == []
+    (said,) = not_judged(document, "private-subnets", PRIVATE)
+    assert "may be a NAT instance" in said.why
+    peering = created("aws_route.peer", {"route_table_id": "rtb-a", "destination_cidr_block": "172.16.0.0/12", "vpc_peering_connection_id": "pcx-1"})
+    assert verdicts(add(private_topology(), peering), PRIVATE) == []
+
+
 def test_an_unknown_association_is_not_judged_rather_than_passed() -> None:
     document = unknown(baseline(), 'aws_route_table_association.private["b"]', "route_table_id")
     assert broken(document, "private-subnets") == []
