@@ -322,9 +322,15 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
             f" {difference[0]} {'is not declared here' if difference[0] in planned else 'is not in the plan'};"
             " run terraform plan again"
         )
-    if config_root is None and not planned <= declared:
-        first = min(planned - declared)
-        raise ScaffoldError(f"--plan: the state holds {first}, which this project does not declare")
+    if config_root is None:
+        from scaffold.tfeval import module_of
+
+        local = {prefix.rstrip(".") for prefix, _module in walk_modules(configuration, "")}
+        foreign = sorted(a for a in planned - declared if module_of(a) in local)
+        if foreign:
+            raise ScaffoldError(
+                f"--plan: the state holds {foreign[0]}, which this project does not declare"
+            )
 
 
 def walk_modules(module: Module, prefix: str) -> Iterator[tuple[str, Module]]:
@@ -337,7 +343,9 @@ def walk_plan_configuration(module: Mapping[str, Any], prefix: str) -> Iterator[
     for resource in module.get("resources") or []:
         yield prefix + str(resource.get("address"))
     for name, call in (module.get("module_calls") or {}).items():
-        yield from walk_plan_configuration(call.get("module") or {}, f"{prefix}module.{name}.")
+        # Only modules read from this project's folders: a registry module's code is not here.
+        if str(call.get("source", "./")).startswith(("./", "../")):
+            yield from walk_plan_configuration(call.get("module") or {}, f"{prefix}module.{name}.")
 
 
 # --- the command ---------------------------------------------------------------------------------

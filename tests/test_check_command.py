@@ -162,3 +162,29 @@ def test_terraform_that_does_not_parse_is_bad_input(generate: Generate, capsys: 
     (project / "extra.tf").write_text('resource "aws_vpc" {\n')
     code, _, err = run(capsys, str(project))
     assert code == 2 and "'extra.tf' is not valid HCL" in err
+
+
+def test_a_state_of_other_resources_is_bad_input_and_of_a_registry_module_is_not(
+    generate: Generate, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = generate()
+
+    def state(*addresses: str) -> Path:
+        def record(address: str) -> dict[str, object]:
+            module, _, local = address.rpartition(".aws_") if address.startswith("module.") else ("", "", address)
+            type_name, name = (f"aws_{local}" if module else local).split(".")
+            return {"address": address, "mode": "managed", "type": type_name, "name": name, "values": {"id": "x"}}
+
+        children = [
+            {"address": address.rsplit(".aws_", 1)[0], "resources": [record(address)]} for address in addresses
+        ]
+        path = tmp_path / "state.json"
+        document = {"format_version": "1.0", "values": {"root_module": {"resources": [], "child_modules": children}}}
+        path.write_text(json.dumps(document))
+        return path
+
+    code, _, err = run(capsys, str(project), "--plan", str(state("module.network.aws_instance.rogue")))
+    assert code == 2 and "the state holds module.network.aws_instance.rogue, which this project does not declare" in err
+    # A module from a registry is not in the project's folders: its resources are not compared.
+    code, lines, err = run(capsys, str(project), "--plan", str(state("module.vpc.aws_vpc.this")))
+    assert code != 2 and lines[-1].endswith("judged from the state"), err
