@@ -268,6 +268,9 @@ class Role(Entity):
     name: object = None
     trust: list[dict[str, Any]] | Unresolved = field(default_factory=list)
     grants: list[Grant] = field(default_factory=list)
+    # The permissions boundary's statements: None without one. A boundary caps what the
+    # grants allow.
+    boundary: list[Statement] | Unresolved | None = None
 
 
 @dataclass(eq=False, repr=False)
@@ -1143,6 +1146,9 @@ class Builder:
         address = role.address
         role.name = self.value(address, "name")
         role.trust = self.raw_statements(self.value(address, "assume_role_policy"))
+        boundary = self.value(address, "permissions_boundary")
+        if boundary not in (None, ""):
+            role.boundary = self.managed_statements(boundary)
         if self.configured(address, "inline_policy"):
             for block in as_list(self.value(address, "inline_policy")):
                 if isinstance(block, dict) and block.get("policy"):

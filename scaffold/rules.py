@@ -469,8 +469,18 @@ def eni_permissions(model: Model, intent: Intent) -> Iterator[Verdict]:
             yield role
             continue
         grants = role_grants(model, role)
+        if isinstance(role.boundary, Unresolved):
+            yield NotJudged(name, f"the permissions boundary of {role.address}: {role.boundary}")
+            continue
         for action in ENI_ACTIONS:
             verdict = held(grants, action)
+            if verdict is True and role.boundary is not None:
+                capped = held([Grant(role, role.boundary, role, "permissions boundary")], action)
+                if not capped:
+                    yield Broken(
+                        name, role.place, f"its permissions boundary does not allow {action}"
+                    )
+                continue
             if verdict is None:
                 unknown = next(g for g in grants if isinstance(g.statements, Unresolved))
                 yield NotJudged(name, f"{unknown.source.address}: {unknown.statements}")

@@ -187,6 +187,14 @@ def test_the_aws_managed_vpc_access_policy_holds_them_and_the_basic_one_does_not
     assert len(broken(add(without, basic), "eni-permissions")) == 3
 
 
+def test_a_permissions_boundary_caps_the_grants() -> None:
+    policy = created("aws_iam_policy.boundary", {"id": "arn:aws:iam::123456789012:policy/boundary", "arn": "arn:aws:iam::123456789012:policy/boundary", "policy": json.dumps(LOGGING_POLICY)})
+    bounded = add(change(baseline(), "aws_iam_role.this", permissions_boundary="arn:aws:iam::123456789012:policy/boundary"), policy)
+    assert len(broken(bounded, "eni-permissions")) == 3
+    elsewhere = change(baseline(), "aws_iam_role.this", permissions_boundary="arn:aws:iam::123456789012:policy/not-here")
+    assert broken(elsewhere, "eni-permissions") == [] and not_judged(elsewhere, "eni-permissions")
+
+
 def test_an_unknown_policy_is_not_judged() -> None:
     document = unknown(baseline(), "aws_iam_role_policy.eni", "policy")
     assert broken(document, "eni-permissions") == [] and not_judged(document, "eni-permissions")
