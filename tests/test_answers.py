@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Network
+from pathlib import Path
 
 import pytest
 
@@ -31,75 +32,109 @@ def test_private_nat_defaults_to_a_single_nat() -> None:
     assert answers_from(topology="private-nat").nat == "single"
 
 
-@pytest.mark.parametrize(
-    ("key", "good"),
-    [
-        ("name", "a"),
-        ("name", "My-function-2"),
-        ("name", "a" * 40),
-        ("vpc_cidr", "10.0.0.0/16"),
-        ("vpc_cidr", "192.168.4.0/24"),
-        ("vpc_cidr", "172.20.0.0/20"),
-        ("azs", "6"),
-        ("azs", 2),
-        ("region", "eu-west-1"),
-        ("region", "us-gov-west-1"),
-        ("endpoints", "s3, dynamodb ,sts"),
-        ("endpoints", ["sqs"]),
-        ("endpoints", ""),
-        ("memory", "128"),
-        ("memory", 10240),
-        ("timeout", 900),
-        ("runtime", "nodejs20.x"),
-        ("architecture", "x86_64"),
-        ("iam", "managed"),
-    ],
-)
-def test_accepts(key: str, good: object) -> None:
-    QUESTIONS_BY_KEY[key].parse(good)
+ACCEPTS = [
+    ("name", "a", "a"),
+    ("name", "My-function-2", "My-function-2"),
+    ("name", "a" * 40, "a" * 40),
+    ("topology", "private-nat", "private-nat"),
+    ("vpc_cidr", "10.0.0.0/16", IPv4Network("10.0.0.0/16")),
+    ("vpc_cidr", "192.168.4.0/24", IPv4Network("192.168.4.0/24")),
+    ("vpc_cidr", "172.20.0.0/20", IPv4Network("172.20.0.0/20")),
+    ("azs", "6", 6),
+    ("azs", 2, 2),
+    ("nat", "per-az", "per-az"),
+    ("region", "eu-west-1", "eu-west-1"),
+    ("region", "us-gov-west-1", "us-gov-west-1"),
+    ("vpc_id", "vpc-0abc1234def567890", "vpc-0abc1234def567890"),
+    ("subnet_ids", "subnet-01234567, subnet-01234568", ("subnet-01234567", "subnet-01234568")),
+    ("security_group_ids", "sg-01234567,sg-01234568", ("sg-01234567", "sg-01234568")),
+    ("route_table_ids", "rtb-01234567", ("rtb-01234567",)),
+    ("endpoints", "s3, dynamodb ,sts", ("s3", "dynamodb", "sts")),
+    ("endpoints", ["sqs"], ("sqs",)),
+    ("endpoints", "", ()),
+    ("memory", "128", 128),
+    ("memory", 10240, 10240),
+    ("timeout", 900, 900),
+    ("timeout", "1", 1),
+    ("runtime", "nodejs20.x", "nodejs20.x"),
+    ("architecture", "x86_64", "x86_64"),
+    ("iam", "managed", "managed"),
+    ("flow_logs", "no", False),
+    ("flow_logs", True, True),
+    ("ipv6", "yes", True),
+    ("tags", "Team=payments,Cost Center=42", (("Cost Center", "42"), ("Team", "payments"))),
+    ("state_bucket", "my-state-bucket", "my-state-bucket"),
+    ("state_key", "env/prod/terraform.tfstate", "env/prod/terraform.tfstate"),
+    ("state_region", "eu-west-1", "eu-west-1"),
+    ("output_dir", "out/dir", Path("out/dir")),
+]
 
 
-@pytest.mark.parametrize(
-    ("key", "bad", "says"),
-    [
-        ("name", "", "not a valid name"),
-        ("name", "1abc", "start with a letter"),
-        ("name", "has space", "not a valid name"),
-        ("name", "under_score", "not a valid name"),
-        ("name", "a" * 41, "not a valid name"),
-        ("name", 12, "expected text"),
-        ("vpc_cidr", "10.0.0.0", "not an IPv4 CIDR"),
-        ("vpc_cidr", "10.0.0.1/16", "host bits set; did you mean 10.0.0.0/16"),
-        ("vpc_cidr", "10.0.0.0/8", "between /16 and /24"),
-        ("vpc_cidr", "10.0.0.0/28", "between /16 and /24"),
-        ("vpc_cidr", "300.0.0.0/16", "not an IPv4 CIDR"),
-        ("vpc_cidr", "fd00::/64", "not an IPv4 CIDR"),
-        ("vpc_cidr", "127.0.0.0/16", "loopback"),
-        ("azs", "1", "out of range"),
-        ("azs", "7", "out of range"),
-        ("azs", "two", "not a whole number"),
-        ("azs", True, "whole number"),
-        ("region", "us-east-9", "not a known AWS region"),
-        ("region", "US-EAST-1", "not a known AWS region"),
-        ("endpoints", "s3,ftp", "unknown endpoint 'ftp'"),
-        ("endpoints", "s3,s3", "listed more than once"),
-        ("endpoints", 5, "comma-separated list"),
-        ("memory", "127", "out of range"),
-        ("memory", "10241", "out of range"),
-        ("memory", "256.5", "not a whole number"),
-        ("timeout", "0", "out of range"),
-        ("timeout", "901", "out of range"),
-        ("runtime", "python2.7", "not one of"),
-        ("architecture", "arm", "not one of"),
-        ("iam", "admin", "not one of"),
-        ("topology", "public", "not one of"),
-        ("nat", "double", "not one of"),
-    ],
-)
+@pytest.mark.parametrize(("key", "good", "parsed"), ACCEPTS)
+def test_accepts(key: str, good: object, parsed: object) -> None:
+    assert QUESTIONS_BY_KEY[key].parse(good) == parsed
+
+
+REJECTS = [
+    ("name", "", "not a valid name"),
+    ("name", "1abc", "start with a letter"),
+    ("name", "has space", "not a valid name"),
+    ("name", "under_score", "not a valid name"),
+    ("name", "a" * 41, "not a valid name"),
+    ("name", 12, "expected text"),
+    ("vpc_cidr", "10.0.0.0", "not an IPv4 CIDR"),
+    ("vpc_cidr", "10.0.0.1/16", "host bits set; did you mean 10.0.0.0/16"),
+    ("vpc_cidr", "10.0.0.0/8", "between /16 and /24"),
+    ("vpc_cidr", "10.0.0.0/28", "between /16 and /24"),
+    ("vpc_cidr", "300.0.0.0/16", "not an IPv4 CIDR"),
+    ("vpc_cidr", "fd00::/64", "not an IPv4 CIDR"),
+    ("vpc_cidr", "127.0.0.0/16", "loopback"),
+    ("azs", "1", "out of range"),
+    ("azs", "7", "out of range"),
+    ("azs", "two", "not a whole number"),
+    ("azs", True, "whole number"),
+    ("region", "us-east-9", "not a known AWS region"),
+    ("region", "US-EAST-1", "not a known AWS region"),
+    ("endpoints", "s3,ftp", "unknown endpoint 'ftp'"),
+    ("endpoints", "s3,s3", "listed more than once"),
+    ("endpoints", 5, "comma-separated list"),
+    ("memory", "127", "out of range"),
+    ("memory", "10241", "out of range"),
+    ("memory", "256.5", "not a whole number"),
+    ("timeout", "0", "out of range"),
+    ("timeout", "901", "out of range"),
+    ("runtime", "python2.7", "not one of"),
+    ("architecture", "arm", "not one of"),
+    ("iam", "admin", "not one of"),
+    ("topology", "public", "not one of"),
+    ("nat", "double", "not one of"),
+    ("vpc_id", "subnet-01234567", "is not a vpc id"),
+    ("subnet_ids", "subnet-01234567", "give at least 2 subnet ids"),
+    ("subnet_ids", "subnet-01234567,subnet-01234567", "listed more than once"),
+    ("security_group_ids", "sg-zz", "is not a sg id"),
+    ("route_table_ids", "rtb-", "is not a rtb id"),
+    ("flow_logs", "maybe", "is not yes or no"),
+    ("ipv6", "perhaps", "is not yes or no"),
+    ("tags", "noequals", "is not Key=Value"),
+    ("tags", "a=1,A=2", "listed more than once (tag keys ignore case)"),
+    ("tags", "Project=x", "the provider already sets 'Project'"),
+    ("state_bucket", "Bad_Bucket", "is not an S3 bucket name"),
+    ("state_key", "/abs", "is not a state key"),
+    ("state_region", "mars-1", "not a known AWS region"),
+    ("output_dir", "", "must not be empty"),
+]
+
+
+@pytest.mark.parametrize(("key", "bad", "says"), REJECTS)
 def test_rejects(key: str, bad: object, says: str) -> None:
     with pytest.raises(InvalidAnswer, match=None) as caught:
         QUESTIONS_BY_KEY[key].parse(bad)
     assert says in str(caught.value)
+
+
+def test_every_question_has_an_accept_and_a_reject_row() -> None:
+    assert set(QUESTIONS_BY_KEY) - {key for key, _good, _parsed in ACCEPTS} == set()
+    assert set(QUESTIONS_BY_KEY) - {key for key, _bad, _says in REJECTS} == set()
 
 
 def test_the_wizard_check_and_the_flag_parser_agree() -> None:

@@ -11,18 +11,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from ipaddress import IPv4Network, collapse_addresses
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from botocore.exceptions import BotoCoreError, ClientError
 from conftest import Generate
-from fixtures_terraform import AwsEmulator, BindTerraform, project_answers
+from fixtures_terraform import (
+    AwsEmulator,
+    BindTerraform,
+    Terraform,
+    TerraformFailed,
+    project_answers,
+)
+from project_expectations import expected_public_subnets
 
 from scaffold.answers import Answers
-from scaffold.check import ENI_ACTIONS
-from scaffold.network import plan_subnets, public_subnet_count
+from scaffold.check import judge_project
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 
@@ -41,6 +50,8 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 ANYWHERE = "0.0.0.0/0"
+# The three actions the Lambda guide names for a function in a VPC.
+GUIDE_ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
 
 
 # --- what the emulator holds ---------------------------------------------------------
@@ -53,14 +64,16 @@ class Deployment:
     answers: Answers
     outputs: dict[str, Any]
     vpc: dict[str, Any]
+    # Every subnet of the VPC, classified by its route table: public when any of its
+    # routes, whatever the destination, goes to an internet gateway.
     private_subnets: dict[str, dict[str, Any]]  # by subnet id
     public_subnets: dict[str, dict[str, Any]]
-    unplanned_subnets: list[dict[str, Any]]
     route_tables: dict[str, dict[str, Any]]  # by route table id, every table of the VPC
     nat_gateways: dict[str, dict[str, Any]]  # live ones in the VPC
     internet_gateways: dict[str, dict[str, Any]]  # attached to the VPC
     endpoints: dict[str, dict[str, Any]]  # live ones in the VPC, by service suffix (s3, sts, ...)
     security_groups: dict[str, dict[str, Any]]  # by group id, every group of the VPC
+    gateway_prefix_lists: dict[str, str]  # service (s3, dynamodb) -> the region's prefix list ID
     function: dict[str, Any]
     role_name: str
     role_actions: list[tuple[str, str, str]]  # (effect, action, resource) of every policy
@@ -85,6 +98,28 @@ class Deployment:
     def name_of(self, subnet_id: str) -> str:
         subnet = self.private_subnets.get(subnet_id) or self.public_subnets[subnet_id]
         return f"{subnet_id} ({subnet['CidrBlock']}, {subnet['AvailabilityZone']})"
+
+    def recorded_ids(self) -> dict[str, set[str]]:
+        """Every ID read back, by the describe call that lists its kind."""
+        return {
+            "vpcs": {self.vpc["VpcId"]},
+            "subnets": {*self.private_subnets, *self.public_subnets},
+            "route_tables": set(self.route_tables),
+            "security_groups": set(self.security_groups),
+            "internet_gateways": set(self.internet_gateways),
+            "nat_gateways": set(self.nat_gateways),
+            "vpc_endpoints": {e["VpcEndpointId"] for e in self.endpoints.values()},
+            "addresses": {
+                a["AllocationId"]
+                for n in self.nat_gateways.values()
+                for a in n.get("NatGatewayAddresses", [])
+                if a.get("AllocationId")
+            },
+        }
+
+
+def reaches_internet_gateway(table: dict[str, Any]) -> bool:
+    return any(str(route.get("GatewayId", "")).startswith("igw-") for route in table["Routes"])
 
 
 def policy_statements(document: Any) -> list[tuple[str, str, str]]:
@@ -111,9 +146,6 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
     for attribute in ("enableDnsSupport", "enableDnsHostnames"):
         answer = ec2.describe_vpc_attribute(VpcId=vpc["VpcId"], Attribute=attribute)
         vpc[attribute] = answer[attribute[0].upper() + attribute[1:]]["Value"]
-    plan = plan_subnets(answers)
-    private_cidrs = {str(subnet.cidr) for subnet in plan.private}
-    public_cidrs = {str(subnet.cidr) for subnet in plan.public}
     subnets = ec2.describe_subnets(Filters=in_vpc)["Subnets"]
 
     lambda_client = emulator.client("lambda", region)
@@ -130,15 +162,13 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
         document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
         role_actions += policy_statements(document["PolicyVersion"]["Document"])
 
-    return Deployment(
+    prefix_lists = ec2.describe_prefix_lists()["PrefixLists"]
+    deployed = Deployment(
         answers=answers,
         outputs=outputs,
         vpc=vpc,
-        private_subnets={s["SubnetId"]: s for s in subnets if s["CidrBlock"] in private_cidrs},
-        public_subnets={s["SubnetId"]: s for s in subnets if s["CidrBlock"] in public_cidrs},
-        unplanned_subnets=[
-            s for s in subnets if s["CidrBlock"] not in private_cidrs | public_cidrs
-        ],
+        private_subnets={},
+        public_subnets={},
         route_tables={
             t["RouteTableId"]: t for t in ec2.describe_route_tables(Filters=in_vpc)["RouteTables"]
         },
@@ -161,6 +191,11 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
         security_groups={
             g["GroupId"]: g for g in ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]
         },
+        gateway_prefix_lists={
+            p["PrefixListName"].rsplit(".", 1)[-1]: p["PrefixListId"]
+            for p in prefix_lists
+            if p["PrefixListName"].startswith(f"com.amazonaws.{region}.")
+        },
         function=function,
         role_name=role_name,
         role_actions=role_actions,
@@ -169,6 +204,10 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
             Filters=[{"Name": "resource-id", "Values": [outputs["vpc_id"]]}]
         )["FlowLogs"],
     )
+    for subnet in subnets:
+        public = reaches_internet_gateway(deployed.route_table_of(subnet["SubnetId"]))
+        (deployed.public_subnets if public else deployed.private_subnets)[subnet["SubnetId"]] = subnet
+    return deployed
 
 
 # --- the rules, held against what was deployed ------------------------------------------
@@ -212,15 +251,13 @@ def function_settings(d: Deployment) -> Iterator[str]:
 
 
 @rule
-def planned_subnets(d: Deployment) -> Iterator[str]:
-    want_private, want_public = d.answers.azs, public_subnet_count(d.answers)
+def subnets_by_their_routes(d: Deployment) -> Iterator[str]:
+    want_private, want_public = d.answers.azs, expected_public_subnets(d.answers)
     if len(d.private_subnets) != want_private or len(d.public_subnets) != want_public:
         yield (
-            f"subnets: the VPC has {len(d.private_subnets)} private and {len(d.public_subnets)}"
-            f" public subnets, expected {want_private} and {want_public}"
+            f"subnets: by their routes the VPC has {len(d.private_subnets)} private and"
+            f" {len(d.public_subnets)} public subnets, expected {want_private} and {want_public}"
         )
-    for subnet in d.unplanned_subnets:
-        yield f"subnets: {subnet['SubnetId']} ({subnet['CidrBlock']}) is not in the CIDR plan"
     zones = {s["AvailabilityZone"] for s in d.private_subnets.values()}
     if len(zones) != len(d.private_subnets):
         yield f"subnets: the private subnets share AZs ({sorted(zones)}): one per AZ expected"
@@ -235,13 +272,29 @@ def function_in_private_subnets_only(d: Deployment) -> Iterator[str]:
     private = set(d.private_subnets)
     for subnet_id in sorted(attached - private):
         kind = (
-            "a public subnet"
+            "a public subnet (its route table reaches an internet gateway)"
             if subnet_id in d.public_subnets
-            else "not a private subnet of the VPC"
+            else "not a subnet of the VPC"
         )
         yield f"function-private-subnets: the function is attached to {subnet_id}, {kind}"
     for subnet_id in sorted(private - attached):
         yield f"function-private-subnets: the function is not attached to private subnet {d.name_of(subnet_id)}"
+
+
+def admitted(permissions: list[dict[str, Any]]) -> set[tuple[object, ...]]:
+    """(protocol, from, to, peer) of every rule of a group's ingress or egress."""
+    found = set()
+    for permission in permissions:
+        ports = (permission.get("IpProtocol"), permission.get("FromPort"), permission.get("ToPort"))
+        for source in permission.get("IpRanges", []):
+            found.add((*ports, source["CidrIp"]))
+        for source in permission.get("Ipv6Ranges", []):
+            found.add((*ports, source["CidrIpv6"]))
+        for pair in permission.get("UserIdGroupPairs", []):
+            found.add((*ports, pair["GroupId"]))
+        for source in permission.get("PrefixListIds", []):
+            found.add((*ports, source["PrefixListId"]))
+    return found
 
 
 @rule
@@ -253,12 +306,44 @@ def function_security_group(d: Deployment) -> Iterator[str]:
             f"function-security-group: VpcConfig lists {groups}, expected only the function's"
             f" own group {expected}"
         )
+    # Exactly what the function needs, nothing beside it: anything in the VPC, HTTPS to
+    # the gateway endpoints, and HTTPS to the internet only where NAT leads there.
+    wanted = {("-1", None, None, d.vpc["CidrBlock"])}
+    wanted |= {("tcp", 443, 443, d.gateway_prefix_lists[s]) for s in d.answers.gateway_endpoints}
+    if d.answers.topology == "private-nat":
+        wanted.add(("tcp", 443, 443, ANYWHERE))
+    if d.answers.ipv6:
+        wanted |= {("-1", None, None, a["Ipv6CidrBlock"]) for a in d.vpc.get("Ipv6CidrBlockAssociationSet", [])}
+        if d.answers.topology == "private-nat":
+            wanted.add(("tcp", 443, 443, "::/0"))
     for group_id in groups:
         group = d.security_groups.get(group_id)
         if group is None:
             yield f"function-security-group: {group_id} is not a security group of the VPC"
-        elif group["GroupName"] == "default":
+            continue
+        if group["GroupName"] == "default":
             yield f"function-security-group: the function uses the VPC's default group {group_id}"
+        if group["IpPermissions"]:
+            yield f"function-security-group: {group_id} admits {sorted(admitted(group['IpPermissions']), key=str)}; a function needs no ingress"
+        egress = admitted(group["IpPermissionsEgress"])
+        if egress != wanted:
+            extra, missing = sorted(egress - wanted, key=str), sorted(wanted - egress, key=str)
+            yield f"function-security-group: {group_id} egress has {extra} beyond what it needs and lacks {missing}"
+
+
+@rule
+def replacement_group_has_no_rules(d: Deployment) -> Iterator[str]:
+    own = set(d.function.get("VpcConfig", {}).get("SecurityGroupIds", []))
+    released = [
+        g for g in d.security_groups.values()
+        if g["GroupName"].startswith(f"{d.answers.name}-released-") and g["GroupId"] not in own
+    ]  # fmt: skip
+    if len(released) != 1:
+        yield f"replacement-group: expected one {d.answers.name}-released-* group, found {len(released)}"
+    for group in released:
+        rules = admitted(group["IpPermissions"]) | admitted(group["IpPermissionsEgress"])
+        if rules:
+            yield f"replacement-group: {group['GroupId']} has rules {sorted(rules, key=str)}"
 
 
 @rule
@@ -272,37 +357,40 @@ def default_security_group_locked(d: Deployment) -> Iterator[str]:
 
 @rule
 def private_routes(d: Deployment) -> Iterator[str]:
+    """Every route of every table a private subnet uses: nothing but local, the gateway
+    endpoints, and (private-nat) NAT covering all of 0.0.0.0/0."""
+    endpoints = {e["VpcEndpointId"] for e in d.endpoints.values() if e["VpcEndpointType"] == "Gateway"}
     for subnet_id in sorted(d.private_subnets):
         table = d.route_table_of(subnet_id)
-        route = d.default_route(table)
         where = f"private subnet {d.name_of(subnet_id)} uses route table {table['RouteTableId']}"
-        if d.answers.topology == "private":
-            internet = [
-                r
-                for r in table["Routes"]
-                if r.get("NatGatewayId") or str(r.get("GatewayId", "")).startswith("igw-")
-            ]
-            if route is not None or internet:
-                yield f"private-no-internet-route: {where}, which routes to the internet: {route or internet}"
-            continue
-        if route is None:
-            yield f"private-nat-default-route: {where}, which has no {ANYWHERE} route (it must point at a NAT gateway)"
-            continue
-        nat = d.nat_gateways.get(route.get("NatGatewayId", ""))
-        if nat is None:
-            yield f"private-nat-default-route: {where}, whose {ANYWHERE} route goes to {route}, not to a NAT gateway of the VPC"
-            continue
-        if nat["SubnetId"] not in d.public_subnets:
-            yield f"nat-in-public-subnet: NAT gateway {nat['NatGatewayId']} used by {subnet_id} sits in {nat['SubnetId']}, not in a public subnet"
-        elif d.answers.nat == "per-az":
-            nat_zone = d.public_subnets[nat["SubnetId"]]["AvailabilityZone"]
-            if nat_zone != d.private_subnets[subnet_id]["AvailabilityZone"]:
-                yield f"nat-per-az: {where}, which routes through the NAT gateway in {nat_zone}, not the one in its own AZ"
+        to_nat: list[IPv4Network] = []
+        for route in table["Routes"]:
+            gateway = str(route.get("GatewayId", ""))
+            destination = route.get("DestinationCidrBlock") or route.get("DestinationIpv6CidrBlock") or route.get("DestinationPrefixListId")
+            if gateway == "local":
+                continue
+            if route.get("DestinationPrefixListId") and gateway in endpoints:
+                continue
+            if route.get("EgressOnlyInternetGatewayId") and d.answers.topology == "private-nat" and route.get("DestinationIpv6CidrBlock"):
+                continue  # IPv6 out through the egress-only gateway, nothing in: the NAT of IPv6
+            nat = d.nat_gateways.get(route.get("NatGatewayId", ""))
+            if nat is not None and d.answers.topology == "private-nat" and route.get("DestinationCidrBlock"):
+                to_nat.append(IPv4Network(route["DestinationCidrBlock"]))
+                if nat["SubnetId"] not in d.public_subnets:
+                    yield f"nat-in-public-subnet: NAT gateway {nat['NatGatewayId']} used by {subnet_id} sits in {nat['SubnetId']}, not in a public subnet"
+                elif d.answers.nat == "per-az":
+                    nat_zone = d.public_subnets[nat["SubnetId"]]["AvailabilityZone"]
+                    if nat_zone != d.private_subnets[subnet_id]["AvailabilityZone"]:
+                        yield f"nat-per-az: {where}, which routes through the NAT gateway in {nat_zone}, not the one in its own AZ"
+                continue
+            yield f"private-routes: {where}, which has a route {destination} -> {route}, where only local, gateway endpoint and (private-nat) NAT routes belong"
+        if d.answers.topology == "private-nat" and list(collapse_addresses(to_nat)) != [IPv4Network(ANYWHERE)]:
+            yield f"private-nat-default-route: {where}, whose NAT routes cover {sorted(map(str, to_nat))}, not all of {ANYWHERE}"
 
 
 @rule
 def nat_gateways(d: Deployment) -> Iterator[str]:
-    expected = public_subnet_count(d.answers)
+    expected = expected_public_subnets(d.answers)
     if len(d.nat_gateways) != expected:
         yield f"nat-count: the VPC has {len(d.nat_gateways)} NAT gateways, expected {expected} ({d.answers.topology}, nat={d.answers.nat})"
     for nat in d.nat_gateways.values():
@@ -374,27 +462,16 @@ def interface_endpoints(d: Deployment) -> Iterator[str]:
         if not endpoint.get("PrivateDnsEnabled"):
             yield f"interface-endpoint: the {service} endpoint has private DNS off"
         # Exactly HTTPS from the VPC's own blocks: private DNS sends the whole VPC here.
-        admitted = set()
-        for group_ref in endpoint.get("Groups", []):
-            group = d.security_groups.get(group_ref["GroupId"], {})
-            for permission in group.get("IpPermissions", []):
-                ports = (permission.get("IpProtocol"), permission.get("FromPort"), permission.get("ToPort"))
-                for source in permission.get("IpRanges", []):
-                    admitted.add((ports, source["CidrIp"]))
-                for source in permission.get("Ipv6Ranges", []):
-                    admitted.add((ports, source["CidrIpv6"]))
-                for pair in permission.get("UserIdGroupPairs", []):
-                    admitted.add((ports, pair["GroupId"]))
-                for source in permission.get("PrefixListIds", []):
-                    admitted.add((ports, source["PrefixListId"]))
-        expected = {(("tcp", 443, 443), cidr) for cidr in vpc_cidrs}
-        if admitted != expected:
-            yield f"interface-endpoint: the {service} endpoint's security groups admit {sorted(admitted)}, expected only {sorted(expected)}"
+        groups = [d.security_groups.get(g["GroupId"], {}) for g in endpoint.get("Groups", [])]
+        ingress = set().union(*(admitted(g.get("IpPermissions", [])) for g in groups)) if groups else set()
+        expected = {("tcp", 443, 443, cidr) for cidr in vpc_cidrs}
+        if not groups or ingress != expected:
+            yield f"interface-endpoint: the {service} endpoint's security groups admit {sorted(ingress, key=str)}, expected only {sorted(expected)}"
 
 
 @rule
 def role_has_eni_permissions(d: Deployment) -> Iterator[str]:
-    for action in sorted(ENI_ACTIONS):
+    for action in GUIDE_ENI_ACTIONS:
         allowed = any(
             effect == "Allow" and fnmatchcase(action.lower(), pattern.lower()) and resource == "*"
             for effect, pattern, resource in d.role_actions
@@ -433,66 +510,105 @@ def extra_tags(d: Deployment) -> Iterator[str]:
 
 # --- what destroy must leave ---------------------------------------------------------
 
+# A resource type in the state -> the kind of object it is, as leftovers() looks for it.
+STATE_KINDS = {
+    "aws_vpc": "vpcs", "aws_subnet": "subnets", "aws_route_table": "route_tables",
+    "aws_security_group": "security_groups", "aws_internet_gateway": "internet_gateways",
+    "aws_nat_gateway": "nat_gateways", "aws_vpc_endpoint": "vpc_endpoints", "aws_eip": "addresses",
+    "aws_egress_only_internet_gateway": "egress_only_internet_gateways", "aws_flow_log": "flow_logs",
+    "aws_lambda_function": "functions", "aws_iam_role": "roles", "aws_cloudwatch_log_group": "log_groups",
+}  # fmt: skip
 
-def leftovers(emulator: AwsEmulator, d: Deployment) -> list[str]:
-    """Everything of the deployment that the emulator still holds, one line each.
 
-    Looks for every id read back after apply, and sweeps the EC2 resources for
-    the project's tag (the provider's default_tags) in case one was missed.
+@dataclass
+class Recorded:
+    """The IDs (names, for Lambda, IAM and CloudWatch Logs) of what one scenario created."""
+
+    ids: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, kind: str, *ids: str) -> None:
+        self.ids.setdefault(kind, set()).update(item for item in ids if item)
+
+    def from_state(self, state: dict[str, Any]) -> None:
+        """What the state holds, even after an apply that failed half-way."""
+
+        def walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+            yield from module.get("resources", [])
+            for child in module.get("child_modules", []):
+                yield from walk(child)
+
+        for resource in walk((state.get("values") or {}).get("root_module") or {}):
+            kind = STATE_KINDS.get(resource["type"])
+            if resource.get("mode") == "managed" and kind:
+                self.add(kind, str(resource["values"].get("id") or ""))
+
+    def from_deployment(self, d: Deployment) -> None:
+        for kind, ids in d.recorded_ids().items():
+            self.add(kind, *ids)
+        self.add("functions", d.outputs["function_name"])
+        self.add("roles", d.role_name)
+        self.add("log_groups", d.log_group)
+        self.add("flow_logs", *(f["FlowLogId"] for f in d.flow_logs))
+
+
+def state_of(tf: Terraform) -> dict[str, Any]:
+    return dict(json.loads(tf.run("show", "-json").stdout))
+
+
+def leftovers(emulator: AwsEmulator, region: str, recorded: Recorded) -> list[str]:
+    """What the emulator still holds of the IDs one scenario recorded, one line each.
+
+    Only those IDs: whatever another scenario (on the same emulator) left is its own failure.
     """
-    region, name = d.answers.region, d.answers.name
     ec2 = emulator.client("ec2", region)
     gone = ("deleting", "deleted")  # such NAT gateways and endpoints stay listed a while, as in AWS
-    tagged = [{"Name": "tag:Project", "Values": [name]}]
-
-    def live(kind: str, id_key: str, **filters: Any) -> set[str]:
-        response_key = "".join(word.capitalize() for word in kind.split("_"))
-        items = getattr(ec2, f"describe_{kind}")(**filters)[response_key]
-        return {i[id_key] for i in items if str(i.get("State", "")).lower() not in gone}
-
-    recorded = {
-        ("vpcs", "VpcId"): {d.vpc["VpcId"]},
-        ("subnets", "SubnetId"): {
-            *d.private_subnets,
-            *d.public_subnets,
-            *(s["SubnetId"] for s in d.unplanned_subnets),
-        },
-        ("route_tables", "RouteTableId"): set(d.route_tables),
-        ("security_groups", "GroupId"): set(d.security_groups),
-        ("internet_gateways", "InternetGatewayId"): set(d.internet_gateways),
-        ("nat_gateways", "NatGatewayId"): set(d.nat_gateways),
-        ("vpc_endpoints", "VpcEndpointId"): {e["VpcEndpointId"] for e in d.endpoints.values()},
-        ("addresses", "AllocationId"): {
-            a["AllocationId"]
-            for n in d.nat_gateways.values()
-            for a in n.get("NatGatewayAddresses", [])
-            if a.get("AllocationId")
-        },
-    }
+    ec2_kinds = {
+        "vpcs": "VpcId", "subnets": "SubnetId", "route_tables": "RouteTableId",
+        "security_groups": "GroupId", "internet_gateways": "InternetGatewayId",
+        "nat_gateways": "NatGatewayId", "vpc_endpoints": "VpcEndpointId", "addresses": "AllocationId",
+        "egress_only_internet_gateways": "EgressOnlyInternetGatewayId", "flow_logs": "FlowLogId",
+    }  # fmt: skip
     left = []
-    for (kind, id_key), ids in recorded.items():
-        still = (ids & live(kind, id_key)) | live(kind, id_key, Filters=tagged)
-        left += [f"{kind.replace('_', ' ')}: {item}" for item in sorted(still)]
-
-    flow_logs = ec2.describe_flow_logs(
-        Filters=[{"Name": "resource-id", "Values": [d.vpc["VpcId"]]}]
-    )
-    left += [f"flow log: {f['FlowLogId']}" for f in flow_logs["FlowLogs"]]
-
-    functions = emulator.client("lambda", region).list_functions()["Functions"]
-    left += [
-        f"lambda function: {f['FunctionName']}" for f in functions if f["FunctionName"] == name
-    ]
-    roles = emulator.client("iam", region).list_roles()["Roles"]
-    ours = (d.role_name, f"{name}-")  # the function's role, and any other role of the project
-    left += [f"iam role: {r['RoleName']}" for r in roles if r["RoleName"].startswith(ours)]
-    logs = emulator.client("logs", region).describe_log_groups()["logGroups"]
-    left += [
-        f"log group: {g['logGroupName']}"
-        for g in logs
-        if g["logGroupName"] == d.log_group or g["logGroupName"].rsplit("/", 1)[-1] == name
-    ]
+    for kind, id_key in ec2_kinds.items():
+        ids = recorded.ids.get(kind, set())
+        if not ids:
+            continue
+        response_key = "".join(word.capitalize() for word in kind.split("_"))
+        items = getattr(ec2, f"describe_{kind}")()[response_key]
+        live = {i[id_key] for i in items if str(i.get("State", "")).lower() not in gone}
+        left += [f"{kind.replace('_', ' ')}: {item}" for item in sorted(ids & live)]
+    named = {
+        "functions": {f["FunctionName"] for f in emulator.client("lambda", region).list_functions()["Functions"]},
+        "roles": {r["RoleName"] for r in emulator.client("iam", region).list_roles()["Roles"]},
+        "log_groups": {g["logGroupName"] for g in emulator.client("logs", region).describe_log_groups()["logGroups"]},
+    }
+    for kind, live in named.items():
+        left += [f"{kind.replace('_', ' ')}: {item}" for item in sorted(recorded.ids.get(kind, set()) & live)]
     return left
+
+
+@contextmanager
+def destroyed_afterwards(tf: Terraform, emulator: AwsEmulator, region: str, recorded: Recorded) -> Iterator[None]:
+    """Destroy what the scenario created, whether it passed or failed, then hold the
+    emulator to having nothing left of the IDs it recorded. A scenario that failed keeps
+    its own failure; what destroy left is added to it as a note."""
+    failure: BaseException | None = None
+    try:
+        yield
+    except BaseException as raised:
+        failure = raised
+        raise
+    finally:
+        try:
+            tf.destroy()
+            left = leftovers(emulator, region, recorded)
+            problem = "destroy-leaves-nothing: the emulator still holds:\n" + "\n".join(left) if left else ""
+        except (TerraformFailed, BotoCoreError, ClientError) as destroying:
+            problem = f"destroy failed: {destroying}"
+        if problem and failure is None:
+            pytest.fail(problem)
+        if problem and failure is not None and hasattr(failure, "add_note"):
+            failure.add_note(problem)
 
 
 # --- the test ------------------------------------------------------------------------
@@ -509,21 +625,26 @@ def test_apply_readback_reapply_destroy(
     answers = project_answers(project)
     tf = terraform(project, aws_emulator, answers.region)
     tf.init()
-    tf.apply()
+    recorded = Recorded()
+    with destroyed_afterwards(tf, aws_emulator, answers.region, recorded):
+        try:
+            tf.apply()
+        finally:
+            recorded.from_state(state_of(tf))
 
-    deployed = read_deployment(aws_emulator, answers, tf.outputs())
-    broken = deployment_violations(deployed)
-    assert not broken, f"the applied {scenario} project breaks these rules:\n" + "\n".join(broken)
+        deployed = read_deployment(aws_emulator, answers, tf.outputs())
+        recorded.from_deployment(deployed)
+        broken = deployment_violations(deployed)
+        assert not broken, f"the applied {scenario} project breaks these rules:\n" + "\n".join(broken)
+        # The rules `vpc-lambda-new check` judges, on the state apply left: every one judged.
+        report = judge_project(project, state_of(tf))
+        assert not report.broken and not report.not_judged, "\n".join(report.lines())
 
-    second = tf.apply()
-    if "No changes." not in second or "0 added, 0 changed, 0 destroyed" not in second:
-        noise = ("Reading...", "Read complete after", "Refreshing state...")
-        plan = [line for line in second.splitlines() if not any(word in line for word in noise)]
-        pytest.fail(
-            f"idempotent-apply: the second apply in a row of {scenario} changed something:\n"
-            + "\n".join(plan).strip()
-        )
-
-    tf.destroy()
-    left = leftovers(aws_emulator, deployed)
-    assert not left, "destroy-leaves-nothing: the emulator still holds:\n" + "\n".join(left)
+        second = tf.apply()
+        if "No changes." not in second or "0 added, 0 changed, 0 destroyed" not in second:
+            noise = ("Reading...", "Read complete after", "Refreshing state...")
+            plan = [line for line in second.splitlines() if not any(word in line for word in noise)]
+            pytest.fail(
+                f"idempotent-apply: the second apply in a row of {scenario} changed something:\n"
+                + "\n".join(plan).strip()
+            )

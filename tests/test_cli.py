@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from conftest import installed_script
 
 from scaffold import __version__
+from scaffold.answers import QUESTIONS
 from scaffold.cli import main
 from scaffold.render import ANSWERS_FILE
 
@@ -89,14 +91,15 @@ def test_console_script_exit_codes_and_version(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_help_lists_every_flag_of_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
+def test_help_lists_every_flag_and_every_flag_the_readme_documents(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["--help"])
     assert exited.value.code == 0
     out = capsys.readouterr().out
-    for flag in (
-        "--name", "--topology", "--output-dir", "--region", "--vpc-cidr", "--azs", "--nat",
-        "--endpoints", "--runtime", "--architecture", "--memory", "--timeout", "--iam",
-        "--answers", "--no-input", "--force", "--dry-run", "--version",
-    ):
-        assert flag in out
+    listed = set(re.findall(r"(--[a-z][a-z0-9-]+)", out))
+    asked = {question.flag for question in QUESTIONS}
+    generator = {"--answers", "--no-input", "--force", "--dry-run", "--version", "--help"}
+    assert asked | generator <= listed, sorted((asked | generator) - listed)
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    documented = {flag for row in readme.splitlines() if row.startswith("| `--") for flag in re.findall(r"`(--[a-z0-9-]+)", row)}
+    assert len(documented) > 20 and documented <= listed, sorted(documented - listed)

@@ -24,10 +24,11 @@ import yaml
 from fixtures_terraform import COMMAND_TIMEOUT_SECONDS, TerraformToolchain, terraform_base_env
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from project_expectations import tfvars_mismatches
 
 from scaffold.answers import RawAnswer, build_answers
-from scaffold.check import violations
 from scaffold.answers_file import MAX_BYTES
+from scaffold.check import check_project
 from scaffold.cli import main
 from scaffold.errors import quoted
 from scaffold.hcl import load_project, normalise
@@ -126,7 +127,8 @@ def assert_rendered_inert(code: int, err: str, folder: Path, name: str, given: d
     record = json.loads((project_dir / ANSWERS_FILE).read_text(encoding="utf-8"))
     assert (record["name"], record["tags"]) == (name, tags)
     answers = build_answers({"name": RawAnswer(name, "--name"), "tags": RawAnswer(given, "--tags")})
-    assert violations(project, answers) == []
+    assert check_project(project_dir) == []
+    assert tfvars_mismatches(project, answers) == []
 
 
 CASES = [

@@ -75,4 +75,12 @@ def test_wheel_installs_and_generates_from_another_folder(tmp_path: Path) -> Non
     # Hidden files ship too: the CI workflow, the hooks, the ignore list.
     for team_file in (".github/workflows/ci.yml", ".pre-commit-config.yaml", ".gitignore", "Makefile"):
         assert (project / team_file).is_file(), team_file
+    # `check` runs from the wheel too: python-hcl2 and its parser are runtime dependencies.
+    checked = subprocess.run(
+        [venv / "bin" / "vpc-lambda-new", "check", "vpc-lambda"],
+        cwd=elsewhere, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0 and " 0 of " in checked.stdout, checked.stdout + checked.stderr
+    # The price file ships in the package: the cost shows in the README.
+    assert "## Costs" in (project / "README.md").read_text(encoding="utf-8")
 

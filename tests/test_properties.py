@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from project_expectations import tfvars_mismatches
 
 from scaffold import update
 from scaffold.answers import (
@@ -31,11 +32,11 @@ from scaffold.answers import (
     RUNTIMES,
     build_answers,
 )
-from scaffold.check import violations
 from scaffold.answers_file import load_answers_file
+from scaffold.check import check_project
 from scaffold.cli import main
 from scaffold.errors import quoted
-from scaffold.hcl import Project, load_project
+from scaffold.hcl import load_project
 
 # The contract's rules, written out here rather than taken from the code under test.
 NAME = r"[A-Za-z][A-Za-z0-9-]{0,39}"
@@ -155,7 +156,8 @@ def test_every_valid_answers_file_renders_a_project_that_obeys_every_rule(
         project_dir = out / data["name"]
         assert sorted(path.name for path in out.iterdir()) == [data["name"]]  # no staging left
         project = load_project(project_dir)  # every module and the tfvars parse
-        assert violations(project, answers) == []
+        assert check_project(project_dir) == []
+        assert tfvars_mismatches(project, answers) == []
         # The recorded answers regenerate the same project.
         assert build_answers(load_answers_file(str(project_dir / ".vpc-lambda-new.json"))) == answers
 

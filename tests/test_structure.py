@@ -5,16 +5,23 @@ from __future__ import annotations
 import json
 import re
 from itertools import product
-from pathlib import Path
 
 import pytest
-
 from conftest import Generate
+from project_expectations import tfvars_mismatches
+
 from scaffold.answers import RUNTIMES, Answers, build_answers
+from scaffold.check import judge_project
 from scaffold.cli import build_parser, collect_raw_answers
-from scaffold.check import ENI_ACTIONS, refs, violations
 from scaffold.deployer import declared_types
 from scaffold.hcl import load_project
+
+# The three actions the Lambda guide names for a function in a VPC.
+GUIDE_ENI_ACTIONS = {
+    "ec2:CreateNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DeleteNetworkInterface",
+}
 
 LAYOUTS = [("private",), ("private-nat", "single"), ("private-nat", "per-az")]
 MATRIX = [
@@ -49,8 +56,26 @@ def test_generated_project_obeys_every_rule(
 ) -> None:
     azs = 3 if layout[-1] == "per-az" else 2
     flags = flags_for(layout, iam, runtime, endpoints, azs)
-    project = load_project(generate(*flags))
-    assert violations(project, answers_for(flags)) == []
+    project_dir = generate(*flags)
+    report = judge_project(project_dir)
+    assert report.broken == []
+    # Without a plan every rule is judged but one: which subnets of a new VPC share an
+    # AZ is known once the region's zones are read, so interface endpoints (one subnet
+    # per AZ) wait for a plan.
+    waiting = {"interface-endpoint-subnets"} if "sts" in endpoints else set()
+    assert set(report.not_judged_by_rule()) == waiting
+    assert tfvars_mismatches(load_project(project_dir), answers_for(flags)) == []
+
+
+@pytest.mark.parametrize("layout", LAYOUTS, ids=["-".join(layout) for layout in LAYOUTS])
+def test_dual_stack_project_obeys_every_rule(generate: Generate, layout: tuple[str, ...]) -> None:
+    flags = [*flags_for(layout, "inline", RUNTIMES[0], "s3,sts", 3), "--ipv6"]
+    project_dir = generate(*flags)
+    report = judge_project(project_dir)
+    assert report.broken == [] and set(report.not_judged_by_rule()) == {"interface-endpoint-subnets"}
+    egress = load_project(project_dir).network.resources("aws_egress_only_internet_gateway")
+    assert len(egress) == (1 if layout[0] == "private-nat" else 0)
+    assert tfvars_mismatches(load_project(project_dir), answers_for(flags)) == []
 
 
 def test_private_topology_has_no_internet_path(generate: Generate) -> None:
@@ -77,7 +102,7 @@ def test_single_nat_sits_in_the_first_az(generate: Generate) -> None:
 def test_inline_policy_has_exactly_the_three_eni_actions(generate: Generate) -> None:
     function = load_project(generate("--iam", "inline")).function
     statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
-    assert [set(s["actions"]) for s in statements] == [ENI_ACTIONS]
+    assert [set(s["actions"]) for s in statements] == [GUIDE_ENI_ACTIONS]
     assert not function.resources("aws_iam_role_policy_attachment")
 
 
@@ -163,47 +188,46 @@ def test_deployer_policy_grants_what_the_answers_need_and_nothing_else(
     assert "iam:DeleteRolePermissionsBoundary" not in granted
 
 
-# Each row breaks one rule in generated output; the checker must name that rule.
+# Each row breaks one rule in generated output (a user's edit); `check` without a plan
+# must name that rule. tests/test_mutations.py does the same to the templates, with a plan.
 MUTATIONS = [
     ("modules/network/main.tf", 'instance_tenancy = "default"', 'instance_tenancy = "dedicated"', "tenancy"),
-    ("modules/network/main.tf", "enable_dns_hostnames             = true", "enable_dns_hostnames             = false", "dns"),
+    ("modules/network/main.tf", "enable_dns_hostnames             = true", "enable_dns_hostnames             = false", "endpoint-dns"),
     ("modules/network/main.tf", "map_public_ip_on_launch = false", "map_public_ip_on_launch = true", "public-ip"),
-    ("modules/network/main.tf", "  vpc_id = aws_vpc.this.id\n\n  tags", "  vpc_id = aws_vpc.this.id\n  ingress {\n    from_port = 0\n  }\n\n  tags", "default-sg"),
-    ("modules/network/endpoints.tf", 'vpc_endpoint_type = "Gateway"', 'vpc_endpoint_type = "Interface"', "gateway-endpoints"),
+    ("modules/network/main.tf", "  vpc_id = aws_vpc.this.id\n\n  tags", '  vpc_id = aws_vpc.this.id\n  ingress {\n    from_port   = 0\n    to_port     = 0\n    protocol    = "-1"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n\n  tags', "default-security-group"),
     ("modules/network/endpoints.tf", "route_table_ids = local.private_route_table_ids", "route_table_ids = []", "gateway-endpoints"),
     ("modules/network/endpoints.tf", "private_dns_enabled = true", "private_dns_enabled = false", "interface-endpoints"),
     ("modules/network/endpoints.tf", "from_port   = 443", "from_port   = 0", "interface-endpoints"),
-    ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "nat-route"),
-    ("modules/network/routes.tf", "gateway_id             = aws_internet_gateway.this.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "igw-route"),
+    ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "private-subnets"),
+    ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-per-az"),
+    ("modules/network/routes.tf", "gateway_id             = aws_internet_gateway.this.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-placement"),
     ("modules/network/routes.tf", "  subnet_id     = each.value.id", "  subnet_id     = aws_subnet.private[each.key].id", "nat-placement"),
-    ("modules/network/routes.tf", 'domain = "vpc"', 'domain = "standard"', "nat-placement"),
-    ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-routes"),
-    ("modules/network/main.tf", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.public[key]]", "private-only"),
+    ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-subnets"),
+    ("modules/network/main.tf", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.public[key]]", "private-subnets"),
+    ("modules/network/main.tf", "  depends_on = [terraform_data.network_interface_grant]\n", "", "network-outlives-grant"),
     ("modules/function/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
     ("modules/function/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
     ("modules/function/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
-    ("modules/function/main.tf", "    aws_iam_role_policy.network_interfaces,\n", "", "depends-on"),
-    ("modules/function/main.tf", "security_group_ids          = var.attach_to_vpc ? local.security_group_ids : []", "security_group_ids          = []", "private-only"),
-    ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "logging"),
-    ("modules/function/main.tf", "  retention_in_days = var.log_retention_days\n", "", "log-retention"),
-    ("main.tf", "subnet_ids         = module.network.private_subnet_ids", "subnet_ids         = module.network.public_subnet_ids", "private-only"),
-    ("variables.tf", '  description = "Memory of the function in MB; CPU scales with it."\n', "", "variables"),
-    ("outputs.tf", '  description = "ARN of the Lambda function."\n', "", "outputs"),
+    ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "own-log-group"),
+    ("modules/function/main.tf", "replace_security_groups_on_destroy = var.attach_to_vpc", "replace_security_groups_on_destroy = false", "replacement-security-group"),
+    ("modules/function/main.tf", 'cidr_blocks      = var.vpc_cidrs', 'cidr_blocks      = ["0.0.0.0/0"]', "function-egress"),
+    ("main.tf", "subnet_ids         = module.network.private_subnet_ids", "subnet_ids         = module.network.public_subnet_ids", "private-subnets"),
+    ("variables.tf", '  description = "Memory of the function in MB; CPU scales with it."\n', "", "documented-interface"),
+    ("outputs.tf", '  description = "ARN of the Lambda function."\n', "", "documented-interface"),
     ("modules/network/main.tf", 'traffic_type             = "ALL"', 'traffic_type             = "REJECT"', "flow-logs"),
-    ("modules/network/main.tf", 'resources = ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]', 'resources = ["*"]', "flow-logs"),
-    ("terraform.tfvars", "enable_flow_logs = false", "enable_flow_logs = true", "flow-logs"),
+    ("modules/network/main.tf", "# checkov:skip=CKV_AWS_394: AZ names differ", "# checkov:skip=CKV_AWS_394\n  # AZ names differ", "scan-exceptions"),
 ]
 
 
 @pytest.mark.parametrize(("file", "old", "new", "rule"), MUTATIONS, ids=[f"{m[3]}:{m[0]}:{i}" for i, m in enumerate(MUTATIONS)])
 def test_checker_names_the_broken_rule(generate: Generate, file: str, old: str, new: str, rule: str) -> None:
-    flags = ["--topology", "private-nat", "--nat", "per-az", "--azs", "3", "--endpoints", "s3,dynamodb,sts"]
+    flags = ["--topology", "private-nat", "--nat", "per-az", "--azs", "3", "--endpoints", "s3,dynamodb,sts", "--flow-logs"]
     project_dir = generate(*flags)
     path = project_dir / file
     text = path.read_text()
     assert text.count(old) >= 1, f"mutation does not apply: {old!r} not in {file}"
     path.write_text(text.replace(old, new, 1))
-    found = violations(load_project(project_dir), answers_for(flags))
+    found = [str(verdict) for verdict in judge_project(project_dir).broken]
     assert any(problem.startswith(rule + ":") for problem in found), found
 
 
@@ -215,15 +239,17 @@ def test_private_checker_rejects_an_internet_route(generate: Generate) -> None:
         + '\nresource "aws_route" "leak" {\n  route_table_id         = aws_route_table.private.id\n'
         '  destination_cidr_block = "0.0.0.0/0"\n  gateway_id             = "igw-123"\n}\n'
     )
-    found = violations(load_project(project_dir), answers_for([]))
-    assert any(problem.startswith("no-internet:") for problem in found), found
+    found = [str(verdict) for verdict in judge_project(project_dir).broken]
+    assert any(problem.startswith("private-subnets: module.network.aws_route.leak") for problem in found), found
 
 
 @pytest.mark.parametrize("topology", ["private", "private-nat"])
 def test_flow_logs_and_tags_reach_the_project(generate: Generate, topology: str) -> None:
     flags = ["--topology", topology, "--flow-logs", "--tags", "Team=payments,Cost Center=42"]
-    project = load_project(generate(*flags))
-    assert violations(project, answers_for(flags)) == []
+    project_dir = generate(*flags)
+    project = load_project(project_dir)
+    assert judge_project(project_dir).broken == []
+    assert tfvars_mismatches(project, answers_for(flags)) == []
     assert project.tfvars["enable_flow_logs"] is True
     assert project.tfvars["tags"] == {"Team": "payments", "Cost Center": "42"}
 
@@ -263,8 +289,10 @@ EXISTING = [
 )
 def test_existing_vpc_project_obeys_every_rule(generate: Generate, extra: list[str]) -> None:
     flags = EXISTING + extra
-    project = load_project(generate(*flags))
-    assert violations(project, answers_for(flags)) == []
+    project_dir = generate(*flags)
+    project = load_project(project_dir)
+    assert judge_project(project_dir).broken == []
+    assert tfvars_mismatches(project, answers_for(flags)) == []
     assert project.network.of_kind("resource") == [
         block for block in project.network.of_kind("resource") if block.type in ("aws_vpc_endpoint", "aws_security_group")
     ]
@@ -285,11 +313,11 @@ def test_given_security_groups_replace_the_dedicated_one(generate: Generate) -> 
 
 
 EXISTING_MUTATIONS = [
-    ('condition     = self.instance_tenancy == "default"', "condition     = true", "existing: data.aws_vpc.this"),
-    ("condition     = self.vpc_id == var.vpc_id", "condition     = true", "existing: data.aws_subnet.selected"),
-    ('startswith(route.gateway_id, "igw-")', "false", "existing: data.aws_route_table.of_subnet"),
-    ("subnet.availability_zone])) >= 2", "subnet.availability_zone])) >= 1", "existing: plan must check"),
-    ('route.nat_gateway_id != ""', "true", "existing: a check block"),
+    ('condition     = self.instance_tenancy == "default"', "condition     = true", "existing-plan-checks: module.network.data.aws_vpc.this"),
+    ("condition     = self.vpc_id == var.vpc_id", "condition     = true", "existing-plan-checks: module.network.data.aws_subnet.selected"),
+    ('startswith(route.gateway_id, "igw-")', "false", "existing-plan-checks: module.network.data.aws_route_table.of_subnet"),
+    ("subnet.availability_zone])) >= 2", "subnet.availability_zone])) >= 1", "existing-plan-checks: module.network.data.aws_route_table.main"),
+    ('route.nat_gateway_id != ""', "true", "existing-plan-checks: module.network: needs a check block"),
 ]
 
 
@@ -300,7 +328,7 @@ def test_checker_names_a_broken_plan_time_check(generate: Generate, old: str, ne
     text = path.read_text()
     assert old in text
     path.write_text(text.replace(old, new, 1))
-    found = violations(load_project(project_dir), answers_for(EXISTING))
+    found = [str(verdict) for verdict in judge_project(project_dir).broken]
     assert any(problem.startswith(says) for problem in found), found
 
 

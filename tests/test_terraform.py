@@ -21,12 +21,12 @@ from fixtures_terraform import (
     TerraformToolchain,
     project_answers,
 )
+from project_expectations import expected_public_subnets
 from test_structure import MATRIX as STRUCTURE_MATRIX
 from test_structure import flags_for
 
 from scaffold.answers import Answers
 from scaffold.cli import main
-from scaffold.network import public_subnet_count
 
 pytestmark = pytest.mark.terraform
 
@@ -66,7 +66,7 @@ MATRIX = {**structure_matrix(), **EXTRA}
 
 def expected_resource_counts(answers: Answers) -> dict[str, int]:
     """How many resources of each type a fresh apply creates, from the answers alone."""
-    nat = public_subnet_count(answers)  # 0 for private, 1 for single, one per AZ for per-az
+    nat = expected_public_subnets(answers)  # 0 for private, 1 for single, one per AZ for per-az
     with_nat = answers.topology == "private-nat"
     flow_logs = 1 if answers.flow_logs else 0
     # IPv6 out of a private-nat VPC: ::/0 to the egress-only gateway from each private

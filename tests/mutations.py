@@ -1,0 +1,372 @@
+"""Realistic rule-breaking edits to the templates, each naming the rule that must catch it.
+
+Each edit is made to a copy of `templates/` (never to generated output), the kind of
+change a maintainer or a user could make: swapped references, slices, inverted
+conditions, widened CIDRs, split default routes, dynamic blocks, wrong associations.
+tests/test_mutations.py generates a project from the edited copy, plans it against the
+emulator and asserts that `vpc-lambda-new check --plan` names the rule.
+
+`without_plan` says whether `check` without a plan (the configuration alone) names it
+too; where it is False the configuration alone cannot know (the AZs a region lists,
+the routes of a network that exists), and check says so instead of passing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+NAME = "{{cookiecutter.name}}"
+NEW_VPC = f"vpc-new/{NAME}/modules/network/main.tf"
+PRIVATE_ROUTES = f"vpc-private/{NAME}/modules/network/routes.tf"
+NAT_ROUTES = f"vpc-privatepublic/{NAME}/modules/network/routes.tf"
+ENDPOINTS = f"shared/{NAME}/modules/network/endpoints.tf"
+FUNCTION = f"shared/{NAME}/modules/function/main.tf"
+ROOT = f"shared/{NAME}/main.tf"
+
+# Topology existing: the harness fills in the IDs of a network it builds (or, without a
+# plan, IDs that need not exist).
+EXISTING = ("{existing}", "--endpoints", "s3,sts")
+PRIVATE = ("--endpoints", "s3,dynamodb,sts")
+NAT_SINGLE = ("--topology", "private-nat", "--azs", "2", "--endpoints", "s3,sts")
+NAT_PER_AZ = (
+    "--topology", "private-nat", "--nat", "per-az", "--azs", "3",
+    "--endpoints", "s3,dynamodb,sts", "--ipv6",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str
+    rule: str  # the rule `check --plan` must name
+    file: str  # relative to templates/
+    old: str
+    new: str
+    flags: tuple[str, ...]
+    without_plan: bool = True
+    also: tuple[tuple[str, str], ...] = ()  # more (old, new) edits of the same file, every occurrence
+
+
+MUTATIONS = [
+    Mutation(
+        "private-table-dynamic-default-route",
+        "private-subnets",
+        PRIVATE_ROUTES,
+        'resource "aws_route_table" "private" {\n  vpc_id = aws_vpc.this.id\n',
+        'resource "aws_internet_gateway" "this" {\n  vpc_id = aws_vpc.this.id\n}\n\n'
+        'resource "aws_route_table" "private" {\n  vpc_id = aws_vpc.this.id\n\n'
+        '  dynamic "route" {\n    for_each = var.enable_flow_logs ? [] : ["0.0.0.0/0"]\n\n'
+        "    content {\n      cidr_block = route.value\n"
+        "      gateway_id = aws_internet_gateway.this.id\n    }\n  }\n",
+        PRIVATE,
+    ),
+    Mutation(
+        "split-default-route-to-internet-gateway",
+        "private-subnets",
+        NAT_ROUTES,
+        'resource "aws_route" "private_nat" {',
+        'resource "aws_route" "private_split" {\n'
+        '  for_each = { for pair in setproduct(keys(aws_route_table.private), ["0.0.0.0/1", "128.0.0.0/1"]) : "${pair[0]}-${pair[1]}" => pair }\n\n'
+        "  route_table_id         = aws_route_table.private[each.value[0]].id\n"
+        "  destination_cidr_block = each.value[1]\n"
+        "  gateway_id             = aws_internet_gateway.this.id\n}\n\n"
+        'resource "aws_route" "private_nat" {',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "nat-route-swapped-to-internet-gateway",
+        "private-subnets",
+        NAT_ROUTES,
+        "  nat_gateway_id         = each.value.id\n",
+        "  gateway_id             = aws_internet_gateway.this.id\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "ipv6-egress-through-internet-gateway",
+        "private-subnets",
+        NAT_ROUTES,
+        "  egress_only_gateway_id      = aws_egress_only_internet_gateway.this[0].id\n",
+        "  gateway_id                  = aws_internet_gateway.this.id\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "private-subnets-associated-with-public-table",
+        "private-subnets",
+        NAT_ROUTES,
+        "  route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id\n",
+        "  route_table_id = aws_route_table.public.id\n",
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "function-attached-to-public-subnets",
+        "private-subnets",
+        ROOT,
+        "  subnet_ids         = module.network.private_subnet_ids\n",
+        "  subnet_ids         = module.network.public_subnet_ids\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "nat-route-only-half-the-internet",
+        "internet-through-nat",
+        NAT_ROUTES,
+        '  route_table_id         = aws_route_table.private[each.key].id\n  destination_cidr_block = "0.0.0.0/0"\n',
+        '  route_table_id         = aws_route_table.private[each.key].id\n  destination_cidr_block = "0.0.0.0/1"\n',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "nat-key-condition-inverted",
+        "nat-per-az",
+        NAT_ROUTES,
+        "contains(keys(var.public_subnets), key) ? key : sort(keys(var.public_subnets))[0]",
+        "contains(keys(var.public_subnets), key) ? sort(keys(var.public_subnets))[0] : key",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "nat-routes-in-reversed-tables",
+        "nat-per-az",
+        NAT_ROUTES,
+        "  route_table_id         = aws_route_table.private[each.key].id\n",
+        "  route_table_id         = aws_route_table.private[element(reverse(sort(keys(aws_route_table.private))), index(sort(keys(aws_route_table.private)), each.key))].id\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "nat-gateways-in-private-subnets",
+        "nat-placement",
+        NAT_ROUTES,
+        "  allocation_id = aws_eip.nat[each.key].id\n  subnet_id     = each.value.id\n",
+        "  allocation_id = aws_eip.nat[each.key].id\n  subnet_id     = aws_subnet.private[each.key].id\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "public-route-narrowed",
+        "nat-placement",
+        NAT_ROUTES,
+        '  route_table_id         = aws_route_table.public.id\n  destination_cidr_block = "0.0.0.0/0"\n',
+        '  route_table_id         = aws_route_table.public.id\n  destination_cidr_block = "128.0.0.0/1"\n',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "eni-policy-with-logging-document",
+        "eni-permissions",
+        FUNCTION,
+        "  policy = data.aws_iam_policy_document.network_interfaces.json\n",
+        "  policy = data.aws_iam_policy_document.logging.json\n",
+        PRIVATE,
+    ),
+    Mutation(
+        "eni-action-swapped",
+        "eni-permissions",
+        FUNCTION,
+        '      "ec2:DeleteNetworkInterface",\n',
+        '      "ec2:DescribeSubnets",\n',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "managed-policy-swapped",
+        "eni-permissions",
+        FUNCTION,
+        "policy/service-role/AWSLambdaVPCAccessExecutionRole",
+        "policy/service-role/AWSLambdaBasicExecutionRole",
+        (*PRIVATE, "--iam", "managed"),
+    ),
+    Mutation(
+        # The function depends on the grant through its depends_on, through its replacement
+        # group's, and (in a new VPC) through its subnets: every path must go. Attached to
+        # subnets that exist, "depend on the role, not on its policy" cuts them all.
+        "function-depends-on-the-role-not-the-grant",
+        "eni-depends-on",
+        FUNCTION,
+        "  depends_on = [\n    {{ cookiecutter.network_interface_grant }},\n",
+        "  depends_on = [\n    aws_iam_role.this,\n",
+        EXISTING,
+        also=(("depends_on = [{{ cookiecutter.network_interface_grant }}]", "depends_on = [aws_iam_role.this]"),),
+    ),
+    Mutation(
+        "subnets-released-after-the-grant",
+        "network-outlives-grant",
+        NEW_VPC,
+        "  depends_on = [terraform_data.network_interface_grant]\n",
+        "  depends_on = [aws_vpc.this]\n",
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "function-group-released-after-the-grant",
+        "network-outlives-grant",
+        FUNCTION,
+        "  lifecycle {\n    create_before_destroy = true\n  }\n\n  # Deleted before the permissions Lambda needs to release its interfaces.\n"
+        "  depends_on = [{{ cookiecutter.network_interface_grant }}]\n",
+        "  lifecycle {\n    create_before_destroy = true\n  }\n\n  # Deleted before the permissions Lambda needs to release its interfaces.\n"
+        "  depends_on = [aws_iam_role.this]\n",
+        PRIVATE,
+    ),
+    Mutation(
+        "replacement-condition-inverted",
+        "replacement-security-group",
+        FUNCTION,
+        "  replace_security_groups_on_destroy = var.attach_to_vpc\n",
+        "  replace_security_groups_on_destroy = !var.attach_to_vpc\n",
+        PRIVATE,
+    ),
+    Mutation(
+        "replacement-is-the-function-group",
+        "replacement-security-group",
+        FUNCTION,
+        "var.attach_to_vpc ? [aws_security_group.released.id] : null",
+        "var.attach_to_vpc ? local.security_group_ids : null",
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "default-group-locked-only-with-flow-logs",
+        "default-security-group",
+        NEW_VPC,
+        'resource "aws_default_security_group" "this" {\n',
+        'resource "aws_default_security_group" "this" {\n  count = var.enable_flow_logs ? 1 : 0\n\n',
+        PRIVATE,
+    ),
+    Mutation(
+        "default-group-admits-its-members",
+        "default-security-group",
+        NEW_VPC,
+        '  tags = merge({ Name = "${var.name}-default-locked" }, var.tags)\n',
+        "  ingress {\n    protocol  = -1\n    self      = true\n    from_port = 0\n    to_port   = 0\n  }\n\n"
+        '  tags = merge({ Name = "${var.name}-default-locked" }, var.tags)\n',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "gateway-endpoints-on-a-slice-of-the-tables",
+        "gateway-endpoints",
+        ENDPOINTS,
+        "  route_table_ids = local.private_route_table_ids\n",
+        "  route_table_ids = slice(local.private_route_table_ids, 0, 1)\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "gateway-endpoints-on-the-public-table-too",
+        "gateway-endpoints",
+        ENDPOINTS,
+        "  route_table_ids = local.private_route_table_ids\n",
+        "  route_table_ids = concat(local.private_route_table_ids, [aws_route_table.public.id])\n",
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "private-dns-on-a-condition",
+        "interface-endpoints",
+        ENDPOINTS,
+        "  private_dns_enabled = true\n",
+        "  private_dns_enabled = length(var.interface_endpoints) > 3\n",
+        PRIVATE,
+    ),
+    Mutation(
+        "endpoint-group-widened-to-anywhere",
+        "interface-endpoints",
+        ENDPOINTS,
+        "    cidr_blocks = local.vpc_cidrs\n",
+        '    cidr_blocks = concat(local.vpc_cidrs, ["0.0.0.0/0"])\n',
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "endpoint-group-all-ports",
+        "interface-endpoints",
+        ENDPOINTS,
+        "    from_port   = 443\n    to_port     = 443\n    protocol    = \"tcp\"\n    cidr_blocks = local.vpc_cidrs\n",
+        "    from_port   = 0\n    to_port     = 0\n    protocol    = \"-1\"\n    cidr_blocks = local.vpc_cidrs\n",
+        PRIVATE,
+    ),
+    Mutation(
+        "endpoint-in-one-az-only",
+        "interface-endpoint-subnets",
+        ENDPOINTS,
+        "  subnet_ids          = local.endpoint_subnet_ids\n",
+        "  subnet_ids          = slice(local.endpoint_subnet_ids, 0, 1)\n",
+        NAT_PER_AZ,
+        without_plan=False,  # which subnets share an AZ is known once the region's AZs are read
+    ),
+    Mutation(
+        "endpoint-in-the-public-subnets",
+        "interface-endpoint-subnets",
+        ENDPOINTS,
+        "  subnet_ids          = local.endpoint_subnet_ids\n",
+        "  subnet_ids          = [for subnet in aws_subnet.public : subnet.id]\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "dedicated-tenancy-with-ipv6",
+        "tenancy",
+        NEW_VPC,
+        '  instance_tenancy = "default"\n',
+        '  instance_tenancy = var.enable_ipv6 ? "dedicated" : "default"\n',
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "every-subnet-in-the-first-zone",
+        "multi-az",
+        NEW_VPC,
+        "key => local.zone_names[index] }",
+        "key => local.zone_names[0] }",
+        PRIVATE,
+    ),
+    Mutation(
+        "function-egress-widened-to-anywhere",
+        "function-egress",
+        FUNCTION,
+        "    cidr_blocks      = var.vpc_cidrs\n",
+        '    cidr_blocks      = ["0.0.0.0/0"]\n',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "internet-egress-condition-inverted",
+        "function-egress",
+        FUNCTION,
+        'for_each = var.internet_egress ? ["0.0.0.0/0"] : []',
+        'for_each = var.internet_egress ? [] : ["0.0.0.0/0"]',
+        PRIVATE,
+    ),
+    Mutation(
+        "dns-hostnames-only-with-flow-logs",
+        "endpoint-dns",
+        NEW_VPC,
+        "  enable_dns_hostnames             = true\n",
+        "  enable_dns_hostnames             = var.enable_flow_logs\n",
+        PRIVATE,
+    ),
+    Mutation(
+        "eni-actions-as-a-wildcard",
+        "least-privilege",
+        FUNCTION,
+        '      "ec2:CreateNetworkInterface",\n      "ec2:DescribeNetworkInterfaces",\n      "ec2:DeleteNetworkInterface",\n',
+        '      "ec2:*NetworkInterface*",\n',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "logging-on-every-log-group",
+        "own-log-group",
+        FUNCTION,
+        '    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]\n',
+        '    resources = ["arn:${data.aws_partition.current.partition}:logs:*:*:*"]\n',
+        PRIVATE,
+        without_plan=False,  # the partition is read at plan time
+    ),
+    Mutation(
+        "public-subnets-map-public-ips-with-ipv6",
+        "public-ip",
+        NAT_ROUTES,
+        "  map_public_ip_on_launch = false\n",
+        "  map_public_ip_on_launch = var.enable_ipv6\n",
+        NAT_PER_AZ,
+    ),
+    Mutation(
+        "flow-logs-accepted-traffic-only-with-ipv6",
+        "flow-logs",
+        NEW_VPC,
+        '  traffic_type             = "ALL"\n',
+        '  traffic_type             = var.enable_ipv6 ? "ACCEPT" : "ALL"\n',
+        (*NAT_PER_AZ, "--flow-logs"),
+    ),
+    Mutation(
+        "role-trusts-ec2-too",
+        "trust",
+        FUNCTION,
+        '      identifiers = ["lambda.amazonaws.com"]\n',
+        '      identifiers = ["lambda.amazonaws.com", "ec2.amazonaws.com"]\n',
+        PRIVATE,
+    ),
+]

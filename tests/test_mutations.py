@@ -1,0 +1,190 @@
+"""The mutation harness: every rule-breaking edit in tests/mutations.py is caught.
+
+Each edit is applied to a copy of the templates, a project is generated from that copy,
+planned against the emulator (a fresh plan, as a user runs it before apply), and
+`vpc-lambda-new check DIR --plan FILE` must exit 4 naming the broken rule. Every fresh
+variant, planned the same way, must be clean. A fast twin runs `check` without a plan on
+the same edits, so what the configuration alone can judge is measured too.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Generate
+from fixtures_terraform import AwsEmulator, BindTerraform
+from mutations import EXISTING, MUTATIONS, NAT_PER_AZ, NAT_SINGLE, PRIVATE, Mutation
+
+import scaffold.render
+from scaffold.check import judge_project
+from scaffold.cli import main
+
+REGION = "us-east-1"
+# Topology existing without a plan: IDs that only need to look right.
+EXISTING_IDS = [
+    "--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
+    "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    "--route-table-ids", "rtb-01234567",
+]  # fmt: skip
+
+
+def with_network(flags: tuple[str, ...], existing: list[str]) -> list[str]:
+    return [item for flag in flags for item in (existing if flag == "{existing}" else [flag])]
+
+
+@pytest.fixture
+def mutated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Mutation], None]:
+    """mutated(m): the generator renders from a copy of the templates with m applied."""
+
+    def apply(mutation: Mutation) -> None:
+        copy = tmp_path / "templates"
+        shutil.copytree(scaffold.render.templates_root(), copy)
+        path = copy / mutation.file
+        text = path.read_text(encoding="utf-8")
+        assert text.count(mutation.old) == 1, f"{mutation.id}: the edit must match once in {mutation.file}"
+        text = text.replace(mutation.old, mutation.new)
+        for old, new in mutation.also:
+            assert old in text, f"{mutation.id}: {old!r} is not in {mutation.file}"
+            text = text.replace(old, new)
+        path.write_text(text, encoding="utf-8")
+        monkeypatch.setattr(scaffold.render, "templates_root", lambda: copy)
+
+    return apply
+
+
+def fresh_plan(terraform: BindTerraform, emulator: AwsEmulator, project: Path) -> Path:
+    """`terraform show -json` of a plan on empty state, written beside the project."""
+    runner = terraform(project, emulator, REGION)
+    runner.init()
+    runner.run("plan", "-out=tfplan", "-input=false", "-no-color", "-lock=false")
+    shown = runner.run("show", "-json", "tfplan")
+    path = project.parent / "plan.json"
+    path.write_text(shown.stdout, encoding="utf-8")
+    return path
+
+
+def check_lines(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, list[str]]:
+    capsys.readouterr()
+    code = main(["check", *arguments])
+    out, err = capsys.readouterr()
+    assert not err, err
+    return code, out.splitlines()
+
+
+def broken_rules(lines: list[str]) -> set[str]:
+    return {line.split(":", 1)[0] for line in lines[:-1] if ": not judged: " not in line}
+
+
+@pytest.mark.mutation
+@pytest.mark.terraform
+@pytest.mark.emulator
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
+def test_check_with_a_plan_names_the_broken_rule(
+    mutation: Mutation,
+    mutated: Callable[[Mutation], None],
+    generate: Generate,
+    terraform: BindTerraform,
+    aws_emulator: AwsEmulator,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mutated(mutation)
+    existing = existing_flags(aws_emulator) if "{existing}" in mutation.flags else []
+    project = generate(*with_network(mutation.flags, existing), "--region", REGION, name="mu")
+    plan = fresh_plan(terraform, aws_emulator, project)
+    code, lines = check_lines(capsys, str(project), "--plan", str(plan))
+    assert code == 4 and mutation.rule in broken_rules(lines), (
+        f"{mutation.id} should break {mutation.rule}; check --plan said:\n" + "\n".join(lines)
+    )
+
+
+@pytest.mark.mutation
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
+def test_check_without_a_plan_names_it_or_says_it_could_not_judge(
+    mutation: Mutation,
+    mutated: Callable[[Mutation], None],
+    generate: Generate,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    mutated(mutation)
+    project = generate(*with_network(mutation.flags, EXISTING_IDS), "--region", REGION, name="mu")
+    code, lines = check_lines(capsys, str(project))
+    if mutation.without_plan:
+        assert code == 4 and mutation.rule in broken_rules(lines), "\n".join(lines)
+    else:
+        said = [line for line in lines if line.startswith(f"{mutation.rule}: not judged: ")]
+        assert said or mutation.rule in broken_rules(lines), "\n".join(lines)
+
+
+def test_every_rule_of_the_model_has_a_mutation_and_every_mutation_a_rule() -> None:
+    from scaffold.check import TEXT_RULES
+    from scaffold.rules import RULES
+
+    named = {mutation.rule for mutation in MUTATIONS}
+    assert {rule.name for rule in RULES} - named == set()
+    assert named - {rule.name for rule in RULES} - {rule.name for rule in TEXT_RULES} == set()
+    assert len({mutation.id for mutation in MUTATIONS}) == len(MUTATIONS) >= 20
+
+
+# --- every fresh variant is clean -------------------------------------------------------------
+
+VARIANTS = {
+    "private": PRIVATE,
+    "private-defaults": (),
+    "nat-single": NAT_SINGLE,
+    "nat-per-az-ipv6": NAT_PER_AZ,
+    "private-managed-flow-logs": ("--iam", "managed", "--flow-logs", "--endpoints", "s3,sqs,kms"),
+    "nat-single-ipv6-managed": (*NAT_SINGLE, "--ipv6", "--iam", "managed"),
+}
+
+
+@pytest.mark.mutation
+@pytest.mark.terraform
+@pytest.mark.emulator
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_fresh_variant_is_clean_with_a_plan(
+    variant: str,
+    generate: Generate,
+    terraform: BindTerraform,
+    aws_emulator: AwsEmulator,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    project = generate(*VARIANTS[variant], "--region", REGION, name="fresh")
+    plan = fresh_plan(terraform, aws_emulator, project)
+    code, lines = check_lines(capsys, str(project), "--plan", str(plan))
+    assert code == 0 and len(lines) == 1, "\n".join(lines)  # only the summary: every rule judged
+
+
+def existing_flags(emulator: AwsEmulator) -> list[str]:
+    """Flags for topology existing, with a network built in the emulator: two private
+    subnets behind a NAT gateway, their route table, and a public subnet."""
+    from test_existing_vpc import build_network
+
+    network = build_network(emulator.client("ec2", REGION), nat=True)
+    return [
+        "--topology", "existing", "--vpc-id", network.vpc_id,
+        "--subnet-ids", ",".join(network.private_subnets),
+        "--route-table-ids", network.private_route_table,
+    ]  # fmt: skip
+
+
+@pytest.mark.mutation
+@pytest.mark.terraform
+@pytest.mark.emulator
+def test_fresh_existing_variant_is_clean_with_a_plan(
+    generate: Generate,
+    terraform: BindTerraform,
+    aws_emulator: AwsEmulator,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    flags = with_network(EXISTING, existing_flags(aws_emulator))
+    project = generate(*flags, "--region", REGION, name="fresh")
+    plan = fresh_plan(terraform, aws_emulator, project)
+    code, lines = check_lines(capsys, str(project), "--plan", str(plan))
+    assert code == 0 and len(lines) == 1, "\n".join(lines)
+    # The network it reads is in the model: the subnets' route table, its NAT route.
+    report = judge_project(project, json.loads(plan.read_text()))
+    assert "private-subnets" in report.judged and "internet-through-nat" not in {v.rule for v in report.not_judged}

@@ -1,0 +1,359 @@
+"""Each rule on a hand-made plan: quiet on a network that obeys it, firing on one that does not,
+and saying it could not judge where a link is unknown."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from plan_fixtures import (
+    ENI_POLICY,
+    LOGGING_POLICY,
+    ROLE_ARN,
+    add,
+    baseline,
+    change,
+    created,
+    depend,
+    drop,
+    model_of,
+    rule_block,
+    unknown,
+)
+
+from scaffold.rules import RULES, Broken, Intent, NotJudged, Verdict, judge
+
+NAT_PER_AZ = Intent("private-nat", "per-az")
+PRIVATE = Intent("private")
+
+
+def verdicts(document: dict[str, Any], intent: Intent = NAT_PER_AZ) -> list[Verdict]:
+    return judge(model_of(document), intent)
+
+
+def broken(document: dict[str, Any], rule: str, intent: Intent = NAT_PER_AZ) -> list[Broken]:
+    return [v for v in verdicts(document, intent) if isinstance(v, Broken) and v.rule == rule]
+
+
+def not_judged(document: dict[str, Any], rule: str, intent: Intent = NAT_PER_AZ) -> list[NotJudged]:
+    return [v for v in verdicts(document, intent) if isinstance(v, NotJudged) and v.rule == rule]
+
+
+def private_topology() -> dict[str, Any]:
+    """The baseline without NAT: private tables with no route, no public side, no internet egress."""
+    document = drop(
+        baseline(),
+        'aws_route.nat["a"]', 'aws_route.nat["b"]', 'aws_nat_gateway.this["a"]', 'aws_nat_gateway.this["b"]',
+        'aws_subnet.public["a"]', 'aws_subnet.public["b"]', "aws_internet_gateway.this",
+        "aws_route_table.public", "aws_route.public",
+        'aws_route_table_association.public["a"]', 'aws_route_table_association.public["b"]',
+    )  # fmt: skip
+    function_group = [
+        rule_block("-1", 0, 0, cidr_blocks=["10.0.0.0/16"]),
+        rule_block("tcp", 443, 443, prefix_list_ids=["pl-s3"]),
+    ]
+    return change(document, "aws_security_group.function", egress=function_group)
+
+
+def test_the_baseline_breaks_no_rule_and_judges_every_one() -> None:
+    assert verdicts(baseline()) == []
+    assert verdicts(private_topology(), PRIVATE) == []
+
+
+# --- private-subnets ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("halves", [["0.0.0.0/0"], ["0.0.0.0/1", "128.0.0.0/1"], ["52.0.0.0/8"]])
+def test_any_route_of_a_function_subnet_to_an_internet_gateway_makes_it_public(halves: list[str]) -> None:
+    routes = [
+        created(f'aws_route.leak["{cidr}"]', {"route_table_id": "rtb-a", "destination_cidr_block": cidr, "gateway_id": "igw-1"})
+        for cidr in halves
+    ]
+    found = broken(add(baseline(), *routes), "private-subnets")
+    assert [b.address.split(" ")[0] for b in found] == [f'aws_route.leak["{cidr}"]' for cidr in halves]
+    assert all('aws_subnet.private["a"] uses aws_route_table.private["a"]' in b.found for b in found)
+
+
+def test_an_ipv6_route_to_an_internet_gateway_is_public_and_to_an_egress_only_one_is_not() -> None:
+    eigw = created("aws_egress_only_internet_gateway.this", {"id": "eigw-1", "vpc_id": "vpc-1"})
+    through_eigw = created("aws_route.v6", {"route_table_id": "rtb-b", "destination_ipv6_cidr_block": "::/0", "egress_only_gateway_id": "eigw-1"})
+    assert broken(add(baseline(), eigw, through_eigw), "private-subnets") == []
+    through_igw = created("aws_route.v6", {"route_table_id": "rtb-b", "destination_ipv6_cidr_block": "::/0", "gateway_id": "igw-1"})
+    (found,) = broken(add(baseline(), through_igw), "private-subnets")
+    assert "::/0 -> aws_internet_gateway.this" in found.found
+
+
+def test_in_topology_private_a_nat_or_egress_only_route_is_broken_too() -> None:
+    assert broken(baseline(), "private-subnets", PRIVATE) != []
+    assert broken(baseline(), "private-subnets", NAT_PER_AZ) == []
+
+
+def test_an_inline_route_of_the_table_counts() -> None:
+    document = change(baseline(), 'aws_route_table.private["b"]', route=[{"cidr_block": "0.0.0.0/0", "gateway_id": "igw-1"}])
+    document["configuration"]["root_module"]["resources"] = [
+        {**r, "expressions": {"route": [{}]}} if r["address"] == "aws_route_table.private" else r
+        for r in document["configuration"]["root_module"]["resources"]
+    ]
+    (found,) = broken(document, "private-subnets")
+    assert found.address == 'aws_route_table.private["b"]'
+
+
+def test_a_subnet_without_association_uses_the_main_table_and_its_routes() -> None:
+    document = drop(baseline(), 'aws_route_table_association.private["a"]')
+    assert broken(document, "private-subnets") == []  # the main table holds only the local route
+    main_route = created("aws_route.main", {"route_table_id": "rtb-main", "destination_cidr_block": "0.0.0.0/0", "gateway_id": "igw-1"})
+    (found,) = broken(add(document, main_route), "private-subnets")
+    assert 'aws_subnet.private["a"] uses aws_vpc.this main route table' in found.found
+
+
+def test_the_function_on_a_public_subnet_is_broken() -> None:
+    config = [{"subnet_ids": ["subnet-pa", "subnet-ub"], "security_group_ids": ["sg-function"]}]
+    (found,) = broken(change(baseline(), "aws_lambda_function.this", vpc_config=config), "private-subnets")
+    assert 'aws_subnet.public["b"] uses aws_route_table.public' in found.found
+
+
+def test_in_topology_private_a_route_to_an_appliance_is_not_judged_rather_than_passed() -> None:
+    appliance = created("aws_route.appliance", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/0", "network_interface_id": "eni-1"})
+    document = add(private_topology(), appliance)
+    assert broken(document, "private-subnets", PRIVATE) == []
+    (said,) = not_judged(document, "private-subnets", PRIVATE)
+    assert "may be a NAT instance" in said.why
+    peering = created("aws_route.peer", {"route_table_id": "rtb-a", "destination_cidr_block": "172.16.0.0/12", "vpc_peering_connection_id": "pcx-1"})
+    assert verdicts(add(private_topology(), peering), PRIVATE) == []
+
+
+def test_an_unknown_association_is_not_judged_rather_than_passed() -> None:
+    document = unknown(baseline(), 'aws_route_table_association.private["b"]', "route_table_id")
+    assert broken(document, "private-subnets") == []
+    assert not_judged(document, "private-subnets")
+
+
+# --- internet-through-nat, nat-per-az, nat-placement ---------------------------------------------
+
+
+def test_private_nat_subnets_send_all_of_the_internet_to_nat() -> None:
+    halved = change(baseline(), 'aws_route.nat["a"]', destination_cidr_block="0.0.0.0/1")
+    (found,) = broken(halved, "internet-through-nat")
+    assert found.address == 'aws_route_table.private["a"]'
+    other_half = created('aws_route.nat_upper["a"]', {"route_table_id": "rtb-a", "destination_cidr_block": "128.0.0.0/1", "nat_gateway_id": "nat-a"})
+    assert broken(add(halved, other_half), "internet-through-nat") == []
+    assert broken(halved, "internet-through-nat", PRIVATE) == []  # not a rule of topology private
+
+
+def test_per_az_each_subnet_uses_the_nat_of_its_own_zone() -> None:
+    crossed = change(baseline(), 'aws_route.nat["b"]', nat_gateway_id="nat-a")
+    (found,) = broken(crossed, "nat-per-az")
+    assert 'aws_subnet.private["b"] (in us-east-1b) routes through aws_nat_gateway.this["a"] in us-east-1a' in found.found
+    assert broken(crossed, "nat-per-az", Intent("private-nat", "single")) == []
+
+
+def test_a_nat_gateway_sits_in_a_subnet_that_reaches_an_internet_gateway() -> None:
+    (found,) = broken(change(baseline(), 'aws_nat_gateway.this["a"]', subnet_id="subnet-pa"), "nat-placement")
+    assert found.address == 'aws_nat_gateway.this["a"]'
+    assert len(broken(change(baseline(), "aws_route.public", destination_cidr_block="0.0.0.0/1"), "nat-placement")) == 2
+    (eip,) = broken(change(baseline(), 'aws_nat_gateway.this["b"]', allocation_id=None), "nat-placement")
+    assert "Elastic IP" in eip.found
+
+
+# --- the role and its ENI grant ---------------------------------------------------------------
+
+
+def test_the_role_holds_the_three_eni_actions() -> None:
+    document = change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(LOGGING_POLICY))
+    found = broken(document, "eni-permissions")
+    assert [f.found.split(" on ")[0] for f in found] == [
+        "is not allowed ec2:CreateNetworkInterface",
+        "is not allowed ec2:DescribeNetworkInterfaces",
+        "is not allowed ec2:DeleteNetworkInterface",
+    ]
+
+
+def test_a_deny_or_a_scoped_resource_does_not_hold_an_action() -> None:
+    deny = {"Effect": "Deny", "Action": "ec2:Delete*", "Resource": "*"}
+    denied = {**ENI_POLICY, "Statement": ENI_POLICY["Statement"] + [deny]}
+    (found,) = broken(change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(denied)), "eni-permissions")
+    assert "ec2:DeleteNetworkInterface" in found.found
+    scoped = {**ENI_POLICY, "Statement": [{**ENI_POLICY["Statement"][0], "Resource": "arn:aws:ec2:*:*:network-interface/*"}]}
+    assert len(broken(change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(scoped)), "eni-permissions")) == 3
+
+
+def test_the_aws_managed_vpc_access_policy_holds_them_and_the_basic_one_does_not() -> None:
+    without = drop(baseline(), "aws_iam_role_policy.eni")
+    attached = created("aws_iam_role_policy_attachment.vpc", {"role": "demo-lambda", "policy_arn": "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"})
+    assert broken(add(without, attached), "eni-permissions") == []
+    basic = created("aws_iam_role_policy_attachment.vpc", {"role": "demo-lambda", "policy_arn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"})
+    assert len(broken(add(without, basic), "eni-permissions")) == 3
+
+
+def test_a_permissions_boundary_caps_the_grants() -> None:
+    policy = created("aws_iam_policy.boundary", {"id": "arn:aws:iam::123456789012:policy/boundary", "arn": "arn:aws:iam::123456789012:policy/boundary", "policy": json.dumps(LOGGING_POLICY)})
+    bounded = add(change(baseline(), "aws_iam_role.this", permissions_boundary="arn:aws:iam::123456789012:policy/boundary"), policy)
+    assert len(broken(bounded, "eni-permissions")) == 3
+    elsewhere = change(baseline(), "aws_iam_role.this", permissions_boundary="arn:aws:iam::123456789012:policy/not-here")
+    assert broken(elsewhere, "eni-permissions") == [] and not_judged(elsewhere, "eni-permissions")
+
+
+def test_an_unknown_policy_is_not_judged() -> None:
+    document = unknown(baseline(), "aws_iam_role_policy.eni", "policy")
+    assert broken(document, "eni-permissions") == [] and not_judged(document, "eni-permissions")
+
+
+def test_the_function_depends_on_the_grant() -> None:
+    document = depend(baseline(), "aws_lambda_function.this", ["aws_iam_role_policy.logging"])
+    (found,) = broken(document, "eni-depends-on")
+    assert found.address == "aws_lambda_function.this" and "aws_iam_role_policy.eni" in found.found
+    # A dependency through another resource is one too: Terraform orders by every path.
+    through = depend(document, "aws_iam_role_policy.logging", ["aws_iam_role_policy.eni"])
+    assert broken(through, "eni-depends-on") == []
+
+
+def test_subnets_and_groups_of_the_function_depend_on_the_grant() -> None:
+    document = depend(baseline(), "aws_security_group.released", [])
+    document = depend(document, "aws_subnet.private", [])
+    found = broken(document, "network-outlives-grant")
+    assert sorted(f.address for f in found) == ['aws_security_group.released', 'aws_subnet.private["a"]']
+
+
+def test_the_role_trusts_lambda_only() -> None:
+    trust = {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": ["lambda.amazonaws.com", "ec2.amazonaws.com"]}}]}
+    (found,) = broken(change(baseline(), "aws_iam_role.this", assume_role_policy=json.dumps(trust)), "trust")
+    assert "ec2.amazonaws.com" in found.found
+
+
+def test_policies_name_no_action_wildcards() -> None:
+    wide = {"Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}
+    (found,) = broken(change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(wide)), "least-privilege")
+    assert "ec2:*" in found.found
+
+
+def test_the_role_writes_only_to_the_function_log_group() -> None:
+    anywhere = {"Statement": [{**LOGGING_POLICY["Statement"][0], "Resource": "*"}]}
+    (found,) = broken(change(baseline(), "aws_iam_role_policy.logging", policy=json.dumps(anywhere)), "own-log-group")
+    assert "not only on /aws/lambda/demo" in found.found
+    other = {"Statement": [{**LOGGING_POLICY["Statement"][0], "Resource": "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/other:*"}]}
+    assert broken(change(baseline(), "aws_iam_role_policy.logging", policy=json.dumps(other)), "own-log-group")
+
+
+# --- security groups -----------------------------------------------------------------------
+
+
+def test_the_default_group_has_no_rules() -> None:
+    opened = change(baseline(), "aws_default_security_group.this", ingress=[rule_block("-1", 0, 0, self=True)])
+    (found,) = broken(opened, "default-security-group")
+    assert "ingress all traffic its own members" in found.found
+    # Not managed at all: AWS's default rules stay.
+    assert len(broken(drop(baseline(), "aws_default_security_group.this"), "default-security-group")) == 2
+    separate = created("aws_security_group_rule.open", {"type": "egress", "security_group_id": "sg-default", "protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": ["0.0.0.0/0"]})
+    (rule,) = broken(add(baseline(), separate), "default-security-group")
+    assert rule.address == "aws_security_group_rule.open"
+
+
+def test_the_function_moves_to_a_ruleless_replacement_group_on_destroy() -> None:
+    assert broken(change(baseline(), "aws_lambda_function.this", replace_security_groups_on_destroy=False), "replacement-security-group")
+    own = change(baseline(), "aws_lambda_function.this", replacement_security_group_ids=["sg-function"])
+    assert any("one of its own groups" in b.found for b in broken(own, "replacement-security-group"))
+    ruled = change(baseline(), "aws_security_group.released", egress=[rule_block("-1", 0, 0, cidr_blocks=["0.0.0.0/0"])])
+    assert broken(ruled, "replacement-security-group")
+
+
+def test_the_function_egress_stays_inside_the_vpc_except_https_where_it_routes() -> None:
+    assert broken(private_topology(), "function-egress", PRIVATE) == []
+    anywhere = rule_block("tcp", 443, 443, cidr_blocks=["0.0.0.0/0"])
+    egress = change(private_topology(), "aws_security_group.function", egress=[anywhere])
+    (found,) = broken(egress, "function-egress", PRIVATE)
+    assert "no route there" in found.found
+    all_ports = change(baseline(), "aws_security_group.function", egress=[rule_block("-1", 0, 0, cidr_blocks=["0.0.0.0/0"])])
+    assert "only HTTPS" in broken(all_ports, "function-egress")[0].found
+    peered = rule_block("-1", 0, 0, cidr_blocks=["172.16.0.0/16"])
+    document = change(private_topology(), "aws_security_group.function", egress=[peered])
+    assert broken(document, "function-egress", PRIVATE)
+    document["variables"]["additional_egress_cidrs"] = {"value": ["172.16.0.0/16"]}
+    assert broken(document, "function-egress", PRIVATE) == []
+
+
+# --- endpoints ------------------------------------------------------------------------------
+
+
+def test_gateway_endpoints_are_on_every_private_table_and_no_public_one() -> None:
+    (missing,) = broken(change(baseline(), 'aws_vpc_endpoint.gateway["s3"]', route_table_ids=["rtb-a"]), "gateway-endpoints")
+    assert 'aws_route_table.private["b"]' in missing.found
+    (public,) = broken(change(baseline(), 'aws_vpc_endpoint.gateway["s3"]', route_table_ids=["rtb-a", "rtb-b", "rtb-public"]), "gateway-endpoints")
+    assert "a public route table" in public.found
+    association = created("aws_vpc_endpoint_route_table_association.public", {"vpc_endpoint_id": "vpce-s3", "route_table_id": "rtb-public"})
+    assert broken(add(baseline(), association), "gateway-endpoints")
+
+
+def test_interface_endpoints_have_private_dns_and_admit_https_from_the_vpc_only() -> None:
+    (dns,) = broken(change(baseline(), 'aws_vpc_endpoint.interface["sts"]', private_dns_enabled=False), "interface-endpoints")
+    assert "private DNS off" in dns.found
+    wide = change(baseline(), "aws_security_group.endpoints", ingress=[rule_block("tcp", 443, 443, cidr_blocks=["10.0.0.0/16", "0.0.0.0/0"])])
+    (outside,) = broken(wide, "interface-endpoints")
+    assert "0.0.0.0/0, outside the VPC" in outside.found
+    ports = change(baseline(), "aws_security_group.endpoints", ingress=[rule_block("-1", 0, 0, cidr_blocks=["10.0.0.0/16"])])
+    assert "only HTTPS" in broken(ports, "interface-endpoints")[0].found
+    from_group = change(baseline(), "aws_security_group.endpoints", ingress=[rule_block("tcp", 443, 443, security_groups=["sg-function"])])
+    assert broken(from_group, "interface-endpoints") == []
+    elsewhere = change(baseline(), "aws_security_group.endpoints", ingress=[rule_block("tcp", 443, 443, cidr_blocks=["10.0.100.0/24"])])
+    assert "do not admit HTTPS from the function" in broken(elsewhere, "interface-endpoints")[0].found
+
+
+def test_interface_endpoints_sit_in_one_function_subnet_per_zone() -> None:
+    one = change(baseline(), 'aws_vpc_endpoint.interface["sts"]', subnet_ids=["subnet-pa"])
+    assert "missing from an AZ" in broken(one, "interface-endpoint-subnets")[0].found
+    public = change(baseline(), 'aws_vpc_endpoint.interface["sts"]', subnet_ids=["subnet-pa", "subnet-ub"])
+    assert "not one of the function's subnets" in broken(public, "interface-endpoint-subnets")[0].found
+    three = ["subnet-pa", "subnet-pb", "subnet-pc"]
+    twice = add(
+        change(baseline(), 'aws_vpc_endpoint.interface["sts"]', subnet_ids=three),
+        created('aws_subnet.private["c"]', {"id": "subnet-pc", "vpc_id": "vpc-1", "cidr_block": "10.0.2.0/24", "availability_zone": "us-east-1a"}),
+    )
+    twice = change(twice, "aws_lambda_function.this", vpc_config=[{"subnet_ids": three, "security_group_ids": ["sg-function"]}])
+    (found,) = broken(twice, "interface-endpoint-subnets")
+    assert "two subnets in one AZ" in found.found
+
+
+def test_interface_endpoints_need_the_vpc_dns() -> None:
+    (found,) = broken(change(baseline(), "aws_vpc.this", enable_dns_hostnames=False), "endpoint-dns")
+    assert found.address == "aws_vpc.this"
+
+
+# --- the VPC ----------------------------------------------------------------------------------
+
+
+def test_tenancy_is_default() -> None:
+    (found,) = broken(change(baseline(), "aws_vpc.this", instance_tenancy="dedicated"), "tenancy")
+    assert "dedicated" in found.found
+
+
+def test_the_function_spans_two_zones() -> None:
+    one_zone = change(baseline(), 'aws_subnet.private["b"]', availability_zone="us-east-1a")
+    (found,) = broken(one_zone, "multi-az")
+    assert "all in one AZ" in found.found
+    assert not_judged(unknown(baseline(), 'aws_subnet.private["b"]', "availability_zone"), "multi-az")
+
+
+def test_no_subnet_maps_public_ips() -> None:
+    (found,) = broken(change(baseline(), 'aws_subnet.public["a"]', map_public_ip_on_launch=True), "public-ip")
+    assert found.address == 'aws_subnet.public["a"]'
+
+
+def test_flow_logs_record_all_traffic() -> None:
+    flow_log = created("aws_flow_log.this", {"vpc_id": "vpc-1", "traffic_type": "REJECT"})
+    (found,) = broken(add(baseline(), flow_log), "flow-logs")
+    assert "REJECT" in found.found
+
+
+def test_every_rule_has_a_test_here() -> None:
+    text = Path(__file__).read_text(encoding="utf-8")
+    untested = [rule.name for rule in RULES if f'"{rule.name}"' not in text]
+    assert untested == []
+
+
+def test_a_role_arn_links_the_function_to_its_role() -> None:
+    model = model_of(baseline())
+    (function,) = model.functions
+    assert getattr(function.role, "address", None) == "aws_iam_role.this"
+    unlinked = change(baseline(), "aws_lambda_function.this", role=ROLE_ARN.replace("demo", "other"))
+    assert not_judged(unlinked, "eni-permissions") and broken(unlinked, "eni-permissions") == []
