@@ -357,6 +357,8 @@ def run_check(options: argparse.Namespace) -> int:
     from scaffold.update import files_with_conflict_markers
 
     project_dir = Path(options.project_dir).expanduser()
+    if not project_dir.exists():
+        raise ScaffoldError(f"DIR: {quoted(project_dir)} does not exist")
     if not project_dir.is_dir():
         raise ScaffoldError(f"DIR: {quoted(project_dir)} is not a folder")
     document = load_document(options.plan) if options.plan is not None else None

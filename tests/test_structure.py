@@ -14,7 +14,7 @@ from scaffold.answers import RUNTIMES, Answers, build_answers
 from scaffold.check import judge_project
 from scaffold.cli import build_parser, collect_raw_answers
 from scaffold.deployer import declared_types
-from scaffold.hcl import load_project
+from scaffold.hcl import Expression, load_project
 
 # The three actions the Lambda guide names for a function in a VPC.
 GUIDE_ENI_ACTIONS = {
@@ -344,6 +344,13 @@ def test_security_groups_are_replaced_create_before_destroy(generate: Generate, 
     for group in groups:
         assert "name" not in group.body and group.body["name_prefix"].endswith("-"), group.address
         assert [lifecycle.get("create_before_destroy") for lifecycle in group.nested("lifecycle")] == [True], group.address
+
+
+def refs(value: object) -> set[str]:
+    """The addresses an HCL expression (or a list of them) names."""
+    if isinstance(value, list):
+        return set().union(*(refs(item) for item in value))
+    return value.references() if isinstance(value, Expression) else set()
 
 
 @pytest.mark.parametrize("iam", ["inline", "managed"])
