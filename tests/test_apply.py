@@ -631,10 +631,13 @@ def test_destroy_deletes_the_interfaces_lambda_left_available_as_deployer(
     deployer: MakeDeployer,
 ) -> None:
     """When Lambda leaves its released interfaces `available` instead of deleting
-    them, the provider deletes them before the subnets and security group
-    (deleteLingeringLambdaENI, after 18 polls 10 s apart: about 3 minutes), with
-    the deployer's ec2:DeleteNetworkInterface. The scenario tests above let
-    Lambda delete them itself, which AWS also does, and is quicker."""
+    them, the provider deletes them before the subnets and the security group
+    (deleteLingeringLambdaENI), with the deployer's ec2:DeleteNetworkInterface.
+
+    Here Lambda releases them at once, so the provider finds them available and
+    deletes them straight away; one still in use it would first watch for 18
+    polls 10 s apart (3 minutes). The scenario tests above let Lambda delete
+    them itself, as AWS also does, which the provider merely waits for."""
     project = generate(name="ap-eni-available")
     admin = terraform(project, aws_emulator, "us-east-1")
     admin.init()

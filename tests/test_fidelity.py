@@ -21,7 +21,14 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
-from fixtures_terraform import AwsEmulator, BindTerraform, DeniedByPolicy, TerraformFailed
+from fixtures_deployer import MakeDeployer, as_deployer
+from fixtures_terraform import (
+    AwsEmulator,
+    BindTerraform,
+    DeniedByPolicy,
+    Terraform,
+    TerraformFailed,
+)
 
 pytestmark = pytest.mark.emulator
 
@@ -721,3 +728,55 @@ resource "aws_vpc_endpoint" "sts" {
         assert "DuplicateSubnetsInSameZone" in str(failed.value)
     finally:
         runner.destroy()
+
+
+# --- the deployer fixture ------------------------------------------------------------------------
+
+
+def test_the_deployer_holds_the_widened_policy_and_the_projects_boundary(
+    tmp_path: Path, aws_emulator: AwsEmulator, deployer: MakeDeployer
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "Scoped",
+                "Effect": "Allow",
+                "Action": ["lambda:GetFunction"],
+                "Resource": ["arn:aws:lambda:*:*:function:demo"],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+            }
+        ],
+    }
+    (project / "deployer-policy.json").write_text(json.dumps(policy), encoding="utf-8")
+    plain = deployer(project)
+    assert plain.boundary_arn is None
+    iam = aws_emulator.client("iam", REGION)
+    (attached,) = iam.list_attached_user_policies(UserName=plain.user_name)["AttachedPolicies"]
+    version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
+    (statement,) = document["PolicyVersion"]["Document"]["Statement"]
+    assert (
+        statement["Resource"] == "*"
+        and statement["Condition"] == policy["Statement"][0]["Condition"]
+    )
+    code, _ = error_of(aws_emulator.client("lambda", REGION, plain.credentials).list_functions)
+    assert code == "AccessDeniedException"
+
+    boundary = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    (project / "permissions-boundary.json").write_text(json.dumps(boundary), encoding="utf-8")
+    bounded = deployer(project)
+    assert bounded.boundary_arn is not None
+    assert iam.get_policy(PolicyArn=bounded.boundary_arn)["Policy"]["PolicyName"].endswith(
+        "-boundary"
+    )
+    runner = Terraform(None, project, aws_emulator)  # type: ignore[arg-type]
+    env = as_deployer(runner, bounded, reserved_concurrency=2).extra_env
+    assert env["TF_VAR_permissions_boundary_arn"] == bounded.boundary_arn
+    assert env["TF_VAR_reserved_concurrency"] == "2"
+    assert env["AWS_ACCESS_KEY_ID"] == bounded.access_key_id

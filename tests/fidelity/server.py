@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -45,6 +46,25 @@ class CaptureRawBody:
         return self.app(environ, start_response)
 
 
+class OneRequestAtATime:
+    """Serializes moto's request handling.
+
+    moto's backends have no locks, while Terraform sends up to ten requests at
+    once: a request that mutates a list while another serializes it can fail
+    after it has taken effect, which AWS never does (a likely cause of the
+    doubled security group rule calls fixtures_terraform.MotoQuirk retries).
+    Each request takes milliseconds, so one at a time costs nothing noticeable.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        with self.lock:
+            return list(self.app(environ, start_response))
+
+
 class SettingsRoute:
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -70,7 +90,8 @@ def build_app() -> Callable[..., Iterable[bytes]]:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     rules.install()
-    return CaptureRawBody(SettingsRoute(DomainDispatcherApplication(create_backend_app)))
+    moto = DomainDispatcherApplication(create_backend_app)
+    return CaptureRawBody(SettingsRoute(OneRequestAtATime(moto)))
 
 
 def main(argv: list[str] | None = None) -> None:
