@@ -418,7 +418,8 @@ DENIAL = re.compile(r"is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)
 
 
 def denied_actions(output: str) -> frozenset[str]:
-    return frozenset(DENIAL.findall(" ".join(output.split())))  # Terraform wraps long lines
+    # Terraform wraps long lines, and frames its diagnostics with "│".
+    return frozenset(DENIAL.findall(" ".join(output.replace("│", " ").split())))
 
 
 @dataclass

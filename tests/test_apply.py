@@ -499,6 +499,10 @@ class Scenario:
     flags: tuple[str, ...]
     variables: tuple[tuple[str, object], ...] = ()
     log_kms_key: bool = False  # create a KMS key as admin and pass its ARN as log_kms_key_arn
+    # After the second apply, one more with these variables changed (the update
+    # calls a user meets when changing them), before destroy.
+    then: tuple[tuple[str, object], ...] = ()
+    then_new_log_kms_key: bool = False
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -515,8 +519,10 @@ SCENARIOS: dict[str, Scenario] = {
         "--memory", "512", "--timeout", "60", "--endpoints", "s3",
         "--flow-logs", "--tags", "Team=payments",
     )),
-    "reserved-concurrency": Scenario((), variables=(("reserved_concurrency", 2),)),
-    "log-kms-key": Scenario((), log_kms_key=True),
+    "reserved-concurrency": Scenario(
+        (), variables=(("reserved_concurrency", 2),), then=(("reserved_concurrency", -1),)
+    ),
+    "log-kms-key": Scenario((), log_kms_key=True, then_new_log_kms_key=True),
 }  # fmt: skip
 
 # Actions today's deployer-policy.json lacks, by scenario (the deployer policy is
@@ -525,7 +531,11 @@ SCENARIOS: dict[str, Scenario] = {
 KNOWN_GAPS: dict[str, frozenset[str]] = {
     # Private DNS on an interface endpoint associates a hosted zone with the VPC.
     "nat-per-az-3az-endpoints": frozenset({"route53:AssociateVPCWithHostedZone"}),
-    "reserved-concurrency": frozenset({"lambda:PutFunctionConcurrency"}),
+    "reserved-concurrency": frozenset(
+        {"lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency"}
+    ),
+    # A new key for an existing log group (the provider's update).
+    "log-kms-key": frozenset({"logs:AssociateKmsKey"}),
     # The provider deletes the interfaces Lambda left `available` (see below).
     "lambda-interfaces-left-available": frozenset({"ec2:DeleteNetworkInterface"}),
 }
@@ -560,7 +570,8 @@ def test_apply_readback_reapply_destroy_as_deployer(
     variables = dict(spec.variables)
     if spec.log_kms_key:
         variables["log_kms_key_arn"] = create_log_kms_key(aws_emulator, answers.region)
-    runner = as_deployer(admin, deployer(project), **variables)
+    runner_deployer = deployer(project)
+    runner = as_deployer(admin, runner_deployer, **variables)
     destroyed = False
     try:
         with gaps_only(scenario):
@@ -579,6 +590,16 @@ def test_apply_readback_reapply_destroy_as_deployer(
                     + "\n".join(plan).strip()
                 )
 
+            if spec.then or spec.then_new_log_kms_key:
+                variables.update(spec.then)
+                if spec.then_new_log_kms_key:
+                    variables["log_kms_key_arn"] = create_log_kms_key(aws_emulator, answers.region)
+                runner = as_deployer(admin, runner_deployer, **variables)
+                runner.apply()
+                updated = read_deployment(aws_emulator, answers, runner.outputs())
+                broken = variable_violations(updated, variables)
+                assert not broken, f"the updated {scenario} project:\n" + "\n".join(broken)
+
             runner.destroy()
             destroyed = True
     finally:
@@ -594,7 +615,8 @@ def variable_violations(d: Deployment, variables: dict[str, object]) -> list[str
     problems = []
     if "reserved_concurrency" in variables:
         reserved = d.function_concurrency
-        if reserved != variables["reserved_concurrency"]:
+        asked = variables["reserved_concurrency"]
+        if reserved != (None if asked == -1 else asked):
             problems.append(
                 f"reserved-concurrency: the function reserves {reserved},"
                 f" asked {variables['reserved_concurrency']}"

@@ -662,6 +662,25 @@ def test_a_deleted_nat_gateway_lets_go_of_its_subnet_and_address(
     ec2.release_address(AllocationId=allocation)
 
 
+def test_a_log_group_takes_only_an_existing_key(aws_emulator: AwsEmulator) -> None:
+    logs = aws_emulator.client("logs", REGION)
+    missing = f"arn:aws:kms:{REGION}:123456789012:key/00000000-0000-0000-0000-000000000000"
+    name = f"/{unique('group')}"
+    code, _ = error_of(logs.create_log_group, logGroupName=name, kmsKeyId=missing)
+    assert code == "InvalidParameterException"
+    key = aws_emulator.client("kms", REGION).create_key()["KeyMetadata"]["Arn"]
+    logs.create_log_group(logGroupName=name)
+    # moto lacks AssociateKmsKey and DisassociateKmsKey, which the provider calls on a key change.
+    code, _ = error_of(logs.associate_kms_key, logGroupName=name, kmsKeyId=missing)
+    assert code == "InvalidParameterException"
+    logs.associate_kms_key(logGroupName=name, kmsKeyId=key)
+    (group,) = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    assert group["kmsKeyId"] == key
+    logs.disassociate_kms_key(logGroupName=name)
+    (group,) = logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    assert "kmsKeyId" not in group
+
+
 # --- with the real Terraform ----------------------------------------------------------------------
 
 

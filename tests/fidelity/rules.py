@@ -202,10 +202,12 @@ def authorize_then_check(self: Any, iam_request_cls: type, resource: str = "*") 
         )
         request.check_signature()
         request.check_action_permitted(resource)
-        for implied in implied_actions(Request.of(self)):
-            request._action = implied
-            request.check_action_permitted("*")
-    check_request(Request.of(self))
+        if self.service_name in RULED_SERVICES:
+            for implied in implied_actions(Request.of(self)):
+                request._action = implied
+                request.check_action_permitted("*")
+    if self.service_name in RULED_SERVICES:
+        check_request(Request.of(self))
 
 
 # moto verifies SigV4 over a request it rebuilds from the parsed one: for a
@@ -284,6 +286,11 @@ def unknown_key(self: Any, _reason: str) -> None:
         )
     code = "InvalidClientTokenId" if protocol == "query" else "UnrecognizedClientException"
     raise AwsError(protocol, code, "The security token included in the request is invalid.", 403)
+
+
+# The services the request rules and implied actions look at (moto's names);
+# the others (S3's own request handling among them) pass untouched.
+RULED_SERVICES = frozenset({"ec2", "awslambda", "iam", "logs"})
 
 
 # --- one request, as the rules see it -------------------------------------------------------
@@ -691,6 +698,27 @@ def route_destination_unique(request: Request) -> None:
             )
 
 
+@rule("logs", "CreateLogGroup", "AssociateKmsKey")
+def log_group_key_exists(request: Request) -> None:
+    # "If you attempt to associate a KMS key with the log group but the KMS key
+    # does not exist or the KMS key is disabled, you receive an
+    # InvalidParameterException error" (CloudWatch Logs API reference,
+    # CreateLogGroup, AssociateKmsKey). moto stores any string. Not modelled:
+    # the key policy, which must let logs.<region>.amazonaws.com use the key.
+    from moto.kms.models import kms_backends
+
+    key_id = request.body.get("kmsKeyId")
+    if not key_id:
+        return
+    keys = kms_backends[request.account][request.region].keys
+    usable = [key for key in keys.values() if key_id in (key.arn, key.id) and key.enabled]
+    if not usable:
+        raise request.error(
+            "InvalidParameterException",
+            f"The specified KMS key {key_id} does not exist or is not enabled",
+        )  # the code is AWS's; the message is ours
+
+
 # --- Lambda: VpcConfig as Lambda checks it ---------------------------------------------------
 
 
@@ -993,6 +1021,31 @@ def endpoint_interfaces_as_aws(backend: Any, endpoint: Any) -> None:
     endpoint.network_interface_ids = [eni.id for eni in by_subnet.values()]
 
 
+# --- what moto lacks -------------------------------------------------------------------------
+
+
+def associate_kms_key(self: Any) -> str:
+    """LogsResponse.associate_kms_key: AssociateKmsKey, which moto does not implement
+    (the provider calls it when a log group's kms_key_id changes)."""
+    group = log_group_of(self)
+    group.kms_key_id = self._get_param("kmsKeyId")
+    return ""
+
+
+def disassociate_kms_key(self: Any) -> str:
+    log_group_of(self).kms_key_id = None
+    return ""
+
+
+def log_group_of(response: Any) -> Any:
+    from moto.logs.exceptions import ResourceNotFoundException
+
+    group = response.logs_backend.groups.get(response._get_param("logGroupName"))
+    if group is None:
+        raise ResourceNotFoundException()
+    return group
+
+
 # --- moto state bugs the layer corrects ------------------------------------------------------
 
 
@@ -1094,6 +1147,7 @@ def install() -> None:
     from moto.ec2.models.subnets import Subnet
     from moto.ec2.models.vpcs import VPCBackend
     from moto.iam import access_control
+    from moto.logs.responses import LogsResponse
 
     ORIGINAL["create_aws_request"] = access_control.IAMRequestBase._create_aws_request
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authorize_then_check
@@ -1105,6 +1159,8 @@ def install() -> None:
     for name in ("create_function", "update_function_configuration", "delete_function"):
         setattr(LambdaBackend, name, after(getattr(LambdaBackend, name), reconcile_lambda))
     LambdaFunction.vpc_config = property(lambda_vpc_config)
+    LogsResponse.associate_kms_key = associate_kms_key
+    LogsResponse.disassociate_kms_key = disassociate_kms_key
     Subnet.ipv6_cidr_block_association_set = property(subnet_ipv6_association_set)
     VPCBackend.create_vpc_endpoint = after(VPCBackend.create_vpc_endpoint, sync_created_endpoint)
     VPCBackend.modify_vpc_endpoint = after(VPCBackend.modify_vpc_endpoint, sync_modified_endpoint)
