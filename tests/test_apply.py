@@ -1,9 +1,13 @@
-"""`terraform apply` on generated projects, against moto's server, read back with boto3.
+"""`terraform apply` on generated projects, as the deployer, against the emulator.
 
 The projects are applied UNMODIFIED: only the environment points the provider at
-the emulator. What was deployed is then read back through the AWS APIs and held
-against the Lambda-in-a-VPC guide's rules; every broken rule becomes one message
-that starts with the rule's name. A second apply in a row must find nothing to
+the emulator, with the keys of an IAM user holding exactly the project's
+deployer-policy.json (fixtures_deployer.py), so a call the policy does not allow
+fails the test naming the action. The emulator's fidelity rules (tests/fidelity)
+model Lambda's network interfaces, so destroy meets them as on AWS. What was
+deployed is then read back through the AWS APIs (admin keys) and held against
+the Lambda-in-a-VPC guide's rules; every broken rule becomes one message that
+starts with the rule's name. A second apply in a row must find nothing to
 change, and `terraform destroy` must leave nothing of the project behind.
 """
 
