@@ -196,19 +196,6 @@ SCOPED_RESOURCES = {
 }  # fmt: skip
 UNSCOPABLE_ACTIONS = ("logs:DescribeLogGroups",)
 
-# Dependent actions AWS lists for an action granted here that this project never
-# triggers, each with why; every other dependent action is granted.
-UNUSED_DEPENDENT_ACTIONS = {
-    "ecs:ListClusters": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
-    "ecs:ListContainerInstances": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
-    "ecs:ListServices": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
-    "ecs:ListTaskDefinitions": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
-    "ecs:ListTasks": "ec2:CreateFlowLogs needs it only for ECS fields in the log format",
-    "lambda:PassCapacityProvider": (
-        "lambda:CreateFunction needs it only for a capacity provider (Lambda Managed Instances)"
-    ),
-}
-
 # A top-level resource or data block as `terraform fmt` writes it.
 DECLARATION = re.compile(
     r'^(?P<kind>resource|data) "(?P<type>[a-z0-9_]+)" "(?P<name>[A-Za-z0-9_-]+)"', re.MULTILINE

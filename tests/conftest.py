@@ -12,8 +12,8 @@ import pytest
 
 from scaffold.cli import main
 
-# Fixture modules owned by feature areas (Terraform and emulator, wizard).
-pytest_plugins = [name for name in ("fixtures_terraform", "fixtures_wizard")
+# Fixture modules owned by feature areas (Terraform and emulator, deployer, wizard).
+pytest_plugins = [name for name in ("fixtures_terraform", "fixtures_deployer", "fixtures_wizard")
                   if (Path(__file__).parent / f"{name}.py").exists()]
 
 

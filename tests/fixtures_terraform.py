@@ -9,8 +9,10 @@ processes):
   mirror is an unpacked filesystem mirror, so Terraform links the provider
   instead of copying its 700 MB binary. Without a CLI or a mirror the tests that
   need them skip, saying how to install or point at them.
-- `aws_emulator`: moto's server mode on a free 127.0.0.1 port, stopped (and
-  waited for) when the session ends.
+- `aws_emulator`: moto, made stricter than moto by the fidelity rules
+  (tests/fidelity), on a free 127.0.0.1 port, stopped (and waited for) when the
+  session ends. Its dummy keys are unrestricted; keys it issues to IAM users are
+  authorized against their policies (fixtures_deployer.py).
 - `terraform`: binds a generated project to a runner that calls the CLI with the
   caller's environment cleaned of every TF_* and AWS_* variable, plus the
   session's CLI config and, for commands that talk to AWS, AWS_ENDPOINT_URL,
@@ -33,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -269,8 +272,14 @@ class AwsEmulator:
             "AWS_EC2_METADATA_DISABLED": "true",
         }
 
-    def client(self, service: str, region: str) -> Any:
-        """A boto3 client of the emulator that ignores the caller's AWS profile and files."""
+    def client(
+        self, service: str, region: str, credentials: Mapping[str, str] | None = None
+    ) -> Any:
+        """A boto3 client of the emulator that ignores the caller's AWS profile and files.
+
+        `credentials` (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) default to the
+        unrestricted dummy keys.
+        """
         import boto3
         import botocore.session
 
@@ -282,9 +291,21 @@ class AwsEmulator:
             service,
             endpoint_url=self.endpoint_url,
             region_name=region,
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_access_key_id=(credentials or DUMMY_CREDENTIALS)["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=(credentials or DUMMY_CREDENTIALS)["AWS_SECRET_ACCESS_KEY"],
         )
+
+    def settings(self, **changes: Any) -> dict[str, Any]:
+        """The fidelity rules' settings (rules.Settings), after merging `changes`."""
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/fidelity-api/settings",
+            data=json.dumps(changes).encode() if changes else None,
+            method="POST" if changes else "GET",
+        )
+        with direct.open(request, timeout=10) as response:
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
 
 
 def free_loopback_port() -> int:
@@ -293,16 +314,19 @@ def free_loopback_port() -> int:
         return int(probe.getsockname()[1])
 
 
-# moto's server, set to die with the pytest process that started it (Linux), so
-# that even a killed test run leaves no emulator behind.
+# The emulator: moto with the fidelity rules (tests/fidelity), set to die with the
+# pytest process that started it (Linux), so that even a killed test run leaves
+# no emulator behind.
+TESTS_DIR = Path(__file__).resolve().parent
 EMULATOR_MAIN = """
 import ctypes, os, signal, sys
 if sys.platform.startswith("linux"):
     ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     if os.getppid() != int(sys.argv[1]):
         sys.exit(1)  # the parent is already gone
-from moto.server import main
-main(sys.argv[2:])
+sys.path.insert(0, sys.argv[2])
+from fidelity.server import main
+main(sys.argv[3:])
 """
 
 
@@ -339,9 +363,8 @@ def start_emulator(log: Path) -> tuple[subprocess.Popen[bytes], str]:
                     "-c",
                     EMULATOR_MAIN,
                     str(os.getpid()),
-                    "-H",
-                    "127.0.0.1",
-                    "-p",
+                    str(TESTS_DIR),
+                    "--port",
                     str(port),
                 ],
                 stdin=subprocess.DEVNULL,
@@ -356,7 +379,7 @@ def start_emulator(log: Path) -> tuple[subprocess.Popen[bytes], str]:
             time.sleep(0.2)
         stop_process(process)
     tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-    raise RuntimeError(f"moto server did not start on 127.0.0.1; its log ends with:\n{tail}")
+    raise RuntimeError(f"the emulator did not start on 127.0.0.1; its log ends with:\n{tail}")
 
 
 @pytest.fixture(scope="session")
@@ -380,6 +403,23 @@ def aws_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AwsEmulat
 
 class TerraformFailed(AssertionError):
     pass
+
+
+class DeniedByPolicy(TerraformFailed):
+    """Terraform failed because AWS (the emulator) denied calls; `actions` names them."""
+
+    def __init__(self, message: str, actions: frozenset[str]) -> None:
+        super().__init__(message)
+        self.actions = actions
+
+
+# How AWS words a denial in every protocol (and how the fidelity rules word it).
+DENIAL = re.compile(r"is not authorized to perform: ([A-Za-z0-9-]+:[A-Za-z0-9]+)")
+
+
+def denied_actions(output: str) -> frozenset[str]:
+    # Terraform wraps long lines, and frames its diagnostics with "│".
+    return frozenset(DENIAL.findall(" ".join(output.replace("│", " ").split())))
 
 
 @dataclass
@@ -426,10 +466,14 @@ class Terraform:
             ) from None
         result = subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
         if result.returncode not in ok_codes:
-            raise TerraformFailed(
+            failure = (
                 f"`terraform {' '.join(args)}` in {self.project} exited {result.returncode}\n"
                 f"{tail(stdout)}\n{tail(stderr)}"
             )
+            denied = denied_actions(stdout + stderr)
+            if denied:
+                raise DeniedByPolicy(f"denied: {', '.join(sorted(denied))}\n{failure}", denied)
+            raise TerraformFailed(failure)
         return result
 
     def init(self) -> None:

@@ -1,7 +1,9 @@
-"""`terraform apply` on generated projects, against moto's server, read back with boto3.
+"""`terraform apply` on generated projects, as the deployer, against the emulator, read back.
 
-The projects are applied UNMODIFIED: only the environment points the provider at
-the emulator. What was deployed is then read back through the AWS APIs and held
+The projects are applied UNMODIFIED, with the keys of an IAM user holding exactly the
+project's deployer-policy.json (fixtures_deployer.py): only the environment points the
+provider at the emulator, whose fidelity layer enforces that policy's actions and
+models Lambda's network interfaces (tests/fidelity). What was deployed is then read back through the AWS APIs and held
 against the Lambda-in-a-VPC guide's rules; every broken rule becomes one message
 that starts with the rule's name. A second apply in a row must find nothing to
 change, and `terraform destroy` must leave nothing of the project behind.
@@ -10,8 +12,8 @@ change, and `terraform destroy` must leave nothing of the project behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from ipaddress import IPv4Network, collapse_addresses
@@ -21,6 +23,7 @@ from urllib.parse import unquote
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from conftest import Generate
+from fixtures_deployer import MakeDeployer, as_deployer, create_log_kms_key
 from fixtures_terraform import (
     AwsEmulator,
     BindTerraform,
@@ -35,18 +38,35 @@ from scaffold.check import judge_project
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 
-SCENARIOS: dict[str, tuple[str, ...]] = {
-    "private-defaults": (),
-    "nat-single": ("--topology", "private-nat", "--nat", "single"),
-    "nat-per-az-3az-endpoints": (
+
+
+@dataclass(frozen=True)
+class Scenario:
+    flags: tuple[str, ...]
+    variables: tuple[tuple[str, object], ...] = ()
+    log_kms_key: bool = False  # create a KMS key as admin and pass its ARN as log_kms_key_arn
+    # After the second apply, one more with these variables changed (the update
+    # calls a user meets when changing them), before destroy.
+    then: tuple[tuple[str, object], ...] = ()
+    then_new_log_kms_key: bool = False
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "private-defaults": Scenario(()),
+    "nat-single": Scenario(("--topology", "private-nat", "--nat", "single")),
+    "nat-per-az-3az-endpoints": Scenario((
         "--topology", "private-nat", "--nat", "per-az", "--azs", "3",
         "--endpoints", "s3,dynamodb,sts,secretsmanager",
-    ),
-    "private-managed-node-x86-flow-logs": (
+    )),
+    "private-managed-node-x86-flow-logs": Scenario((
         "--iam", "managed", "--runtime", "nodejs22.x", "--architecture", "x86_64",
         "--memory", "512", "--timeout", "60", "--endpoints", "s3,sqs",
         "--flow-logs", "--tags", "Team=payments",
+    )),
+    "reserved-concurrency": Scenario(
+        (), variables=(("reserved_concurrency", 2),), then=(("reserved_concurrency", -1),)
     ),
+    "log-kms-key": Scenario((), log_kms_key=True, then_new_log_kms_key=True),
 }  # fmt: skip
 
 ANYWHERE = "0.0.0.0/0"
@@ -79,6 +99,8 @@ class Deployment:
     role_actions: list[tuple[str, str, str]]  # (effect, action, resource) of every policy
     log_group: str
     flow_logs: list[dict[str, Any]]
+    function_concurrency: int | None
+    log_group_kms_key: str | None
 
     def route_table_of(self, subnet_id: str) -> dict[str, Any]:
         """The table a subnet really uses: its explicit association, else the VPC's main table."""
@@ -150,6 +172,9 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
 
     lambda_client = emulator.client("lambda", region)
     function = lambda_client.get_function_configuration(FunctionName=outputs["function_name"])
+    concurrency = lambda_client.get_function_concurrency(FunctionName=outputs["function_name"])
+    log_group = f"/aws/lambda/{outputs['function_name']}"
+    log_groups = emulator.client("logs", region).describe_log_groups(logGroupNamePrefix=log_group)
     role_name = function["Role"].rsplit("/", 1)[-1]
 
     iam = emulator.client("iam", region)
@@ -199,10 +224,15 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
         function=function,
         role_name=role_name,
         role_actions=role_actions,
-        log_group=f"/aws/lambda/{outputs['function_name']}",
+        log_group=log_group,
         flow_logs=ec2.describe_flow_logs(
             Filters=[{"Name": "resource-id", "Values": [outputs["vpc_id"]]}]
         )["FlowLogs"],
+        function_concurrency=concurrency.get("ReservedConcurrentExecutions"),
+        log_group_kms_key=next(
+            (g.get("kmsKeyId") for g in log_groups["logGroups"] if g["logGroupName"] == log_group),
+            None,
+        ),
     )
     for subnet in subnets:
         public = reaches_internet_gateway(deployed.route_table_of(subnet["SubnetId"]))
@@ -588,10 +618,14 @@ def leftovers(emulator: AwsEmulator, region: str, recorded: Recorded) -> list[st
 
 
 @contextmanager
-def destroyed_afterwards(tf: Terraform, emulator: AwsEmulator, region: str, recorded: Recorded) -> Iterator[None]:
-    """Destroy what the scenario created, whether it passed or failed, then hold the
-    emulator to having nothing left of the IDs it recorded. A scenario that failed keeps
-    its own failure; what destroy left is added to it as a note."""
+def destroyed_afterwards(
+    runners: Sequence[Terraform], admin: Terraform, emulator: AwsEmulator, region: str, recorded: Recorded
+) -> Iterator[None]:
+    """Destroy what the scenario created, whether it passed or failed, with the last of
+    `runners` (the deployer), then hold the emulator to having nothing left of the IDs it
+    recorded. A scenario that failed keeps its own failure; what destroy left is added to
+    it as a note. A destroy the deployer could not finish is finished with admin keys, so
+    one failure leaves nothing behind for the next scenario on this emulator."""
     failure: BaseException | None = None
     try:
         yield
@@ -600,47 +634,70 @@ def destroyed_afterwards(tf: Terraform, emulator: AwsEmulator, region: str, reco
         raise
     finally:
         try:
-            tf.destroy()
+            runners[-1].destroy()
             left = leftovers(emulator, region, recorded)
             problem = "destroy-leaves-nothing: the emulator still holds:\n" + "\n".join(left) if left else ""
         except (TerraformFailed, BotoCoreError, ClientError) as destroying:
             problem = f"destroy failed: {destroying}"
+            with suppress(TerraformFailed):
+                admin.destroy()
         if problem and failure is None:
             pytest.fail(problem)
         if problem and failure is not None and hasattr(failure, "add_note"):
             failure.add_note(problem)
 
 
+def variable_violations(d: Deployment, variables: dict[str, object]) -> list[str]:
+    problems = []
+    if "reserved_concurrency" in variables:
+        asked = variables["reserved_concurrency"]
+        if d.function_concurrency != (None if asked == -1 else asked):
+            problems.append(f"reserved-concurrency: the function reserves {d.function_concurrency}, asked {asked}")
+    if "log_kms_key_arn" in variables and d.log_group_kms_key != variables["log_kms_key_arn"]:
+        problems.append(
+            f"log-kms-key: the log group is encrypted with {d.log_group_kms_key}, asked {variables['log_kms_key_arn']}"
+        )
+    return problems
+
+
 # --- the test ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_apply_readback_reapply_destroy(
+def test_apply_readback_reapply_destroy_as_deployer(
     scenario: str,
     generate: Generate,
     terraform: BindTerraform,
     aws_emulator: AwsEmulator,
+    deployer: MakeDeployer,
 ) -> None:
-    project = generate(*SCENARIOS[scenario], name=f"ap-{scenario}"[:40])
+    """Apply, re-apply and destroy with the deployer's keys; read back with admin keys."""
+    spec = SCENARIOS[scenario]
+    project = generate(*spec.flags, name=f"ap-{scenario}"[:40])
     answers = project_answers(project)
-    tf = terraform(project, aws_emulator, answers.region)
-    tf.init()
+    admin = terraform(project, aws_emulator, answers.region)
+    admin.init()
+    variables = dict(spec.variables)
+    if spec.log_kms_key:
+        variables["log_kms_key_arn"] = create_log_kms_key(aws_emulator, answers.region)
+    keys = deployer(project)
+    runners = [as_deployer(admin, keys, **variables)]
     recorded = Recorded()
-    with destroyed_afterwards(tf, aws_emulator, answers.region, recorded):
+    with destroyed_afterwards(runners, admin, aws_emulator, answers.region, recorded):
         try:
-            tf.apply()
+            runners[-1].apply()
         finally:
-            recorded.from_state(state_of(tf))
+            recorded.from_state(state_of(admin))
 
-        deployed = read_deployment(aws_emulator, answers, tf.outputs())
+        deployed = read_deployment(aws_emulator, answers, runners[-1].outputs())
         recorded.from_deployment(deployed)
-        broken = deployment_violations(deployed)
+        broken = deployment_violations(deployed) + variable_violations(deployed, variables)
         assert not broken, f"the applied {scenario} project breaks these rules:\n" + "\n".join(broken)
         # The rules `vpc-lambda-new check` judges, on the state apply left: every one judged.
-        report = judge_project(project, state_of(tf))
+        report = judge_project(project, state_of(admin))
         assert not report.broken and not report.not_judged, "\n".join(report.lines())
 
-        second = tf.apply()
+        second = runners[-1].apply()
         if "No changes." not in second or "0 added, 0 changed, 0 destroyed" not in second:
             noise = ("Reading...", "Read complete after", "Refreshing state...")
             plan = [line for line in second.splitlines() if not any(word in line for word in noise)]
@@ -648,3 +705,55 @@ def test_apply_readback_reapply_destroy(
                 f"idempotent-apply: the second apply in a row of {scenario} changed something:\n"
                 + "\n".join(plan).strip()
             )
+
+        if spec.then or spec.then_new_log_kms_key:
+            variables.update(spec.then)
+            if spec.then_new_log_kms_key:
+                variables["log_kms_key_arn"] = create_log_kms_key(aws_emulator, answers.region)
+            runners.append(as_deployer(admin, keys, **variables))
+            runners[-1].apply()
+            updated = read_deployment(aws_emulator, answers, runners[-1].outputs())
+            broken = variable_violations(updated, variables)
+            assert not broken, f"the updated {scenario} project:\n" + "\n".join(broken)
+
+
+def test_destroy_deletes_the_interfaces_lambda_left_available_as_deployer(
+    generate: Generate,
+    terraform: BindTerraform,
+    aws_emulator: AwsEmulator,
+    deployer: MakeDeployer,
+) -> None:
+    """When Lambda leaves its released interfaces `available` instead of deleting
+    them, the provider deletes them before the subnets and the security group
+    (deleteLingeringLambdaENI), with the deployer's ec2:DeleteNetworkInterface.
+
+    Here Lambda releases them at once, so the provider finds them available and
+    deletes them straight away; one still in use it would first watch for 18
+    polls 10 s apart (3 minutes). The scenario tests above let Lambda delete
+    them itself, as AWS also does, which the provider merely waits for."""
+    project = generate(name="ap-eni-available")
+    admin = terraform(project, aws_emulator, "us-east-1")
+    admin.init()
+    runner = as_deployer(admin, deployer(project))
+    before = aws_emulator.settings()
+    destroyed = False
+    try:
+        runner.apply()
+        vpc_id = runner.outputs()["vpc_id"]
+        aws_emulator.settings(lambda_eni_release="available", lambda_eni_release_seconds=0)
+        runner.destroy()
+        destroyed = True
+    finally:
+        aws_emulator.settings(**before)
+        if not destroyed:
+            ec2 = aws_emulator.client("ec2", "us-east-1")
+            leftover = ec2.describe_network_interfaces(
+                Filters=[{"Name": "interface-type", "Values": ["lambda"]}]
+            )["NetworkInterfaces"]
+            for eni in leftover:
+                if eni["Status"] == "available":
+                    ec2.delete_network_interface(NetworkInterfaceId=eni["NetworkInterfaceId"])
+            with suppress(TerraformFailed):
+                admin.destroy()
+    vpcs = aws_emulator.client("ec2", "us-east-1").describe_vpcs(VpcIds=[])["Vpcs"]
+    assert vpc_id not in {v["VpcId"] for v in vpcs}

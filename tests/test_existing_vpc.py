@@ -1,19 +1,23 @@
 """Topology `existing` against the emulator: the guide's rules fail `terraform plan`, not AWS.
 
-Each test builds its own network with boto3 in moto's server, generates a project
-with those ids, and runs the real Terraform on it unmodified.
+Each test builds its own network with boto3 (admin keys) in the emulator,
+generates a project with those ids, and runs the real Terraform on it
+unmodified; the applies as the deployer (fixtures_deployer.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest import Generate
-from fixtures_terraform import AwsEmulator, BindTerraform, TerraformFailed
+from fixtures_deployer import MakeDeployer, as_deployer
+from fixtures_terraform import AwsEmulator, BindTerraform, Terraform, TerraformFailed
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 
@@ -100,6 +104,26 @@ def existing_project(generate: Generate, vpc_id: str, subnets: list[str], *extra
     return generate(*flags, *extra)
 
 
+@contextlib.contextmanager
+def deployed(
+    terraform: BindTerraform, project: Path, emulator: AwsEmulator, deployer: MakeDeployer
+) -> Iterator[tuple[Terraform, str]]:
+    """The project applied with the deployer's keys, and destroyed again on the way out
+    (as the deployer when the test passed; as admin, best effort, when it failed)."""
+    admin = terraform(project, emulator, REGION)
+    admin.init()
+    runner = as_deployer(admin, deployer(project))
+    destroyed = False
+    try:
+        yield runner, runner.apply()
+        runner.destroy()
+        destroyed = True
+    finally:
+        if not destroyed:
+            with contextlib.suppress(TerraformFailed):
+                admin.destroy()
+
+
 def plan_failure(terraform: BindTerraform, project: Path, emulator: AwsEmulator) -> str:
     runner = terraform(project, emulator, REGION)
     runner.init()
@@ -108,8 +132,8 @@ def plan_failure(terraform: BindTerraform, project: Path, emulator: AwsEmulator)
     return " ".join(str(failed.value).split())  # Terraform wraps long messages
 
 
-def test_apply_attaches_to_the_given_subnets_then_detaches(
-    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+def test_apply_attaches_to_the_given_subnets_then_detaches_as_deployer(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator, deployer: MakeDeployer
 ) -> None:
     ec2 = aws_emulator.client("ec2", REGION)
     network = build_network(ec2)
@@ -117,36 +141,33 @@ def test_apply_attaches_to_the_given_subnets_then_detaches(
         generate, network.vpc_id, network.private_subnets,
         "--route-table-ids", network.private_route_table, "--endpoints", "s3,sts",
     )  # fmt: skip
-    runner = terraform(project, aws_emulator, REGION)
-    runner.init()
-    applied = runner.apply()
-    # No subnet routes to a NAT gateway: a warning, and the apply goes on.
-    assert "No subnet of the function routes to a NAT gateway" in " ".join(applied.split())
-    outputs = runner.outputs()
-    # No NAT: the function's own group opens nothing beyond the VPC and the gateway endpoint.
-    (group_id,) = outputs["security_group_ids"]
-    rules = egress_rules(ec2, group_id)
-    assert ("-1", None, None, network.cidrs[0]) in rules
-    assert not [rule for rule in rules if rule[-1] in ("0.0.0.0/0", "::/0")], rules
+    with deployed(terraform, project, aws_emulator, deployer) as (runner, applied):
+        # No subnet routes to a NAT gateway: a warning, and the apply goes on.
+        assert "No subnet of the function routes to a NAT gateway" in " ".join(applied.split())
+        outputs = runner.outputs()
+        # No NAT: the function's own group opens nothing beyond the VPC and the gateway endpoint.
+        (group_id,) = outputs["security_group_ids"]
+        rules = egress_rules(ec2, group_id)
+        assert ("-1", None, None, network.cidrs[0]) in rules
+        assert not [rule for rule in rules if rule[-1] in ("0.0.0.0/0", "::/0")], rules
 
-    function = aws_emulator.client("lambda", REGION).get_function_configuration(FunctionName="demo")
-    assert sorted(function["VpcConfig"]["SubnetIds"]) == sorted(network.private_subnets)
-    assert function["VpcConfig"]["SecurityGroupIds"] == outputs["security_group_ids"]
-    (group,) = ec2.describe_security_groups(GroupIds=outputs["security_group_ids"])["SecurityGroups"]
-    assert group["VpcId"] == network.vpc_id
-    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])
-    live = {e["ServiceName"].rsplit(".", 1)[-1]: e for e in endpoints["VpcEndpoints"] if e["State"] != "deleted"}
-    assert live["s3"]["RouteTableIds"] == [network.private_route_table]
-    assert sorted(live["sts"]["SubnetIds"]) == sorted(network.private_subnets)
-    created_subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])
-    assert len(created_subnets["Subnets"]) == 3, "topology existing must create no subnet"
+        function = aws_emulator.client("lambda", REGION).get_function_configuration(FunctionName="demo")
+        assert sorted(function["VpcConfig"]["SubnetIds"]) == sorted(network.private_subnets)
+        assert function["VpcConfig"]["SecurityGroupIds"] == outputs["security_group_ids"]
+        (group,) = ec2.describe_security_groups(GroupIds=outputs["security_group_ids"])["SecurityGroups"]
+        assert group["VpcId"] == network.vpc_id
+        endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])
+        live = {e["ServiceName"].rsplit(".", 1)[-1]: e for e in endpoints["VpcEndpoints"] if e["State"] != "deleted"}
+        assert live["s3"]["RouteTableIds"] == [network.private_route_table]
+        assert sorted(live["sts"]["SubnetIds"]) == sorted(network.private_subnets)
+        created_subnets = ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])
+        assert len(created_subnets["Subnets"]) == 3, "topology existing must create no subnet"
 
-    # The guide's way to disconnect: empty subnet and security group lists, function kept.
-    runner.apply("-var", "attach_to_vpc=false")
-    detached = aws_emulator.client("lambda", REGION).get_function_configuration(FunctionName="demo")
-    assert detached["VpcConfig"]["SubnetIds"] == [] and detached["VpcConfig"]["SecurityGroupIds"] == []
-    assert detached["FunctionArn"] == function["FunctionArn"]
-    runner.destroy()
+        # The guide's way to disconnect: empty subnet and security group lists, function kept.
+        runner.apply("-var", "attach_to_vpc=false")
+        detached = aws_emulator.client("lambda", REGION).get_function_configuration(FunctionName="demo")
+        assert detached["VpcConfig"]["SubnetIds"] == [] and detached["VpcConfig"]["SecurityGroupIds"] == []
+        assert detached["FunctionArn"] == function["FunctionArn"]
 
 
 def test_a_public_subnet_fails_the_plan(
@@ -187,32 +208,30 @@ def test_a_subnet_of_another_vpc_fails_the_plan(
 
 
 def test_egress_follows_the_nat_route_and_every_cidr_block_and_endpoints_take_one_subnet_per_az(
-    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator, deployer: MakeDeployer
 ) -> None:
     ec2 = aws_emulator.client("ec2", REGION)
     network = build_network(ec2, nat=True, secondary=True)
     assert network.secondary_subnet is not None
     subnets = [*network.private_subnets, network.secondary_subnet]  # two of them in one AZ
     project = existing_project(generate, network.vpc_id, subnets, "--endpoints", "sts")
-    runner = terraform(project, aws_emulator, REGION)
-    runner.init()
-    applied = " ".join(runner.apply().split())
-    assert "routes to a NAT gateway" not in applied  # no warning: every subnet has its NAT
-    (group_id,) = runner.outputs()["security_group_ids"]
-    rules = egress_rules(ec2, group_id)
-    # Both blocks of the VPC (the function's own third subnet lies in the secondary one),
-    # and HTTPS to the internet through the NAT gateway the subnets route to.
-    assert {("-1", None, None, cidr) for cidr in network.cidrs} <= rules
-    assert ("tcp", 443, 443, "0.0.0.0/0") in rules
-    endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])
-    (sts,) = [e for e in endpoints["VpcEndpoints"] if e["ServiceName"].endswith(".sts") and e["State"] != "deleted"]
-    zones = [ec2.describe_subnets(SubnetIds=[s])["Subnets"][0]["AvailabilityZone"] for s in sts["SubnetIds"]]
-    assert len(zones) == 2 and len(set(zones)) == 2, f"one subnet per AZ expected, got {sts['SubnetIds']} in {zones}"
-    (endpoint_group,) = sts["Groups"]
-    (group,) = ec2.describe_security_groups(GroupIds=[endpoint_group["GroupId"]])["SecurityGroups"]
-    admitted = {(p["IpProtocol"], p["FromPort"], p["ToPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p["IpRanges"]}
-    assert admitted == {("tcp", 443, 443, cidr) for cidr in network.cidrs}, "HTTPS from every block of the VPC"
-    runner.destroy()
+    # The emulator refuses two subnets of one AZ on an endpoint (DuplicateSubnetsInSameZone), as AWS does.
+    with deployed(terraform, project, aws_emulator, deployer) as (runner, applied):
+        assert "routes to a NAT gateway" not in " ".join(applied.split())  # every subnet has its NAT
+        (group_id,) = runner.outputs()["security_group_ids"]
+        rules = egress_rules(ec2, group_id)
+        # Both blocks of the VPC (the function's own third subnet lies in the secondary one),
+        # and HTTPS to the internet through the NAT gateway the subnets route to.
+        assert {("-1", None, None, cidr) for cidr in network.cidrs} <= rules
+        assert ("tcp", 443, 443, "0.0.0.0/0") in rules
+        endpoints = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [network.vpc_id]}])
+        (sts,) = [e for e in endpoints["VpcEndpoints"] if e["ServiceName"].endswith(".sts") and e["State"] != "deleted"]
+        zones = [ec2.describe_subnets(SubnetIds=[s])["Subnets"][0]["AvailabilityZone"] for s in sts["SubnetIds"]]
+        assert len(zones) == 2 and len(set(zones)) == 2, f"one subnet per AZ expected, got {sts['SubnetIds']} in {zones}"
+        (endpoint_group,) = sts["Groups"]
+        (group,) = ec2.describe_security_groups(GroupIds=[endpoint_group["GroupId"]])["SecurityGroups"]
+        admitted = {(p["IpProtocol"], p["FromPort"], p["ToPort"], r["CidrIp"]) for p in group["IpPermissions"] for r in p["IpRanges"]}
+        assert admitted == {("tcp", 443, 443, cidr) for cidr in network.cidrs}, "HTTPS from every block of the VPC"
 
 
 def test_interface_endpoints_in_a_vpc_without_dns_hostnames_fail_the_plan(

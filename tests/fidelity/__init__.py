@@ -1,0 +1,30 @@
+"""Emulator fidelity: moto made to refuse what AWS refuses.
+
+moto is more lenient than AWS, and a suite that only proves "it applies on moto"
+proves little about AWS. This package holds, in one place, every rule by which
+the tests' emulator is made stricter than moto:
+
+- `rules`: the rules themselves. Each one models one documented AWS behaviour
+  that moto (5.2) lacks, cites the AWS documentation or the provider source it
+  follows, and says what it does not model. `tests/test_fidelity.py` proves each
+  one active: a known-bad request or configuration fails against it.
+- `server`: moto's WSGI application with those rules installed, served on
+  127.0.0.1 by werkzeug (what `fixtures_terraform.aws_emulator` starts).
+
+What the layer proves, and what it cannot:
+
+- IAM: requests signed with keys the emulator issued to an IAM user are
+  authorized against that user's policies; the fixtures' dummy keys stay
+  unrestricted. moto checks most services against the resource `*` and ignores
+  conditions, so the deployer tests give the deployer its policy with every
+  Resource widened to `*`: they prove that every API action Terraform calls (and
+  the documented implied actions: iam:PassRole, tag-on-create, Lambda's VPC
+  checks, private DNS) is granted, and NOT that the policy's resource ARNs or
+  conditions are right. `tests/test_deployer_policy.py` checks those statically
+  against AWS's own data instead.
+- Network: Lambda's Hyperplane interfaces exist while a function uses a subnet
+  and security group, and linger after it stops; subnets, security groups and
+  VPCs that anything still uses cannot be deleted; endpoint and route rules AWS
+  enforces. Timings are shortened (see rules.Settings); eventual consistency,
+  quotas, and pricing are not modelled.
+"""

@@ -1,0 +1,153 @@
+"""Terraform as the deployer: an IAM user holding exactly a project's deployer policy.
+
+(Loaded by conftest.py.) The emulator authorizes requests signed with keys it
+issued to an IAM user against that user's policies (tests/fidelity/rules.py),
+while the fixtures' dummy keys stay unrestricted for setting up and reading
+back. So a test binds Terraform to a deployer's keys, and a call the generated
+`deployer-policy.json` does not allow fails the apply or destroy naming the
+action (`fixtures_terraform.DeniedByPolicy`).
+
+What that proves, and what it does not: moto checks EC2, Lambda, Logs... calls
+against the resource "*" and ignores conditions. The deployer therefore gets its
+policy with every Resource widened to "*" (conditions kept, and ignored): a
+passing apply and destroy prove that every *action* Terraform needs, and each
+documented implied action, is granted; not that the policy's resource ARNs or
+conditions admit the calls. tests/test_deployer_policy.py checks the ARNs and
+condition keys against AWS's own data instead.
+
+- `deployer`: deployer(project) -> Deployer (the user's keys; with
+  `permissions-boundary.json` in the project, that file becomes a
+  customer-managed policy and the deployer passes its ARN as
+  `permissions_boundary_arn`).
+- `as_deployer(runner, deployer, **variables)`: the Terraform runner bound to
+  the deployer's keys, with Terraform variables set for every command.
+- `create_managed_policy`, `create_log_kms_key`: admin helpers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fixtures_terraform import AwsEmulator, Terraform
+
+DEPLOYER_POLICY_FILE = "deployer-policy.json"
+BOUNDARY_POLICY_FILE = "permissions-boundary.json"
+BOUNDARY_VARIABLE = "permissions_boundary_arn"
+_users = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class Deployer:
+    user_name: str
+    access_key_id: str
+    secret_access_key: str
+    policy_arn: str
+    boundary_arn: str | None  # the project's permissions boundary, when it ships one
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        return {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+        }
+
+
+def widened(policy: Mapping[str, Any]) -> dict[str, Any]:
+    """The policy with every statement's Resource set to "*" (see the module docstring)."""
+    statements = policy["Statement"]
+    statements = [statements] if isinstance(statements, dict) else statements
+    wide = []
+    for statement in statements:
+        if "NotResource" in statement:
+            raise ValueError(
+                f"statement {statement.get('Sid')!r} uses NotResource, which cannot be widened"
+            )
+        wide.append({**statement, "Resource": "*"})
+    return {**policy, "Statement": wide}
+
+
+def create_managed_policy(emulator: AwsEmulator, name: str, document: Mapping[str, Any]) -> str:
+    """Creates a customer-managed policy as admin; returns its ARN."""
+    iam = emulator.client("iam", "us-east-1")
+    created = iam.create_policy(PolicyName=name, PolicyDocument=json.dumps(document))
+    return str(created["Policy"]["Arn"])
+
+
+def create_log_kms_key(emulator: AwsEmulator, region: str) -> str:
+    """A customer-managed KMS key whose key policy lets CloudWatch Logs use it, as the
+    generated README asks; returns its ARN (the emulator does not evaluate key policies)."""
+    account = emulator.client("sts", region).get_caller_identity()["Account"]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "AccountAdmin",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
+                "Action": "kms:*",
+                "Resource": "*",
+            },
+            {
+                "Sid": "CloudWatchLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Resource": "*",
+            },
+        ],
+    }  # fmt: skip
+    key = emulator.client("kms", region).create_key(
+        Description="log group key for a test", Policy=json.dumps(policy)
+    )
+    return str(key["KeyMetadata"]["Arn"])
+
+
+def create_deployer(emulator: AwsEmulator, project: Path) -> Deployer:
+    iam = emulator.client("iam", "us-east-1")
+    user = f"deployer-{project.name}"[:56] + f"-{next(_users)}"
+    document = json.loads((project / DEPLOYER_POLICY_FILE).read_text(encoding="utf-8"))
+    policy_arn = create_managed_policy(emulator, f"{user}-policy", widened(document))
+    iam.create_user(UserName=user)
+    iam.attach_user_policy(UserName=user, PolicyArn=policy_arn)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    boundary_arn = None
+    boundary_file = project / BOUNDARY_POLICY_FILE
+    if boundary_file.exists():
+        boundary = json.loads(boundary_file.read_text(encoding="utf-8"))
+        boundary_arn = create_managed_policy(emulator, f"{user}-boundary", boundary)
+    return Deployer(user, key["AccessKeyId"], key["SecretAccessKey"], policy_arn, boundary_arn)
+
+
+MakeDeployer = Callable[[Path], Deployer]
+
+
+@pytest.fixture
+def deployer(aws_emulator: AwsEmulator) -> MakeDeployer:
+    """deployer(project) -> a new IAM user holding that project's deployer policy."""
+
+    def make(project: Path) -> Deployer:
+        return create_deployer(aws_emulator, project)
+
+    return make
+
+
+def as_deployer(runner: Terraform, deployer: Deployer, **variables: object) -> Terraform:
+    """`runner` with the deployer's keys instead of the dummy admin ones.
+
+    Terraform variables go in as TF_VAR_*, so that apply, re-apply and destroy
+    all see them; the permissions boundary's ARN is one of them when the project
+    ships a boundary (TF_VAR_ of a variable a project does not declare is ignored).
+    """
+    env = {**runner.extra_env, **deployer.credentials}
+    if deployer.boundary_arn is not None:
+        variables = {BOUNDARY_VARIABLE: deployer.boundary_arn, **variables}
+    for name, value in variables.items():
+        env[f"TF_VAR_{name}"] = value if isinstance(value, str) else json.dumps(value)
+    return dataclasses.replace(runner, extra_env=env)

