@@ -217,17 +217,36 @@ def intent_of(project_dir: Path) -> Intent:
     return Intent(answers.topology, answers.nat if answers.topology == "private-nat" else None)
 
 
+def project_policies(project_dir: Path) -> dict[str, list[Any]]:
+    """The permissions boundary the project ships, under the name its README gives the
+    policy (NAME-boundary): a boundary of that name is taken to hold this document."""
+    from scaffold.answers_file import read_bounded
+    from scaffold.project import recorded_answers
+
+    path = project_dir / "permissions-boundary.json"
+    if not path.is_file():
+        return {}
+    try:
+        statements = json.loads(read_bounded(path, "check"))["Statement"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise ScaffoldError(f"check: {quoted(path)} is not an IAM policy document") from None
+    return {f"{recorded_answers(project_dir).name}-boundary": list(statements)}
+
+
 def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) -> Report:
     """Every rule on a generated project: on the plan or state `document`, or on its configuration alone."""
     from scaffold.model import Model, load_tfvars
 
     intent = intent_of(project_dir)
     configuration = load_configuration(project_dir)
+    policies = project_policies(project_dir)
     if document is not None:
         check_document_matches(document, configuration)
-        model = Model.from_document(document, configuration)
+        model = Model.from_document(document, configuration, policies)
     else:
-        model = Model.from_configuration(configuration, load_tfvars(project_dir, configuration))
+        model = Model.from_configuration(
+            configuration, load_tfvars(project_dir, configuration), policies
+        )
     report = Report()
     verdicts: list[tuple[str, Verdict]] = []
     all_rules: list[Rule | TextRule] = [*RULES, *TEXT_RULES]

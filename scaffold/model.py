@@ -349,21 +349,30 @@ class Model:
     # --- building ----------------------------------------------------------------------
 
     @classmethod
-    def from_document(cls, document: Mapping[str, Any], configuration: Module | None) -> Model:
+    def from_document(
+        cls,
+        document: Mapping[str, Any],
+        configuration: Module | None,
+        policies: Mapping[str, list[Any]] | None = None,
+    ) -> Model:
         """The model of a `terraform show -json` document (plan or state), with the configuration
-        when there is one (it resolves what the document leaves unknown)."""
+        when there is one (it resolves what the document leaves unknown). `policies`: the
+        statements of customer-managed policies by name, which no plan carries."""
         known = Known(document)
         if configuration is None:
-            return Builder(known, None, document).build()
+            return Builder(known, None, document, policies).build()
         evaluator = Evaluator(configuration, known)
-        return Builder(known, evaluator, document).build()
+        return Builder(known, evaluator, document, policies).build()
 
     @classmethod
     def from_configuration(
-        cls, configuration: Module, variables: Mapping[str, Any] | None = None
+        cls,
+        configuration: Module,
+        variables: Mapping[str, Any] | None = None,
+        policies: Mapping[str, list[Any]] | None = None,
     ) -> Model:
         """The model of the configuration alone, with root variables (terraform.tfvars)."""
-        return Builder(None, Evaluator(configuration, None, variables), None).build()
+        return Builder(None, Evaluator(configuration, None, variables), None, policies).build()
 
 
 def load_tfvars(project: Path, configuration: Module) -> dict[str, Any]:
@@ -433,11 +442,17 @@ class Builder:
     ID_ATTRIBUTES = ("id", "arn", "name", "allocation_id", "prefix_list_id")
 
     def __init__(
-        self, known: Known | None, evaluator: Evaluator | None, document: Mapping[str, Any] | None
+        self,
+        known: Known | None,
+        evaluator: Evaluator | None,
+        document: Mapping[str, Any] | None,
+        policies: Mapping[str, list[Any]] | None = None,
     ) -> None:
         self.known = known
         self.evaluator = evaluator
         self.document = document
+        # Customer-managed policies the project ships, by name (its permissions boundary).
+        self.policies = dict(policies or {})
         self.model = Model(from_plan=known is not None)
         self.by_address: dict[str, Entity] = {}
         self.by_id: dict[str, Entity] = {}
@@ -1226,6 +1241,8 @@ class Builder:
             if name in AWS_MANAGED_POLICIES:
                 return parse_statements(AWS_MANAGED_POLICIES[name])
             return Unresolved(f"the AWS managed policy {name} is not one this check knows")
+        if isinstance(text, str) and text.rsplit(":policy/", 1)[-1] in self.policies:
+            return parse_statements(self.policies[text.rsplit(":policy/", 1)[-1]])
         return Unresolved(f"the policy {arn!r} is not known")
 
     def statements(self, policy: object) -> list[Statement] | Unresolved:

@@ -33,9 +33,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
-from fixtures_terraform import AwsEmulator, Terraform
+from fixtures_terraform import AwsEmulator, Terraform, project_answers
 
 DEPLOYER_POLICY_FILE = "deployer-policy.json"
 BOUNDARY_POLICY_FILE = "permissions-boundary.json"
@@ -80,6 +81,22 @@ def create_managed_policy(emulator: AwsEmulator, name: str, document: Mapping[st
     return str(created["Policy"]["Arn"])
 
 
+def boundary_policy(emulator: AwsEmulator, name: str, document: Mapping[str, Any]) -> str:
+    """The project's boundary as the policy NAME-boundary, as an administrator creates it
+    once per account: a second project of the same name (another region) shares it."""
+    iam = emulator.client("iam", "us-east-1")
+    try:
+        return create_managed_policy(emulator, name, document)
+    except iam.exceptions.EntityAlreadyExistsException:
+        account = emulator.client("sts", "us-east-1").get_caller_identity()["Account"]
+        arn = f"arn:aws:iam::{account}:policy/{name}"
+        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+        held = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+        held = json.loads(unquote(held)) if isinstance(held, str) else held
+        assert held == document, f"a policy {name} with another document already exists"
+        return arn
+
+
 def create_log_kms_key(emulator: AwsEmulator, region: str) -> str:
     """A customer-managed KMS key whose key policy lets CloudWatch Logs use it, as the
     generated README asks; returns its ARN (the emulator does not evaluate key policies)."""
@@ -121,7 +138,9 @@ def create_deployer(emulator: AwsEmulator, project: Path) -> Deployer:
     boundary_file = project / BOUNDARY_POLICY_FILE
     if boundary_file.exists():
         boundary = json.loads(boundary_file.read_text(encoding="utf-8"))
-        boundary_arn = create_managed_policy(emulator, f"{user}-boundary", boundary)
+        # The name the project's README and deployer-policy.json give it.
+        name = project_answers(project).name
+        boundary_arn = boundary_policy(emulator, f"{name}-boundary", boundary)
     return Deployer(user, key["AccessKeyId"], key["SecretAccessKey"], policy_arn, boundary_arn)
 
 
