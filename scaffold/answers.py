@@ -92,6 +92,9 @@ def parse_name(value: object) -> str:
             f"{text!r} is not a valid name: start with a letter, then up to 39 letters,"
             " digits or hyphens"
         )
+    if text.lower().startswith("sg-"):
+        # It prefixes the security groups' names, and AWS refuses a group name starting sg-.
+        raise InvalidAnswer(f"{text!r}: a name may not start with sg- (AWS keeps it for security group ids)")
     return text
 
 

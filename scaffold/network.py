@@ -1,8 +1,9 @@
 """CIDR planning: one private subnet per AZ, plus public subnets for NAT gateways.
 
-Private subnets split the lower half of the VPC evenly; public subnets (small:
-they hold only NAT gateways) come from the upper half. What is left stays free
-for the user's own subnets later.
+Private subnets come from the lower half of the VPC, cut into room for eight AZs
+(or as many as fit at the /27 floor), so that adding an AZ later renumbers no
+subnet; public subnets (small: they hold only NAT gateways) come from the upper
+half, one slot per AZ key. What is left stays free for the user's own subnets.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 # the private subnets; a /27 (27 usable after AWS reserves 5) is the floor.
 SMALLEST_PRIVATE_PREFIX = 27
 PUBLIC_PREFIX = 24
+# Room for this many private subnets whatever the AZ count: azN always gets slot N.
+PRIVATE_SLOTS = 8
 
 
 @dataclass(frozen=True)
@@ -52,12 +55,13 @@ def plan_subnets(answers: Answers) -> SubnetPlan:
         return SubnetPlan(private=(), public=())
     vpc = answers.vpc_cidr
     lower, upper = vpc.subnets(prefixlen_diff=1)
-    private_prefix = lower.prefixlen + math.ceil(math.log2(answers.azs))
-    if private_prefix > SMALLEST_PRIVATE_PREFIX:
+    if lower.prefixlen + math.ceil(math.log2(answers.azs)) > SMALLEST_PRIVATE_PREFIX:
         raise InvalidAnswer(
             f"{vpc} cannot hold {answers.azs} private subnets of at least"
             f" /{SMALLEST_PRIVATE_PREFIX}; use a larger VPC CIDR or fewer AZs"
         )
+    slots = lower.prefixlen + (PRIVATE_SLOTS - 1).bit_length()
+    private_prefix = min(slots, SMALLEST_PRIVATE_PREFIX)
     private = islice(lower.subnets(new_prefix=private_prefix), answers.azs)
     public_prefix = max(private_prefix, PUBLIC_PREFIX)
     public = islice(upper.subnets(new_prefix=public_prefix), public_subnet_count(answers))

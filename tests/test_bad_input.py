@@ -301,6 +301,8 @@ CASES = [
     flag("name-path", "--name", "../escape", says="--name:"),
     flag("name-unicode", "--name", "café", says="--name:"),
     flag("name-newline", "--name", "app\n", says="--name:"),
+    flag("name-security-group-prefix", "--name", "sg-app", says="--name:"),
+    flag("name-security-group-prefix-case", "--name", "SG-app", says="--name:"),
     flag("name-missing-value", "--name", says="argument --name: expected one argument"),
     # --topology
     flag("topology-unknown", "--topology", "public", says="--topology:"),

@@ -18,7 +18,7 @@ SMALLEST_PRIVATE_PREFIX = 27
 
 def test_default_plan() -> None:
     plan = plan_subnets(build_answers({}))
-    assert [(s.key, str(s.cidr)) for s in plan.private] == [("az1", "10.0.0.0/18"), ("az2", "10.0.64.0/18")]
+    assert [(s.key, str(s.cidr)) for s in plan.private] == [("az1", "10.0.0.0/20"), ("az2", "10.0.16.0/20")]
     assert plan.public == ()
 
 
@@ -48,3 +48,26 @@ def test_every_plan_fits_and_never_overlaps(topology: str, nat: str | None, pref
     assert not any(a.overlaps(b) for a, b in combinations(cidrs, 2))
     assert all(s.cidr.prefixlen <= SMALLEST_PRIVATE_PREFIX for s in plan.private)
     assert len({s.cidr.prefixlen for s in plan.private}) == 1
+
+
+@pytest.mark.parametrize(("topology", "nat"), LAYOUTS)
+@pytest.mark.parametrize("prefix", range(VPC_PREFIX_RANGE[0], VPC_PREFIX_RANGE[1] + 1))
+def test_adding_an_az_renumbers_no_subnet(topology: str, nat: str | None, prefix: int) -> None:
+    """An update to more AZs keeps every existing subnet's CIDR: nothing is replaced."""
+    plans = {}
+    for azs in range(AZ_RANGE[0], AZ_RANGE[1] + 1):
+        raw = {
+            "vpc_cidr": RawAnswer(f"10.8.0.0/{prefix}", "--vpc-cidr"),
+            "azs": RawAnswer(azs, "--azs"),
+            "topology": RawAnswer(topology, "--topology"),
+        }
+        if nat:
+            raw["nat"] = RawAnswer(nat, "--nat")
+        try:
+            plan = plan_subnets(build_answers(raw))
+        except ScaffoldError:
+            break  # the VPC holds no more AZs
+        plans[azs] = {(kind, s.key): s.cidr for kind, subnets in (("private", plan.private), ("public", plan.public)) for s in subnets}
+    assert len(plans) >= 2
+    for fewer, more in zip(list(plans), list(plans)[1:]):
+        assert plans[more].items() >= plans[fewer].items(), (fewer, more)

@@ -99,7 +99,8 @@ def endpoint_lists(draw: st.DrawFn, known: tuple[str, ...]) -> str | list[str]:
 def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
     """A valid answers file: every key optional, every value within the contract."""
     topology = draw(st.sampled_from(TOPOLOGIES))
-    data: dict[str, Any] = {"name": draw(st.from_regex(NAME, fullmatch=True)), "topology": topology}
+    name = draw(st.from_regex(NAME, fullmatch=True).filter(lambda text: not text.lower().startswith("sg-")))
+    data: dict[str, Any] = {"name": name, "topology": topology}
     optional: dict[str, Any] = {
         "region": draw(st.sampled_from(REGIONS)),
         "runtime": draw(st.sampled_from(RUNTIMES)),
@@ -231,7 +232,7 @@ def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[ob
     if key in ("state_key", "state_region") and not bucket:
         return st.just("app/terraform.tfstate" if key == "state_key" else "us-east-1")
     strategies: dict[str, st.SearchStrategy[object]] = {
-        "name": text_except(lambda text: re.fullmatch(NAME, text) is not None),
+        "name": text_except(lambda text: re.fullmatch(NAME, text) is not None and not text.lower().startswith("sg-")),
         "topology": text_except(in_set(TOPOLOGIES)),
         "region": text_except(in_set(REGIONS)),
         "runtime": text_except(in_set(RUNTIMES)),

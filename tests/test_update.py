@@ -212,7 +212,7 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
     assert code == 0, err
     assert snapshot(project.parent) == before
     assert "--- a/terraform.tfvars\n+++ b/terraform.tfvars\n" in out
-    assert '+  az3 = "10.0.64.0/19"' in out and "-# ours" not in out
+    assert '+  az3 = "10.0.32.0/20"' in out and "-# ours" not in out
     assert "--- a/README.md" in out and "--- a/.vpc-lambda-new.json" in out
     assert '-  "azs": 2,\n+  "azs": 3,' in out
     assert "a/.vpc-lambda-new.baseline.json" not in out  # the record of generated files: noise in a review

@@ -287,7 +287,7 @@ def test_declining_at_the_summary_writes_nothing(wizard: SpawnWizard) -> None:
     terminal = wizard()
     enter_through(terminal, asked("private"))
     terminal.expect_text("This will generate:")
-    for shown in ["private", "az1 10.0.0.0/18", "az2 10.0.64.0/18", "s3, dynamodb"]:
+    for shown in ["private", "az1 10.0.0.0/20", "az2 10.0.16.0/20", "s3, dynamodb"]:
         terminal.expect_text(shown)
     terminal.expect_text(str(terminal.cwd / "vpc-lambda"))
     terminal.answer(CONFIRM, "n")

@@ -3,8 +3,8 @@ variable "name" {
   description = "Name of the project and of the Lambda function; prefixes every resource name."
 
   validation {
-    condition     = can(regex({{ cookiecutter.name_pattern | hcl }}, var.name))
-    error_message = "The name must start with a letter and hold at most 40 letters, digits or hyphens."
+    condition     = can(regex({{ cookiecutter.name_pattern | hcl }}, var.name)) && !startswith(lower(var.name), "sg-")
+    error_message = "The name must start with a letter, hold at most 40 letters, digits or hyphens, and not start with sg- (it prefixes security group names)."
   }
 }
 
