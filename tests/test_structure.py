@@ -377,3 +377,20 @@ def test_role_names_carry_the_region(generate: Generate) -> None:
     assert project.function.resource("aws_iam_role", "this").body["name"] == "${var.name}-lambda-${var.region}"
     assert project.network.resource("aws_iam_role", "flow_logs").body["name"] == "${var.name}-flowlogs-${var.region}"
     assert project.root.of_kind("module")[0].body["region"] == "var.region"
+
+
+@pytest.mark.parametrize("runtime", ["python3.12", "nodejs22.x"])
+def test_the_readme_says_what_aws_does(generate: Generate, runtime: str) -> None:
+    managed = (generate("--runtime", runtime, "--iam", "managed", "--endpoints", "s3,sts") / "README.md").read_text()
+    inline = (generate("--runtime", runtime, name="inline") / "README.md").read_text()
+    for readme in (managed, inline):
+        # A function idle for long is Inactive (Lambda's state), not "Idle".
+        assert "becomes `Inactive`" in readme and "`Idle`" not in readme
+        # Destroy: honest about Lambda's interfaces.
+        assert "20 to 45 minutes" in readme
+    # The managed policy grants more than the guide's three actions: the README says so.
+    assert "grants more than those three" in managed and "ec2:AssignPrivateIpAddresses" in managed
+    assert "exactly those three actions" in inline
+    if runtime.startswith("nodejs"):
+        # Node 22 reads `node --test DIR` as a glob: the README's command takes no folder.
+        assert "\nnode --test\n" in inline and "node --test tests" not in inline
