@@ -324,6 +324,16 @@ class Question:
     default: object
     choices: Mapping[str, str] = field(default_factory=dict)
     applies: Callable[[Mapping[str, object]], bool] = lambda answers: True
+    accepts: str = ""  # what a valid answer looks like, for --help
+
+    @property
+    def default_label(self) -> str:
+        """The default as --help shows it."""
+        if callable(self.default):
+            return str(self.default.__doc__)
+        if self.default is None:
+            return "none; required with --topology existing"
+        return str(self.default) if self.default != "" else "none"
 
     @property
     def flag(self) -> str:
@@ -362,24 +372,40 @@ def _remote_state_applies(answers: Mapping[str, object]) -> bool:
 
 
 def _default_state_key(answers: Mapping[str, object]) -> str:
+    """NAME/terraform.tfstate"""
     return f"{answers.get('name', 'vpc-lambda')}/terraform.tfstate"
 
 
 def _default_state_region(answers: Mapping[str, object]) -> object:
+    """the --region"""
     return answers.get("region", "us-east-1")
 
 
 QUESTIONS: tuple[Question, ...] = (
-    Question("name", "Project and function name", parse_name, "vpc-lambda"),
+    Question(
+        "name",
+        "Project and function name",
+        parse_name,
+        "vpc-lambda",
+        accepts="a letter, then up to 39 letters, digits or hyphens; not sg-",
+    ),
     Question("topology", "Network topology", _choice(TOPOLOGIES), "private", TOPOLOGIES),
     Question("region", "AWS region", parse_region, "us-east-1"),
-    Question("vpc_id", "ID of the existing VPC", parse_vpc_id, None, applies=_existing_vpc_applies),
+    Question(
+        "vpc_id",
+        "ID of the existing VPC",
+        parse_vpc_id,
+        None,
+        applies=_existing_vpc_applies,
+        accepts="vpc-0123456789abcdef0",
+    ),
     Question(
         "subnet_ids",
         "Private subnet ids, comma-separated (2 or more, in different AZs)",
         _id_list("subnet", 2),
         None,
         applies=_existing_vpc_applies,
+        accepts="subnet-0123456789abcdef0,subnet-...",
     ),
     Question(
         "security_group_ids",
@@ -395,22 +421,49 @@ QUESTIONS: tuple[Question, ...] = (
         "",
         applies=_existing_vpc_applies,
     ),
-    Question("vpc_cidr", "VPC CIDR", parse_vpc_cidr, "10.0.0.0/16", applies=_new_vpc_applies),
+    Question(
+        "vpc_cidr",
+        "VPC CIDR",
+        parse_vpc_cidr,
+        "10.0.0.0/16",
+        applies=_new_vpc_applies,
+        accepts="/16 to /24; its lower half holds the private subnets, /27 at least",
+    ),
     Question(
         "azs",
         "Availability zones (one private subnet each)",
         _whole_number(*AZ_RANGE),
         2,
         applies=_new_vpc_applies,
+        accepts=f"{AZ_RANGE[0]} to {AZ_RANGE[1]}, as many as the VPC CIDR holds",
     ),
     Question("nat", "NAT layout", _choice(NAT_LAYOUTS), "single", NAT_LAYOUTS, _nat_applies),
-    Question("endpoints", "VPC endpoints", parse_endpoints, "s3,dynamodb"),
+    Question(
+        "endpoints",
+        "VPC endpoints",
+        parse_endpoints,
+        "s3,dynamodb",
+        accepts=f"comma-separated: {', '.join(GATEWAY_ENDPOINTS)} (gateway, free);"
+        f" {', '.join(INTERFACE_ENDPOINTS)} (interface, billed hourly per AZ)",
+    ),
     Question("runtime", "Lambda runtime", _choice(RUNTIMES), "python3.12", RUNTIME_NOTES),
     Question(
         "architecture", "CPU architecture", _choice(ARCHITECTURES), "arm64", ARCHITECTURE_NOTES
     ),
-    Question("memory", "Memory (MB)", _whole_number(*MEMORY_RANGE), 256),
-    Question("timeout", "Timeout (seconds)", _whole_number(*TIMEOUT_RANGE), 30),
+    Question(
+        "memory",
+        "Memory (MB)",
+        _whole_number(*MEMORY_RANGE),
+        256,
+        accepts=f"{MEMORY_RANGE[0]} to {MEMORY_RANGE[1]}",
+    ),
+    Question(
+        "timeout",
+        "Timeout (seconds)",
+        _whole_number(*TIMEOUT_RANGE),
+        30,
+        accepts=f"{TIMEOUT_RANGE[0]} to {TIMEOUT_RANGE[1]}",
+    ),
     Question(
         "iam", "ENI permissions of the execution role", _choice(IAM_MODES), "inline", IAM_MODES
     ),
@@ -532,6 +585,8 @@ def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
         source = given.source if given else question.flag
         if not question.applies(values):
             if given is not None:
+                if question.applies is _remote_state_applies:
+                    raise ScaffoldError(f"{source}: applies only with --state-bucket")
                 raise ScaffoldError(f"{source}: does not apply to --topology {values['topology']}")
             values[question.key] = None
             continue

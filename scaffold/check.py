@@ -377,9 +377,9 @@ def run_check(options: argparse.Namespace) -> int:
 
     project_dir = Path(options.project_dir).expanduser()
     if not project_dir.exists():
-        raise ScaffoldError(f"DIR: {quoted(project_dir)} does not exist")
+        raise ScaffoldError(f"project: {quoted(project_dir)} does not exist")
     if not project_dir.is_dir():
-        raise ScaffoldError(f"DIR: {quoted(project_dir)} is not a folder")
+        raise ScaffoldError(f"project: {quoted(project_dir)} is not a folder")
     document = load_document(options.plan) if options.plan is not None else None
     with project_folder(project_dir, read_only=True) as folder:  # not while an update writes it
         refuse_if_pending(folder, "check")
@@ -391,8 +391,11 @@ def run_check(options: argparse.Namespace) -> int:
         report = judge_project(project_dir, document)
     for line in report.lines():
         say(line)
+    not_judged = len(report.not_judged_by_rule())
     if document is None:
-        judged_from = "the configuration alone (give --plan to judge the rest)"
+        judged_from = "the configuration alone" + (
+            " (give --plan to judge the rest)" if not_judged else ""
+        )
     else:
         judged_from = (
             "the plan"
@@ -401,8 +404,8 @@ def run_check(options: argparse.Namespace) -> int:
         )
     total = len(RULES) + len(TEXT_RULES)
     summary = (
-        f"{project_dir}: {len({b.rule for b in report.broken})} of {total} rules broken,"
-        f" {len(report.not_judged_by_rule())} not judged, judged from {judged_from}"
+        f"{project_dir.absolute()}: {len({b.rule for b in report.broken})} of {total} rules"
+        f" broken, {not_judged} not judged, judged from {judged_from}"
     )
     say(summary)
     return EXIT_RULES_BROKEN if report.broken else 0

@@ -34,6 +34,9 @@ COMMANDS = ("update", "check")
 
 class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
+        stray = message.removeprefix("unrecognized arguments: ")
+        if stray != message and not stray.startswith("-") and self.prog == "vpc-lambda-new":
+            message += " (the project's name goes in --name; commands are update and check)"
         raise ScaffoldError(message)
 
 
@@ -46,9 +49,7 @@ def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False)
     for question in QUESTIONS:
         if update and question.key == "output_dir":
             continue
-        default = question.default if not callable(question.default) else "derived"
-        if update:
-            default = "as recorded"
+        default = "as recorded" if update else question.default_label
         if question.is_yes_no:
             on_off = default if update else "on" if question.default else "off"
             parser.add_argument(
@@ -68,7 +69,8 @@ def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False)
             dest=question.key,
             metavar=question.key.upper(),
             # argparse expands %-formats in help text; the descriptions may contain "%".
-            help=f"{question.prompt} (default: {default}){'. ' + shown if shown else ''}".replace(
+            help=f"{question.prompt}{'; ' + question.accepts if question.accepts else ''}"
+            f" (default: {default}){'. ' + shown if shown else ''}".replace(
                 "%", "%%"
             ),
         )
@@ -116,9 +118,10 @@ def build_update_parser() -> ArgumentParser:
         " recorded answers (flags and --answers change them). Files you never edited are"
         " replaced, your edits are kept or merged three-way, overlapping changes are marked"
         " with conflict markers, and files you added are never touched.",
-        epilog="Exit codes: 0 done, 2 bad input (nothing changed), 3 written but conflicts"
-        " remain (each conflicted file named on stderr), 4 written but the merged project"
-        " breaks a rule of the guide, 130 interrupted (nothing changed).",
+        epilog="Exit codes: 0 done, 1 internal error (nothing changed, or the change undone),"
+        " 2 bad input (nothing changed), 3 written but conflicts remain (each conflicted file"
+        " named on stderr; with --dry-run: would remain), 4 written but the project breaks a"
+        " rule of the guide, 130 interrupted (nothing changed).",
     )
     parser.add_argument(
         "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
@@ -145,7 +148,8 @@ def build_check_parser() -> ArgumentParser:
         " generated project breaks, one line each. Without --plan it judges the Terraform"
         " text and names the rules it could not judge; with --plan it judges the values"
         " Terraform resolved.",
-        epilog="Exit codes: 0 no rule broken, 2 bad input, 4 at least one rule broken.",
+        epilog="Exit codes: 0 no rule broken, 1 internal error, 2 bad input, 4 at least one rule"
+        " broken, 130 interrupted.",
     )
     parser.add_argument(
         "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"

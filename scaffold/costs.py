@@ -134,8 +134,9 @@ def money(amount: float | None, currency: str = "USD") -> str:
     return f"${amount:,.2f}" if currency == "USD" else f"{amount:,.2f} {currency}"
 
 
-def unit_money(amount: float | None) -> str:
-    return "no price on file" if amount is None else f"${amount:g}"
+def unit_money(amount: float) -> str:
+    """A unit price as AWS writes it: cents always, more digits where the price has them."""
+    return f"${amount:.2f}" if round(amount, 2) == amount else f"${amount:g}"
 
 
 def summary(cost: CostEstimate) -> str:
@@ -154,12 +155,17 @@ def summary(cost: CostEstimate) -> str:
 def lines(cost: CostEstimate) -> list[str]:
     """The estimate as text lines, for --dry-run and the wizard's summary."""
     found = [f"Fixed cost: {summary(cost)}"]
+    unpriced = f"no price on file for {cost.region}"
     for charge in cost.fixed:
+        if charge.unit_price is None:
+            found.append(f"  {charge.count} x {charge.item}: billed {charge.unit}; {unpriced}")
+            continue
         found.append(
             f"  {charge.count} x {charge.item}: {unit_money(charge.unit_price)} {charge.unit}"
             f" = {money(charge.monthly(cost.hours_per_month), cost.currency)} a month"
         )
     for usage in cost.usage:
-        found.append(f"  plus {usage.item}: {unit_money(usage.unit_price)} {usage.unit}")
+        price = f"billed {usage.unit}; {unpriced}" if usage.unit_price is None else f"{unit_money(usage.unit_price)} {usage.unit}"
+        found.append(f"  plus {usage.item}: {price}")
     found.append("  plus Lambda requests and duration (see https://aws.amazon.com/lambda/pricing/)")
     return found

@@ -56,9 +56,11 @@ def plan_subnets(answers: Answers) -> SubnetPlan:
     vpc = answers.vpc_cidr
     lower, upper = vpc.subnets(prefixlen_diff=1)
     if lower.prefixlen + math.ceil(math.log2(answers.azs)) > SMALLEST_PRIVATE_PREFIX:
+        most = 2 ** (SMALLEST_PRIVATE_PREFIX - lower.prefixlen)
         raise InvalidAnswer(
-            f"{vpc} cannot hold {answers.azs} private subnets of at least"
-            f" /{SMALLEST_PRIVATE_PREFIX}; use a larger VPC CIDR or fewer AZs"
+            f"{vpc} leaves its private subnets {lower} (its lower half), room for {most}"
+            f" of at least /{SMALLEST_PRIVATE_PREFIX}, not {answers.azs}; use a larger VPC CIDR"
+            " or fewer AZs"
         )
     slots = lower.prefixlen + (PRIVATE_SLOTS - 1).bit_length()
     private_prefix = min(slots, SMALLEST_PRIVATE_PREFIX)

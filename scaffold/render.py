@@ -19,7 +19,7 @@ import jinja2.ext
 from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
-from scaffold.costs import estimate
+from scaffold.costs import estimate, unit_money
 from scaffold.deployer import DECLARATION, render_policies
 from scaffold.hcl_text import hcl_value
 from scaffold.network import plan_subnets
@@ -59,11 +59,13 @@ def layers(answers: Answers) -> list[Path]:
 
 
 class HclExtension(jinja2.ext.Extension):
-    """The `hcl` filter: every value reaches the Terraform through one escaping function."""
+    """The `hcl` filter: every value reaches the Terraform through one escaping function;
+    `unit_price`: a price as the cost lines of the CLI write it."""
 
     def __init__(self, environment: jinja2.Environment) -> None:
         super().__init__(environment)
         environment.filters["hcl"] = hcl_value
+        environment.filters["unit_price"] = unit_money
 
 
 def template_context(answers: Answers) -> dict[str, Any]:

@@ -78,6 +78,8 @@ BUILD_SCRIPT = "scripts/build_package.py"
 ZIP = "build/function.zip"
 METADATA_FILES = (ANSWERS_FILE, BASELINE_FILE)
 CONFLICT_START = re.compile(rb"^<<<<<<< ", re.MULTILINE)
+# The end marker names the generator: a line of a file of its own cannot be mistaken for it.
+CONFLICT_END = re.compile(rb"^>>>>>>> vpc-lambda-new ", re.MULTILINE)
 
 
 # --- the generated project, rendered off to the side --------------------------------
@@ -201,6 +203,9 @@ def plan_files(
     files are written.
     """
     recorded = base.files if base is not None else {}
+    # An empty --baseline adopts the project: what this version generates becomes the
+    # common ancestor of every file, so later updates merge into the files as they are.
+    adopting = base is not None and not base.files
     baseline: dict[str, bytes] = {}
     for path in sorted(set(recorded) | set(new.files)):
         old, ours = recorded.get(path), new.files.get(path)
@@ -235,6 +240,11 @@ def plan_files(
         if disk == ours:
             continue
         assert mode is not None
+        if old is None and adopting:
+            plan.entries.append(
+                Entry("kept", path, "yours, adopted: later updates merge into it")
+            )
+            continue
         if old is None:
             del baseline[path]  # stays the user's file, never touched
             plan.entries.append(
@@ -429,13 +439,23 @@ def rules_broken(project_dir: Path) -> list[str]:
 
 
 def files_with_conflict_markers(project_dir: Path) -> list[str]:
-    """The project's Terraform files in which an update's conflict is still marked."""
+    """The project's files in which an update's conflict is still marked: what Terraform
+    reads, and every file the generator wrote."""
+    candidates = {
+        path
+        for pattern in ("*.tf", "*.tfvars", "modules/*/*.tf")
+        for path in project_dir.glob(pattern)
+    }
+    with suppress(ScaffoldError, OSError, ValueError):
+        baseline_file = project_dir / BASELINE_FILE
+        if baseline_file.is_file() and baseline_file.stat().st_size <= MAX_BASELINE_BYTES:
+            recorded = decode_baseline(baseline_file.read_bytes(), str(baseline_file))
+            candidates |= {project_dir / relative for relative in recorded.paths()}
     found = []
-    for pattern in ("*.tf", "*.tfvars", "modules/*/*.tf"):  # what Terraform reads
-        for path in sorted(project_dir.glob(pattern)):
-            with suppress(OSError):
-                if path.is_file() and CONFLICT_START.search(path.read_bytes()):
-                    found.append(path.relative_to(project_dir).as_posix())
+    for path in sorted(candidates):
+        with suppress(OSError):
+            if path.is_file() and not path.is_symlink() and CONFLICT_END.search(path.read_bytes()):
+                found.append(path.relative_to(project_dir).as_posix())
     return found
 
 
@@ -459,6 +479,14 @@ def write_update(
     verb: str,
 ) -> int:
     """Plan against base and write (or show) the result; the exit code."""
+    marked = files_with_conflict_markers(folder.root)
+    if marked:
+        # Merging over unresolved markers would stack new ones inside them.
+        raise ScaffoldError(
+            f"{quoted(folder.root / marked[0])} still holds the conflict markers of an earlier"
+            f" update{f' (and {len(marked) - 1} more file(s))' if len(marked) > 1 else ''};"
+            " resolve them first"
+        )
     with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-") as scratch:
         plan = plan_update(folder, answers, base, Path(scratch))
     if dry_run:
@@ -468,7 +496,8 @@ def write_update(
                 say(f"vpc-lambda-new: would keep {entry.path}: {entry.why}", error=True)
         for entry in plan.conflicts:
             say(f"vpc-lambda-new: would conflict: {entry.path}: {entry.why}", error=True)
-        return EXIT_OK
+        # The code the update itself would end with, as far as conflicts go.
+        return EXIT_CONFLICTS if plan.conflicts else EXIT_OK
     if plan.changes:
         folder.check_writable(change.path for change in plan.changes)
         commit_changes(folder, plan.changes)
@@ -633,6 +662,14 @@ def run_update(options: argparse.Namespace, raw: Mapping[str, RawAnswer], intera
         if options.baseline is not None:
             name = record.answers["name"].value if "name" in record.answers else None
             base = baseline_from_option(options.baseline, project_dir, name)
+            if not base.paths() and raw:
+                # Nothing to merge against: the files stay as they are, so new answers
+                # would be recorded without being in them.
+                raise ScaffoldError(
+                    "--baseline: an empty folder adopts the project as it is; run"
+                    f" `vpc-lambda-new update {quoted(project_dir)} --baseline"
+                    f" {quoted(options.baseline)}` without new answers first, then update again"
+                )
         elif base is None:
             raise older_project(project_dir, record)
         recorded = answers_in_place(record.answers, project_dir.absolute())
@@ -666,9 +703,9 @@ def check_target(output_dir: Path, target: Path, *, force: bool) -> bool:
     non_empty = target.is_dir() and any(target.iterdir())
     if non_empty and not force:
         raise ScaffoldError(
-            f"--output-dir: {quoted(target)} already exists and is not empty; pass --force to"
-            " write into it without losing a file or an edit (or, for a generated project,"
-            " `vpc-lambda-new update` to keep its recorded answers)"
+            f"--output-dir: {quoted(target)} already exists and is not empty; to change a"
+            f" generated project, run `vpc-lambda-new update {quoted(target)}` (its recorded"
+            " answers and your edits are kept); --force writes these answers into it instead"
         )
     return non_empty
 
@@ -701,6 +738,9 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
         return EXIT_OK
     count = create_project(answers)
     say(f"Created {target}/ ({count} files)")
+    say(lines(estimate(answers))[0])
+    if answers.state_bucket:
+        say(f"First: the S3 bucket {answers.state_bucket} must exist (README.md: Remote state)")
     say(f"Next: cd {target} && terraform init && terraform apply")
     if interrupted_late():
         say(
@@ -796,7 +836,11 @@ def created_folders(folder: Path) -> Iterator[None]:
     try:
         for path in reversed(missing):
             step(f"mkdir {path}")
-            path.mkdir()
+            try:
+                path.mkdir()
+            except OSError as problem:  # e.g. a folder under /proc, or a read-only mount
+                reason = problem.strerror or type(problem).__name__
+                raise ScaffoldError(f"--output-dir: cannot create {quoted(path)}: {reason}") from None
         yield
     except BaseException:
         past_point_of_no_return()  # undoing is not cut short

@@ -322,6 +322,8 @@ def print_summary(answers: Answers) -> None:
     rows.append(("IAM", f"{answers.iam}: {model.IAM_MODES[answers.iam]}"))
     for question in QUESTIONS:  # answers the rows above do not cover
         value = getattr(answers, question.key)
+        if question.key == "state_bucket" and not value:
+            value = "none: the state stays in a local file"
         if question.key not in SUMMARISED and value is not None:
             rows.append((question.key.replace("_", " ").capitalize(), shown(value)))
     rows.append(("Folder", str(answers.project_dir.absolute())))
@@ -377,6 +379,8 @@ def new_network_rows(answers: Answers) -> list[tuple[str, str]]:
             else "no IPv6 route out of the VPC"
         )
         rows.append(("IPv6", f"Amazon-provided /56, a /64 per subnet; {outbound}"))
+    else:
+        rows.append(("IPv6", "no: IPv4 only"))
     return rows
 
 

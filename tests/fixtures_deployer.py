@@ -36,6 +36,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import pytest
+from botocore.exceptions import ClientError
 from fixtures_terraform import AwsEmulator, Terraform, project_answers
 
 DEPLOYER_POLICY_FILE = "deployer-policy.json"
@@ -87,7 +88,9 @@ def boundary_policy(emulator: AwsEmulator, name: str, document: Mapping[str, Any
     iam = emulator.client("iam", "us-east-1")
     try:
         return create_managed_policy(emulator, name, document)
-    except iam.exceptions.EntityAlreadyExistsException:
+    except ClientError as problem:
+        if problem.response["Error"]["Code"] != "EntityAlreadyExists":
+            raise
         account = emulator.client("sts", "us-east-1").get_caller_identity()["Account"]
         arn = f"arn:aws:iam::{account}:policy/{name}"
         version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
@@ -139,7 +142,8 @@ def create_deployer(emulator: AwsEmulator, project: Path) -> Deployer:
     if boundary_file.exists():
         boundary = json.loads(boundary_file.read_text(encoding="utf-8"))
         # The name the project's README and deployer-policy.json give it.
-        name = project_answers(project).name
+        recorded = (project / ".vpc-lambda-new.json").is_file()
+        name = project_answers(project).name if recorded else project.name
         boundary_arn = boundary_policy(emulator, f"{name}-boundary", boundary)
     return Deployer(user, key["AccessKeyId"], key["SecretAccessKey"], policy_arn, boundary_arn)
 

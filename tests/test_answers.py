@@ -154,7 +154,7 @@ def test_nat_only_with_private_nat() -> None:
 
 
 def test_cidr_must_hold_the_subnets() -> None:
-    with pytest.raises(ScaffoldError, match=r"^--vpc-cidr: 10.0.0.0/24 cannot hold 5 private subnets"):
+    with pytest.raises(ScaffoldError, match=r"^--vpc-cidr: 10.0.0.0/24 leaves its private subnets 10.0.0.0/25 \(its lower half\), room for 4 of at least /27, not 5"):
         answers_from(vpc_cidr="10.0.0.0/24", azs=5)
 
 

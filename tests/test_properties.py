@@ -175,6 +175,9 @@ def in_set(options: tuple[str, ...] | list[str]) -> Callable[[str], bool]:
 
 
 WRONG_TYPES = st.sampled_from([[], {}, ["x"], {"k": "v"}, 1.5, True, None])
+# Integers the answers-file reader lets through to the questions (longer ones it refuses
+# whole, before any answer is read: a row of the bad-input table).
+INTEGERS = st.integers(-(10**12) + 1, 10**12 - 1)
 NOT_WHOLE = st.sampled_from(["", "one", "1.0", "1e3", "-5", "0x10", " "]) | st.floats(allow_nan=True) | WRONG_TYPES
 TAG_BREAKERS = st.sampled_from(list('"\\${}%\n\r\t\x00`\'#*<>!?;&|~^[]()\u202e\U0001f680'))
 
@@ -243,8 +246,8 @@ def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[ob
         "timeout": st.integers(-(10**6), 0) | st.integers(901, 10**9) | NOT_WHOLE,
         "azs": st.integers(-5, 1) | st.integers(7, 1000) | NOT_WHOLE,
         "vpc_cidr": bad_cidrs(),
-        "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | st.integers() | st.just([]),
-        "ipv6": text_except(lambda text: text.strip().lower() in YES_OR_NO) | st.integers() | st.just([]),
+        "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),
+        "ipv6": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),
         "state_bucket": st.sampled_from(["A", "ab", "-bucket", "bucket-", "a..b", "192.168.1.1", "x" * 64, "under_score", 5]),
         "state_key": st.sampled_from(["", " ", "/abs", "x" * 1025, "a\nb", 3]),
         "state_region": text_except(in_set(REGIONS)),
@@ -255,7 +258,7 @@ def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[ob
             st.lists(resource_ids("subnet"), max_size=1),
             resource_ids("subnet").map(lambda id: [id, id]),
             st.lists(resource_ids("sg"), min_size=2, max_size=3, unique=True),
-            st.integers(),
+            INTEGERS,
         ),
         "security_group_ids": st.lists(resource_ids("subnet"), min_size=1, max_size=2),
         "route_table_ids": st.sampled_from([["rtb-1"], ["vpc-01234567"], "rtb-0123456g", 7]),

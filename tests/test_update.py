@@ -226,7 +226,7 @@ def test_dry_run_names_the_conflicts_it_would_leave(
     tfvars.write_text(tfvars.read_text().replace("memory_size  = 256", "memory_size  = 384"))
     before = snapshot(project.parent)
     code, out, err = updated(capsys, project, "--memory", "512", "--dry-run")
-    assert code == 0
+    assert code == 3  # what the update itself would end with
     assert "+<<<<<<< yours" in out
     assert "vpc-lambda-new: would conflict: terraform.tfvars: both you and vpc-lambda-new changed" in err
     assert snapshot(project.parent) == before
@@ -404,19 +404,26 @@ def test_an_older_project_is_brought_in_with_a_baseline_folder(
     assert code == 0 and out.startswith(f"{project}/ is up to date")
 
 
-def test_an_empty_baseline_folder_keeps_every_file_that_differs(
+def test_an_empty_baseline_folder_adopts_the_project_as_it_is(
     generate: Generate, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     project = generate()
     append(project / "main.tf", MAIN_EDIT)
+    (project / "terraform.tfvars").write_text((project / "terraform.tfvars").read_text().replace("memory_size  = 256", "memory_size  = 384"))
     (project / BASELINE_FILE).unlink()
     (tmp_path / "empty").mkdir()
-    code, out, err = updated(capsys, project, "--baseline", str(tmp_path / "empty"), "--memory", "512")
-    assert (project / "main.tf").read_text().endswith(MAIN_EDIT)
-    assert "kept      main.tf: yours" in out and "kept      terraform.tfvars: yours" in out
-    assert "memory_size  = 256" in (project / "terraform.tfvars").read_text()
-    # Kept files are the user's to reconcile; no rule of the guide is broken by them.
+    # New answers with nothing to merge against would be recorded without being in the files.
+    code, _, err = updated(capsys, project, "--baseline", str(tmp_path / "empty"), "--memory", "512")
+    assert code == 2 and "an empty folder adopts the project as it is" in err, err
+    code, out, err = updated(capsys, project, "--baseline", str(tmp_path / "empty"))
     assert code == 0, err
+    assert (project / "main.tf").read_text().endswith(MAIN_EDIT)
+    assert "kept      main.tf: yours, adopted" in out and "kept      terraform.tfvars: yours, adopted" in out
+    assert (project / BASELINE_FILE).is_file()
+    # Adopted: from now on an update merges against this version's output.
+    code, out, err = updated(capsys, project, "--memory", "512")
+    assert code == 3 and "conflict" in err, err  # the user's 384 against the answer 512
+    assert (project / "main.tf").read_text().endswith(MAIN_EDIT)
 
 
 def test_update_then_generate_agree_byte_for_byte(

@@ -207,7 +207,7 @@ def test_az_counts_the_cidr_cannot_hold_are_disabled_with_the_reason(
     enter_through(terminal, ["name", "topology", "region"])
     terminal.answer(prompt("vpc_cidr"), CTRL_U + "10.0.0.0/24" + ENTER)
     terminal.expect_text(prompt("azs"))
-    terminal.expect_text("10.0.0.0/24 cannot hold 5 private subnets")
+    terminal.expect_text("room for 4 of at least /27, not 5")
     terminal.child.send(CTRL_C)
     assert terminal.finish() == 130
 
