@@ -44,12 +44,20 @@ INTERFACE_ENDPOINTS = (
     "execute-api",
 )
 RUNTIME_NOTES = {
+    "python3.14": "Python 3.14, handler in src/handler.py",
     "python3.13": "Python 3.13, handler in src/handler.py",
     "python3.12": "Python 3.12, handler in src/handler.py",
+    "nodejs24.x": "Node.js 24, handler in src/index.mjs",
     "nodejs22.x": "Node.js 22, handler in src/index.mjs",
-    "nodejs20.x": "Node.js 20, handler in src/index.mjs",
 }
 RUNTIMES = tuple(RUNTIME_NOTES)
+# Runtimes Lambda no longer lets anyone create a function on (Lambda runtimes, deprecation).
+RETIRED_RUNTIMES = {
+    "nodejs20.x": "Lambda deprecated it on 2026-04-30 and creates no function on it since"
+    " 2026-08-31; use nodejs22.x or nodejs24.x",
+    "nodejs18.x": "Lambda deprecated it on 2025-09-01; use nodejs22.x or nodejs24.x",
+    "python3.11": "Lambda deprecated it on 2026-06-30; use python3.12 or newer",
+}
 ARCHITECTURE_NOTES = {
     "arm64": "AWS Graviton, about 20% cheaper per GB-second",
     "x86_64": "Intel/AMD, for native dependencies built only for x86",
@@ -114,6 +122,13 @@ def parse_vpc_cidr(value: object) -> ipaddress.IPv4Network:
     if network.is_loopback or network.is_link_local or network.is_multicast or network.is_reserved:
         raise InvalidAnswer(f"{text!r} is a loopback, link-local, multicast or reserved range")
     return network
+
+
+def parse_runtime(value: object) -> str:
+    text = _text(value)
+    if text in RETIRED_RUNTIMES:
+        raise InvalidAnswer(f"{text!r}: {RETIRED_RUNTIMES[text]}")
+    return _choice(RUNTIMES)(text)
 
 
 def parse_region(value: object) -> str:
@@ -446,7 +461,7 @@ QUESTIONS: tuple[Question, ...] = (
         accepts=f"comma-separated: {', '.join(GATEWAY_ENDPOINTS)} (gateway, free);"
         f" {', '.join(INTERFACE_ENDPOINTS)} (interface, billed hourly per AZ)",
     ),
-    Question("runtime", "Lambda runtime", _choice(RUNTIMES), "python3.12", RUNTIME_NOTES),
+    Question("runtime", "Lambda runtime", parse_runtime, "python3.12", RUNTIME_NOTES),
     Question(
         "architecture", "CPU architecture", _choice(ARCHITECTURES), "arm64", ARCHITECTURE_NOTES
     ),

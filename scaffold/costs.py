@@ -117,6 +117,13 @@ def estimate(answers: Answers) -> CostEstimate:
             UsageCharge("flow logs delivered to CloudWatch Logs", "per GB", price("flow_logs_gb"))
         )
     usage.append(UsageCharge("function logs ingested", "per GB", price("logs_ingestion_gb")))
+    usage.append(
+        UsageCharge(
+            "logs stored (kept log_retention_days, 365 by default)",
+            "per GB-month",
+            price("logs_storage_gb_month"),
+        )
+    )
     return CostEstimate(
         region=answers.region,
         currency=prices["currency"],

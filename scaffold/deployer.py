@@ -54,10 +54,16 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "aws_route_table": ("ec2:CreateRouteTable", "ec2:DeleteRouteTable", "ec2:DescribeRouteTables"),
     "aws_route_table_association": (
         "ec2:AssociateRouteTable",
+        "ec2:ReplaceRouteTableAssociation",
         "ec2:DisassociateRouteTable",
         "ec2:DescribeRouteTables",
     ),
-    "aws_route": ("ec2:CreateRoute", "ec2:DeleteRoute", "ec2:DescribeRouteTables"),
+    "aws_route": (
+        "ec2:CreateRoute",
+        "ec2:ReplaceRoute",
+        "ec2:DeleteRoute",
+        "ec2:DescribeRouteTables",
+    ),
     "aws_internet_gateway": (
         "ec2:CreateInternetGateway",
         "ec2:AttachInternetGateway",
@@ -162,6 +168,7 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "data.aws_route_table": ("ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces"),
     "data.aws_route_tables": ("ec2:DescribeRouteTables",),
     "data.aws_partition": (),
+    "data.aws_caller_identity": ("sts:GetCallerIdentity",),
     "data.aws_iam_policy_document": (),
 }
 # Every tagged EC2 resource needs these, and the provider identifies its caller.
@@ -172,8 +179,13 @@ ROLE_PASSED_BY_TYPE = {
     "aws_lambda_function": ("lambda", "lambda.amazonaws.com"),
     "aws_flow_log": ("flowlogs", "vpc-flow-logs.amazonaws.com"),
 }
-# The names the templates give the roles ("${var.name}-lambda-${var.region}", ...).
-ROLE_NAME_PATTERNS = {"lambda": "{name}-lambda-*", "flowlogs": "{name}-flowlogs-*"}
+# The paths and names the templates give the roles ("/vpc-lambda-new/${var.name}/" and
+# "${var.name}-lambda-${var.region}", ...): the path keeps another project's roles out,
+# even one whose name begins with this one's.
+ROLE_NAME_PATTERNS = {
+    "lambda": "vpc-lambda-new/{name}/{name}-lambda-*",
+    "flowlogs": "vpc-lambda-new/{name}/{name}-flowlogs-*",
+}
 # Writes that could widen a role: allowed only on roles bounded by NAME-boundary.
 BOUNDED_IAM_ACTIONS = (
     "iam:CreateRole",
@@ -317,12 +329,17 @@ def permissions_boundary(name: str, partition: str) -> dict[str, object]:
     return {
         "Version": "2012-10-17",
         "Statement": [
+            # The guide's three actions, and what AWSLambdaVPCAccessExecutionRole adds
+            # (--iam managed), so the boundary does not cut the managed policy short.
             statement(
                 "LambdaNetworkInterfaces",
                 [
+                    "ec2:AssignPrivateIpAddresses",
                     "ec2:CreateNetworkInterface",
                     "ec2:DeleteNetworkInterface",
                     "ec2:DescribeNetworkInterfaces",
+                    "ec2:DescribeSubnets",
+                    "ec2:UnassignPrivateIpAddresses",
                 ],
                 "*",
             ),

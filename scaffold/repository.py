@@ -55,8 +55,8 @@ CI_TERRAFORM_VERSION = "1.11.4"
 CHECKOV_VERSION = "3.3.30"
 # The interpreter CI installs checkov with (checkov does not follow every new Python at once).
 CHECKOV_PYTHON = "3.12"
-# Terraform reads the S3 backend's use_lockfile from 1.10 on.
-REMOTE_STATE_TERRAFORM = ">= 1.10.0"
+# The S3 backend's use_lockfile: experimental in Terraform 1.10, generally available from 1.11.
+REMOTE_STATE_TERRAFORM = ">= 1.11.0"
 LOCAL_STATE_TERRAFORM = ">= 1.5.0"
 
 

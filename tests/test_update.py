@@ -431,7 +431,7 @@ def test_update_then_generate_agree_byte_for_byte(
 ) -> None:
     """An unedited project updated to new answers is exactly a fresh project of those answers."""
     project = generate("--topology", "private-nat")
-    flags = ("--runtime", "nodejs20.x", "--endpoints", "s3,sts,sqs", "--tags", "Team=payments", "--ipv6")
+    flags = ("--runtime", "nodejs24.x", "--endpoints", "s3,sts,sqs", "--tags", "Team=payments", "--ipv6")
     code, _, err = updated(capsys, project, *flags)
     assert code == 0, err
     assert files(project) == files(fresh(tmp_path, capsys, "--topology", "private-nat", *flags))

@@ -1,5 +1,5 @@
 # State in S3, shared by the team and CI (README.md: Remote state). The lock is an
-# object beside the state (use_lockfile, Terraform >= 1.10), so no DynamoDB table.
+# object beside the state (use_lockfile, Terraform >= 1.11), so no DynamoDB table.
 terraform {
   backend "s3" {
     bucket       = {{ cookiecutter.state_bucket | hcl }}

@@ -113,8 +113,10 @@ data "aws_iam_policy_document" "assume_role" {
 }
 
 resource "aws_iam_role" "this" {
-  # Role names are global to the account: the region keeps two deployments apart.
+  # Role names are global to the account: the region keeps two deployments apart, and
+  # the path keeps this project's roles apart from another's in IAM policies.
   name                 = "${var.name}-lambda-${var.region}"
+  path                 = "/vpc-lambda-new/${var.name}/"
   description          = "Execution role of the Lambda function ${var.name} in ${var.region}"
   assume_role_policy   = data.aws_iam_policy_document.assume_role.json
   permissions_boundary = var.permissions_boundary_arn
@@ -196,7 +198,7 @@ resource "aws_iam_role_policy" "tracing" {
 resource "aws_lambda_function" "this" {
   # checkov:skip=CKV_AWS_116: a dead-letter queue only applies to asynchronous invocations; add dead_letter_config when something invokes this function asynchronously.
   # checkov:skip=CKV_AWS_272: code signing needs an AWS Signer profile that only you can create; set code_signing_config_arn once you have one.
-  # checkov:skip=CKV_AWS_173: the only environment variable is a host:port, not a secret, and Lambda encrypts environment variables at rest with an AWS managed key; set kms_key_arn for a customer key.
+  # checkov:skip=CKV_AWS_173: the environment variables are a host:port and two probe settings, not secrets, and Lambda encrypts them at rest with an AWS managed key; set kms_key_arn for a customer key.
   function_name    = var.name
   description      = "Lambda function in the private subnets of ${var.name}"
   role             = aws_iam_role.this.arn

@@ -79,6 +79,8 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
   tags = var.tags
 }
 
+data "aws_caller_identity" "current" {}
+
 data "aws_iam_policy_document" "flow_logs_assume_role" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -86,6 +88,13 @@ data "aws_iam_policy_document" "flow_logs_assume_role" {
     principals {
       type        = "Service"
       identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+
+    # Only on behalf of this account's flow logs (the confused-deputy guard AWS recommends).
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
     }
   }
 }
@@ -95,6 +104,7 @@ resource "aws_iam_role" "flow_logs" {
 
   # Role names are global to the account: the region keeps two deployments apart.
   name                 = "${var.name}-flowlogs-${var.region}"
+  path                 = "/vpc-lambda-new/${var.name}/"
   description          = "Lets VPC flow logs of ${var.name} in ${var.region} write to their own log group"
   assume_role_policy   = data.aws_iam_policy_document.flow_logs_assume_role.json
   permissions_boundary = var.permissions_boundary_arn
