@@ -44,19 +44,23 @@ INTERFACE_ENDPOINTS = (
     "execute-api",
 )
 RUNTIME_NOTES = {
-    "python3.14": "Python 3.14, handler in src/handler.py",
     "python3.13": "Python 3.13, handler in src/handler.py",
     "python3.12": "Python 3.12, handler in src/handler.py",
-    "nodejs24.x": "Node.js 24, handler in src/index.mjs",
     "nodejs22.x": "Node.js 22, handler in src/index.mjs",
 }
 RUNTIMES = tuple(RUNTIME_NOTES)
-# Runtimes Lambda no longer lets anyone create a function on (Lambda runtimes, deprecation).
-RETIRED_RUNTIMES = {
+# Runtimes a project cannot be created on, and why: Lambda no longer creates functions on
+# them (Lambda runtimes, deprecation), or the hashicorp/aws versions the project admits
+# (versions.tf) refuse them at plan time (the provider validates runtime against its SDK).
+REFUSED_RUNTIMES = {
     "nodejs20.x": "Lambda deprecated it on 2026-04-30 and creates no function on it since"
-    " 2026-08-31; use nodejs22.x or nodejs24.x",
-    "nodejs18.x": "Lambda deprecated it on 2025-09-01; use nodejs22.x or nodejs24.x",
+    " 2026-08-31; use nodejs22.x",
+    "nodejs18.x": "Lambda deprecated it on 2025-09-01; use nodejs22.x",
     "python3.11": "Lambda deprecated it on 2026-06-30; use python3.12 or newer",
+    "python3.14": "hashicorp/aws accepts it from 6.20 on, and the project admits 5.100,"
+    " which refuses it at plan time; use python3.13",
+    "nodejs24.x": "hashicorp/aws accepts it from 6.19 on, and the project admits 5.100,"
+    " which refuses it at plan time; use nodejs22.x",
 }
 ARCHITECTURE_NOTES = {
     "arm64": "AWS Graviton, about 20% cheaper per GB-second",
@@ -126,8 +130,8 @@ def parse_vpc_cidr(value: object) -> ipaddress.IPv4Network:
 
 def parse_runtime(value: object) -> str:
     text = _text(value)
-    if text in RETIRED_RUNTIMES:
-        raise InvalidAnswer(f"{text!r}: {RETIRED_RUNTIMES[text]}")
+    if text in REFUSED_RUNTIMES:
+        raise InvalidAnswer(f"{text!r}: {REFUSED_RUNTIMES[text]}")
     return _choice(RUNTIMES)(text)
 
 

@@ -35,6 +35,7 @@ from project_expectations import expected_public_subnets
 
 from scaffold.answers import Answers
 from scaffold.check import judge_project
+from scaffold.cli import main
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 
@@ -757,3 +758,34 @@ def test_destroy_deletes_the_interfaces_lambda_left_available_as_deployer(
                 admin.destroy()
     vpcs = aws_emulator.client("ec2", "us-east-1").describe_vpcs(VpcIds=[])["Vpcs"]
     assert vpc_id not in {v["VpcId"] for v in vpcs}
+
+
+def test_updating_the_nat_layout_applies_as_deployer(
+    generate: Generate,
+    terraform: BindTerraform,
+    aws_emulator: AwsEmulator,
+    deployer: MakeDeployer,
+) -> None:
+    """single -> per-az moves private subnets to other route tables (ReplaceRouteTableAssociation)
+    and adds routes: what a deployer meets when the answers change, not only on a first apply."""
+    project = generate("--topology", "private-nat", "--nat", "single", "--azs", "2", "--endpoints", "s3", name="ap-nat-change")
+    answers = project_answers(project)
+    admin = terraform(project, aws_emulator, answers.region)
+    admin.init()
+    runners = [as_deployer(admin, deployer(project))]
+    recorded = Recorded()
+    with destroyed_afterwards(runners, admin, aws_emulator, answers.region, recorded):
+        try:
+            runners[-1].apply()
+        finally:
+            recorded.from_state(state_of(admin))
+        assert main(["update", str(project), "--nat", "per-az", "--no-input"]) == 0
+        try:
+            changed = runners[-1].apply()
+        finally:
+            recorded.from_state(state_of(admin))
+        assert "Apply complete!" in changed, changed
+        updated = read_deployment(aws_emulator, project_answers(project), runners[-1].outputs())
+        recorded.from_deployment(updated)
+        broken = deployment_violations(updated)
+        assert not broken, "after the NAT layout change:\n" + "\n".join(broken)

@@ -626,6 +626,27 @@ def test_a_route_table_takes_one_route_per_destination(ec2: Any, network: Networ
     assert code == "RouteAlreadyExists"
 
 
+def test_a_gateway_endpoints_routes_follow_its_route_tables(ec2: Any, network: Network) -> None:
+    """ModifyVpcEndpoint adds the prefix-list route to the tables it gains and takes it from
+    those it leaves, so DeleteVpcEndpoints later finds every route it removes."""
+    kept, left, gained = (ec2.create_route_table(VpcId=network.vpc)["RouteTable"]["RouteTableId"] for _ in range(3))
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=network.vpc, ServiceName=f"com.amazonaws.{REGION}.s3", VpcEndpointType="Gateway",
+        RouteTableIds=[kept, left],
+    )["VpcEndpoint"]  # fmt: skip
+    ec2.modify_vpc_endpoint(
+        VpcEndpointId=endpoint["VpcEndpointId"], AddRouteTableIds=[gained], RemoveRouteTableIds=[left]
+    )
+
+    def prefix_list_routes(table: str) -> list[str]:
+        routes = ec2.describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
+        return [route["DestinationPrefixListId"] for route in routes if "DestinationPrefixListId" in route]
+
+    assert [len(prefix_list_routes(table)) for table in (kept, left, gained)] == [1, 0, 1]
+    assert not ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])["Unsuccessful"]
+    assert [prefix_list_routes(table) for table in (kept, gained)] == [[], []]
+
+
 def test_what_is_still_in_use_cannot_be_deleted(ec2: Any, network: Network) -> None:
     referencing = ec2.create_security_group(
         GroupName=unique("ref"), Description="d", VpcId=network.vpc

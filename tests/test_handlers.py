@@ -80,7 +80,7 @@ def node_sdk(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_node_handler_reaches_sts_through_the_sdk(
     generate: Generate, node_sdk: Path, aws_emulator: AwsEmulator
 ) -> None:
-    project = generate("--runtime", "nodejs24.x")
+    project = generate("--runtime", "nodejs22.x")
     (project / "node_modules").symlink_to(node_sdk, target_is_directory=True)
     env = {**aws_emulator.env("us-east-1"), "AWS_ENDPOINT_URL_STS_LIVE": aws_emulator.endpoint_url}
     result = run_node_tests(project, **env)
@@ -97,7 +97,7 @@ def test_python_handler_reaches_sts_through_boto3(generate: Generate, aws_emulat
     assert "Ran 9 tests" in result.stderr and result.stderr.rstrip().endswith("\nOK"), result.stderr
 
 
-@pytest.mark.parametrize(("runtime", "entry"), [("python3.13", "handler.py"), ("nodejs24.x", "index.mjs")])
+@pytest.mark.parametrize(("runtime", "entry"), [("python3.13", "handler.py"), ("nodejs22.x", "index.mjs")])
 def test_package_holds_only_the_handler(generate: Generate, runtime: str, entry: str) -> None:
     project = generate("--runtime", runtime)
     with zipfile.ZipFile(project / "build" / "function.zip") as archive:

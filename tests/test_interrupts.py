@@ -432,7 +432,7 @@ def test_a_second_run_on_a_project_being_written_exits_2(
         )  # fmt: skip
         assert second.returncode == 2, second.stderr
         assert second.stderr == (
-            f"vpc-lambda-new: error: project: another vpc-lambda-new run is writing 'out/demo';"
+            "vpc-lambda-new: error: project: another vpc-lambda-new run is writing 'out/demo';"
             " run again when it has finished\n"
         )
     code, _, err = resume(first)

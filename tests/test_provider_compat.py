@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import Generate
-from fixtures_terraform import BindTerraform
+from fixtures_terraform import PROVIDER, BindTerraform, TerraformToolchain
 from test_terraform import MATRIX
 
 from scaffold.hcl import Block, load_project
@@ -124,14 +124,25 @@ def test_nothing_the_installed_provider_deprecates(
     assert not broken, "\n".join(broken)
 
 
-def test_the_constraint_admits_5_and_6() -> None:
+def mirrored_provider_versions(toolchain: TerraformToolchain) -> list[tuple[int, ...]]:
+    """The hashicorp/aws versions the suite plans and applies with (the local mirror)."""
+    names = [path.name for path in (toolchain.mirror / PROVIDER).iterdir()]
+    found = [re.fullmatch(r"(?:terraform-provider-aws_)?(\d+)\.(\d+)\.\d+(?:_.*\.zip)?", name) for name in names]
+    return sorted((int(match[1]), int(match[2])) for match in found if match)
+
+
+def test_the_constraint_starts_at_the_provider_the_suite_proves_and_admits_6(
+    terraform_toolchain: TerraformToolchain,
+) -> None:
     versions = (Path(__file__).resolve().parent.parent / "templates" / "shared" / "{{cookiecutter.name}}" / "versions.tf").read_text()
     constraint = re.search(r'\n\s+version\s*=\s*"([^"]+)"', versions)
     assert constraint is not None
     bounds = dict(re.findall(r"(>=|<)\s*([0-9.]+)", constraint[1]))
     low = tuple(int(part) for part in bounds[">="].split("."))
     high = tuple(int(part) for part in bounds["<"].split("."))
-    # 5.23 added vpc_config.ipv6_allowed_for_dual_stack; 5.3 to mid-2024 releases made
-    # replace_security_groups_on_destroy a no-op (PR 31904, re-implemented in PR 37624);
-    # 6.x is what new projects get.
-    assert low == (5, 70) and high == (7, 0), constraint[1]
+    # Older releases refuse what the project relies on: python3.13 and nodejs22.x (the
+    # provider validates runtime against its SDK's list), replace_security_groups_on_destroy
+    # (a no-op from 5.3 to mid-2024, PR 31904, re-implemented in PR 37624). The oldest
+    # version admitted is the oldest one this suite plans and applies with.
+    assert low == mirrored_provider_versions(terraform_toolchain)[0], constraint[1]
+    assert high == (7, 0), constraint[1]

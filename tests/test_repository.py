@@ -243,7 +243,7 @@ def test_suite_runs_the_pinned_pre_commit_hooks_release() -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["private-python3.12-remote-state", "private-nat-nodejs24.x-local-state", "existing-nodejs22.x-remote-state"]
+    "key", ["private-python3.12-remote-state", "private-nat-nodejs22.x-local-state", "existing-nodejs22.x-remote-state"]
 )
 def test_generated_files_pass_their_own_pre_commit_hooks(key: str, variant: Variant, tmp_path: Path) -> None:
     project = tmp_path / "project"
@@ -464,7 +464,7 @@ def test_remote_state_writes_an_s3_backend_with_a_lock_file(
 def test_same_answers_give_the_same_team_files(tmp_path: Path) -> None:
     trees = []
     for folder in ("first", "second"):
-        flags = ["--no-input", "--output-dir", str(tmp_path / folder), *VARIANTS["private-nat-nodejs24.x-remote-state"]]
+        flags = ["--no-input", "--output-dir", str(tmp_path / folder), *VARIANTS["private-nat-nodejs22.x-remote-state"]]
         assert main(flags) == 0
         project = tmp_path / folder / "vpc-lambda"
         trees.append({path.relative_to(project): path.read_bytes() for path in project.rglob("*") if path.is_file()})

@@ -186,8 +186,10 @@ def test_a_conflicting_edit_is_marked_and_reported(
     assert 'az3 = "10.0.' in text  # the rest merged cleanly
     conflicts = [line for line in err.splitlines() if line.startswith("vpc-lambda-new: conflict: ")]
     assert conflicts == [
-        f"vpc-lambda-new: conflict: {str(tfvars)!r}: both you and vpc-lambda-new changed the same"
-        f" lines: 1 conflict marked <<<<<<< yours ... >>>>>>> {update.GENERATOR}"
+        (
+            f"vpc-lambda-new: conflict: {str(tfvars)!r}: both you and vpc-lambda-new changed the same"
+            f" lines: 1 conflict marked <<<<<<< yours ... >>>>>>> {update.GENERATOR}"
+        )
     ]
     assert "broken rule" not in err  # conflicts first: the check waits until they are resolved
     assert "replaced  README.md" in out and "conflict  terraform.tfvars" in out
@@ -431,7 +433,7 @@ def test_update_then_generate_agree_byte_for_byte(
 ) -> None:
     """An unedited project updated to new answers is exactly a fresh project of those answers."""
     project = generate("--topology", "private-nat")
-    flags = ("--runtime", "nodejs24.x", "--endpoints", "s3,sts,sqs", "--tags", "Team=payments", "--ipv6")
+    flags = ("--runtime", "nodejs22.x", "--endpoints", "s3,sts,sqs", "--tags", "Team=payments", "--ipv6")
     code, _, err = updated(capsys, project, *flags)
     assert code == 0, err
     assert files(project) == files(fresh(tmp_path, capsys, "--topology", "private-nat", *flags))
@@ -490,7 +492,7 @@ def test_sources_nested_deeper_than_python_recurses_are_bad_input(
             os.chdir("d")
     finally:
         os.chdir(here)
-    code, out, err = updated(capsys, project, "--memory", "512")
+    code, _, err = updated(capsys, project, "--memory", "512")
     assert code == 2
     assert err == f"vpc-lambda-new: error: project: {str(project / 'src')!r} nests folders too deep to package\n"
     assert "memory_size  = 256" in (project / "terraform.tfvars").read_text()

@@ -102,7 +102,7 @@ def test_arrow_keys_and_space_choose_nat_azs_runtime_and_endpoints(
         "azs": DOWN + ENTER,  # 2 -> 3
         "nat": DOWN + ENTER,  # single -> per-az
         "endpoints": DOWN + DOWN + SPACE + ENTER,  # s3, dynamodb, then tick sts
-        "runtime": DOWN + ENTER,  # python3.12 -> nodejs24.x
+        "runtime": DOWN + ENTER,  # python3.12 -> nodejs22.x
     }
     keys = asked("private-nat")
     assert "nat" in keys
@@ -116,7 +116,7 @@ def test_arrow_keys_and_space_choose_nat_azs_runtime_and_endpoints(
     project = terminal.cwd / "vpc-lambda"
 
     parsed = load_project(project)
-    assert parsed.tfvars["runtime"] == "nodejs24.x"
+    assert parsed.tfvars["runtime"] == "nodejs22.x"
     assert list(parsed.tfvars["private_subnets"]) == ["az1", "az2", "az3"]
     assert list(parsed.tfvars["public_subnets"]) == ["az1", "az2", "az3"]  # one NAT per AZ
     assert parsed.tfvars["gateway_endpoints"] == ["s3", "dynamodb"]
@@ -132,7 +132,7 @@ def test_arrow_keys_and_space_choose_nat_azs_runtime_and_endpoints(
     assert recorded["azs"] == 3
 
     flags = ["--topology", "private-nat", "--azs", "3", "--nat", "per-az"]
-    flags += ["--endpoints", "s3,dynamodb,sts", "--runtime", "nodejs24.x"]
+    flags += ["--endpoints", "s3,dynamodb,sts", "--runtime", "nodejs22.x"]
     scripted = generate_without_prompts(tmp_path / "scripted", "--no-input", *flags)
     assert scripted.returncode == 0, scripted.stderr
     assert tree(project) == tree(tmp_path / "scripted" / "vpc-lambda")

@@ -19,6 +19,7 @@ the code is AWS's and the message is ours (said at the rule).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import json
@@ -1121,6 +1122,26 @@ def sync_modified_endpoint(backend: Any, _result: Any, *args: Any, **kwargs: Any
         endpoint = backend.vpc_end_points.get(endpoint_id)
         if endpoint is not None:
             endpoint_interfaces_as_aws(backend, endpoint)
+            gateway_routes_as_aws(backend, endpoint, kwargs)
+
+
+def gateway_routes_as_aws(backend: Any, endpoint: Any, change: dict[str, Any]) -> None:
+    """ModifyVpcEndpoint on a gateway endpoint adds its prefix-list route to the route tables
+    it gains and removes it from those it leaves (VPC User Guide, gateway endpoints: "we add
+    a route ... to each route table you choose"). moto only edits the endpoint's list, and a
+    later DeleteVpcEndpoints then fails on a route that was never there."""
+    prefix_list = getattr(endpoint, "destination_prefix_list_id", None)
+    if not prefix_list:
+        return
+    for table_id in change.get("add_route_tables") or []:
+        table = backend.route_tables.get(table_id)
+        if table is not None and not any(
+            route.destination_prefix_list_id == prefix_list for route in table.routes
+        ):
+            backend.create_route(table_id, None, gateway_id=endpoint.id, destination_prefix_list_id=prefix_list)
+    for table_id in change.get("remove_route_tables") or []:
+        with contextlib.suppress(*moto_errors()):
+            backend.delete_route(table_id, prefix_list)
 
 
 def release_nat_interface(backend: Any, nat_gateway: Any, *_: Any, **__: Any) -> None:
