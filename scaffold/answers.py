@@ -106,7 +106,9 @@ def parse_name(value: object) -> str:
         )
     if text.lower().startswith("sg-"):
         # It prefixes the security groups' names, and AWS refuses a group name starting sg-.
-        raise InvalidAnswer(f"{text!r}: a name may not start with sg- (AWS keeps it for security group ids)")
+        raise InvalidAnswer(
+            f"{text!r}: a name may not start with sg- (AWS keeps it for security group ids)"
+        )
     return text
 
 
@@ -589,6 +591,8 @@ class Answers:
 
 @dataclass(frozen=True)
 class RawAnswer:
+    """An answer as given, before validation, and where it came from."""
+
     value: object
     source: str  # how the user named it: "--vpc-cidr", "vpc_cidr in answers.yml"
 

@@ -66,6 +66,8 @@ def sha256(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Baseline:
+    """What the generator last wrote: the base of update's three-way merge."""
+
     generator: str  # "vpc-lambda-new 0.2.0", or what an older project's answers file says
     files: Mapping[str, bytes]  # generated file -> its bytes
     derived: Mapping[str, str]  # derived binary -> sha256 of its bytes

@@ -70,9 +70,7 @@ def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False)
             metavar=question.key.upper(),
             # argparse expands %-formats in help text; the descriptions may contain "%".
             help=f"{question.prompt}{'; ' + question.accepts if question.accepts else ''}"
-            f" (default: {default}){'. ' + shown if shown else ''}".replace(
-                "%", "%%"
-            ),
+            f" (default: {default}){'. ' + shown if shown else ''}".replace("%", "%%"),
         )
     parser.add_argument(
         "--answers", metavar="FILE", help="read answers from a YAML or JSON file; flags override it"

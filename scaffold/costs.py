@@ -23,6 +23,8 @@ PRICE_FILE = "data/prices.json"
 
 @dataclass(frozen=True)
 class FixedCharge:
+    """An hourly charge of what the project creates."""
+
     item: str  # what is billed, e.g. "NAT gateway"
     count: int  # how many units are billed each hour
     unit: str  # e.g. "per NAT gateway-hour"
@@ -34,6 +36,8 @@ class FixedCharge:
 
 @dataclass(frozen=True)
 class UsageCharge:
+    """A charge per use (per GB, per request), named but not guessed."""
+
     item: str  # e.g. "NAT gateway data processed"
     unit: str  # e.g. "per GB"
     unit_price: float | None
@@ -41,6 +45,8 @@ class UsageCharge:
 
 @dataclass(frozen=True)
 class CostEstimate:
+    """The fixed monthly cost of a set of answers in one region."""
+
     region: str
     currency: str
     hours_per_month: int
@@ -110,7 +116,9 @@ def estimate(answers: Answers) -> CostEstimate:
         usage.append(UsageCharge("NAT gateway data processed", "per GB", price("nat_gateway_gb")))
     if endpoint_hours:
         usage.append(
-            UsageCharge("interface endpoint data processed", "per GB", price("interface_endpoint_gb"))
+            UsageCharge(
+                "interface endpoint data processed", "per GB", price("interface_endpoint_gb")
+            )
         )
     if answers.flow_logs:
         usage.append(
@@ -172,7 +180,11 @@ def lines(cost: CostEstimate) -> list[str]:
             f" = {money(charge.monthly(cost.hours_per_month), cost.currency)} a month"
         )
     for usage in cost.usage:
-        price = f"billed {usage.unit}; {unpriced}" if usage.unit_price is None else f"{unit_money(usage.unit_price)} {usage.unit}"
+        price = (
+            f"billed {usage.unit}; {unpriced}"
+            if usage.unit_price is None
+            else f"{unit_money(usage.unit_price)} {usage.unit}"
+        )
         found.append(f"  plus {usage.item}: {price}")
     found.append("  plus Lambda requests and duration (see https://aws.amazon.com/lambda/pricing/)")
     return found

@@ -362,7 +362,8 @@ def render_policies(project_dir: Path, name: str, region: str) -> dict[str, str]
     types = declared_types(sorted(project_dir.rglob("*.tf")))
     partition = partition_of(region)
     return {
-        "deployer-policy.json": json.dumps(deployer_policy(types, name, partition), indent=2) + "\n",
+        "deployer-policy.json": json.dumps(deployer_policy(types, name, partition), indent=2)
+        + "\n",
         "permissions-boundary.json": json.dumps(permissions_boundary(name, partition), indent=2)
         + "\n",
     }

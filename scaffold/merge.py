@@ -51,7 +51,10 @@ def merge_regions(
 ) -> Iterator[Region]:
     base_at = your_at = their_at = 0
     ends = [(len(base), len(base), len(yours), len(theirs))]
-    for base_start, base_end, your_start, their_start in [*stable_regions(base, yours, theirs), *ends]:
+    for base_start, base_end, your_start, their_start in [
+        *stable_regions(base, yours, theirs),
+        *ends,
+    ]:
         original = base[base_at:base_start]
         mine, other = yours[your_at:your_start], theirs[their_at:their_start]
         if mine or other or original:

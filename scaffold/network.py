@@ -29,12 +29,16 @@ PRIVATE_SLOTS = 8
 
 @dataclass(frozen=True)
 class Subnet:
+    """One planned subnet."""
+
     key: str  # "az1".."azN": the Nth available AZ of the region, a stable for_each key
     cidr: IPv4Network
 
 
 @dataclass(frozen=True)
 class SubnetPlan:
+    """The planned private and public subnets."""
+
     private: tuple[Subnet, ...]
     public: tuple[Subnet, ...]
 

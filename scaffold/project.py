@@ -31,6 +31,8 @@ def encode_record(answers: Answers, baseline_digest: str | None = None) -> bytes
 
 @dataclass(frozen=True)
 class Record:
+    """A project's answers file: its answers, generator and baseline digest."""
+
     answers: dict[str, RawAnswer]
     generator: str  # "vpc-lambda-new 0.2.0"; "an unknown version" when the file does not say
     baseline_digest: str | None  # None: generated before update existed

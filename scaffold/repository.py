@@ -20,6 +20,8 @@ from scaffold.deployer import partition_of
 
 @dataclass(frozen=True)
 class Pin:
+    """An action or hook pinned to a commit."""
+
     repository: str  # owner/name on GitHub
     sha: str  # the full commit SHA the tag points at
     tag: str
@@ -32,13 +34,17 @@ class Pin:
 
 ACTIONS = {
     "checkout": Pin("actions/checkout", "3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
-    "setup-python": Pin("actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "setup-python": Pin(
+        "actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"
+    ),
     "setup-node": Pin("actions/setup-node", "820762786026740c76f36085b0efc47a31fe5020", "v7.0.0"),
     "setup-terraform": Pin(
         "hashicorp/setup-terraform", "dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"
     ),
     "configure-aws-credentials": Pin(
-        "aws-actions/configure-aws-credentials", "e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"
+        "aws-actions/configure-aws-credentials",
+        "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+        "v6.2.3",
     ),
 }
 PRE_COMMIT_HOOKS = {

@@ -56,7 +56,12 @@ def cache_folder() -> Path | None:
 def project_folder(layer: Path) -> Path:
     """The layer's one folder named after a cookiecutter variable, as cookiecutter finds it."""
     for entry in sorted(layer.iterdir()):
-        if entry.is_dir() and "cookiecutter" in entry.name and "{{" in entry.name and "}}" in entry.name:
+        if (
+            entry.is_dir()
+            and "cookiecutter" in entry.name
+            and "{{" in entry.name
+            and "}}" in entry.name
+        ):
             return entry
     raise FileNotFoundError(f"template layer {layer} has no {{{{cookiecutter.*}}}} folder")
 
@@ -90,25 +95,43 @@ def render_layers(layers: list[Path], context: dict[str, Any], output_dir: Path)
     settings = context["cookiecutter"]
     env_vars = dict(settings.get("_jinja2_env_vars", {}))
     extensions = list(settings.get("_extensions", []))
+    names: dict[str, str] = {}  # path names rendered, shared by the layers
     project: Path | None = None
     for layer in layers:
         root = project_folder(layer)
         env = environment(root, env_vars, extensions)
-        target = output_dir / env.from_string(root.name).render(**context)
+        target = output_dir / render_name(env, root.name, context, names)
         target.mkdir(parents=True, exist_ok=True)
         project = project or target
         for source in template_files(root):
-            render_file(env, root, source, target, context)
+            render_file(env, root, source, target, context, names)
     assert project is not None, "no template layer"
     return project
 
 
+def render_name(
+    env: jinja2.Environment, name: str, context: dict[str, Any], rendered: dict[str, str]
+) -> str:
+    """A path name rendered once per run; one without template syntax is itself."""
+    marks = (env.variable_start_string, env.block_start_string, env.comment_start_string)
+    if not any(mark in name for mark in marks):
+        return name
+    if name not in rendered:
+        rendered[name] = env.from_string(name).render(**context)
+    return rendered[name]
+
+
 def render_file(
-    env: jinja2.Environment, root: Path, source: Path, target: Path, context: dict[str, Any]
+    env: jinja2.Environment,
+    root: Path,
+    source: Path,
+    target: Path,
+    context: dict[str, Any],
+    names: dict[str, str],
 ) -> None:
     """One template file: its path and content rendered, its mode kept."""
     relative = source.relative_to(root).as_posix()
-    destination = target / env.from_string(relative).render(**context)
+    destination = target / render_name(env, relative, context, names)
     destination.parent.mkdir(parents=True, exist_ok=True)
     text = env.get_template(relative).render(**context)
     with open(destination, "w", encoding="utf-8", newline="\n") as stream:

@@ -293,6 +293,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Operation:
+    """One file of a journaled write."""
+
     path: str
     slot: int
     existed: bool
@@ -301,6 +303,8 @@ class Operation:
 
 @dataclass(frozen=True)
 class Journal:
+    """A write in progress, as recorded for recovery after a crash."""
+
     operations: tuple[Operation, ...]
     created_folders: tuple[str, ...]  # outermost first
     emptied_folders: tuple[str, ...]  # deepest first; removed after the commit if empty

@@ -87,6 +87,8 @@ CONFLICT_END = re.compile(rb"^>>>>>>> vpc-lambda-new ", re.MULTILINE)
 
 @dataclass(frozen=True)
 class Rendered:
+    """A project rendered off to the side, before it is written."""
+
     folder: Path
     files: dict[str, bytes]  # every generated file but the derived ones and the metadata
     modes: dict[str, int]
@@ -142,6 +144,8 @@ class Entry:
 
 @dataclass
 class Plan:
+    """What an update will write, report and mark as conflicted."""
+
     changes: list[Change] = field(default_factory=list)
     entries: list[Entry] = field(default_factory=list)
     conflicts: list[Entry] = field(default_factory=list)
@@ -241,9 +245,7 @@ def plan_files(
             continue
         assert mode is not None
         if old is None and adopting:
-            plan.entries.append(
-                Entry("kept", path, "yours, adopted: later updates merge into it")
-            )
+            plan.entries.append(Entry("kept", path, "yours, adopted: later updates merge into it"))
             continue
         if old is None:
             del baseline[path]  # stays the user's file, never touched
@@ -840,7 +842,9 @@ def created_folders(folder: Path) -> Iterator[None]:
                 path.mkdir()
             except OSError as problem:  # e.g. a folder under /proc, or a read-only mount
                 reason = problem.strerror or type(problem).__name__
-                raise ScaffoldError(f"--output-dir: cannot create {quoted(path)}: {reason}") from None
+                raise ScaffoldError(
+                    f"--output-dir: cannot create {quoted(path)}: {reason}"
+                ) from None
         yield
     except BaseException:
         past_point_of_no_return()  # undoing is not cut short
