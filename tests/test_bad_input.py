@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tree_state import tree_state
 
 from scaffold.answers import QUESTIONS
 from scaffold.baseline import BASELINE_FILE
@@ -585,26 +585,6 @@ CASES = [
 ]
 
 
-def snapshot(folder: Path) -> dict[str, tuple[object, ...]]:
-    """Every path below folder: kind, permission bits, and for files their bytes and mtime."""
-    found: dict[str, tuple[object, ...]] = {}
-    for path in sorted(folder.rglob("*")):
-        info = path.lstat()
-        relative = path.relative_to(folder).as_posix()
-        if stat.S_ISLNK(info.st_mode):
-            found[relative] = ("link", os.readlink(path))
-        elif stat.S_ISDIR(info.st_mode):
-            found[relative] = ("folder", stat.S_IMODE(info.st_mode))
-        elif stat.S_ISFIFO(info.st_mode):
-            found[relative] = ("fifo", stat.S_IMODE(info.st_mode))
-        else:
-            found[relative] = (
-                "file", stat.S_IMODE(info.st_mode), info.st_mtime_ns,
-                hashlib.sha256(path.read_bytes()).hexdigest() if info.st_mode & stat.S_IRUSR or ROOT else None,
-            )  # fmt: skip
-    return found
-
-
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_bad_input_exits_2_with_one_line_and_changes_nothing(
     case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
@@ -617,9 +597,9 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(
         if case.setup is not None:
             case.setup(sandbox, monkeypatch)
         capsys.readouterr()
-        before = snapshot(sandbox)
+        before = tree_state(sandbox)
         code = main(case.argv(sandbox))
-        after = snapshot(sandbox)
+        after = tree_state(sandbox)
     finally:
         while HELD:
             os.close(HELD.pop())

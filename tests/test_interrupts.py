@@ -19,11 +19,9 @@ process races the first for the same project.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 from collections.abc import Callable
@@ -31,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from tree_state import tree_state
 
 from scaffold import transaction, update
 from scaffold.cli import main
@@ -43,25 +42,9 @@ EXISTING = (
 )  # fmt: skip
 
 
-def exact(folder: Path) -> dict[str, tuple[object, ...]]:
-    """Every entry below folder: files with mode, mtime and bytes; folders with their mode."""
-    found: dict[str, tuple[object, ...]] = {}
-    for path in sorted(folder.rglob("*")):
-        info = path.lstat()
-        relative = path.relative_to(folder).as_posix()
-        if stat.S_ISLNK(info.st_mode):
-            found[relative] = ("link", os.readlink(path))
-        elif stat.S_ISDIR(info.st_mode):
-            found[relative] = ("folder", stat.S_IMODE(info.st_mode))
-        else:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            found[relative] = ("file", stat.S_IMODE(info.st_mode), info.st_mtime_ns, digest)
-    return found
-
-
 def content(folder: Path) -> dict[str, tuple[object, ...]]:
-    """exact() without mtimes: what a completed run must have made."""
-    return {path: entry[:2] + entry[3:] if entry[0] == "file" else entry for path, entry in exact(folder).items()}
+    """tree_state() without mtimes: what a completed run must have made."""
+    return {path: entry[:2] + entry[3:] if entry[0] == "file" else entry for path, entry in tree_state(folder).items()}
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -174,14 +157,14 @@ def test_ctrl_c_at_every_file_operation_leaves_the_old_or_the_new(
     outcomes = []
     for count in range(1, len(prepared.operations) + 1):
         sandbox = copy_of(prepared.pristine, tmp_path / "sandbox")
-        before = exact(sandbox)
+        before = tree_state(sandbox)
         monkeypatch.setattr(transaction, "operation_hook", raise_at(count, KeyboardInterrupt()))
         code = run_in(sandbox, scenario.argv)
         monkeypatch.setattr(transaction, "operation_hook", None)
         where = f"interrupted before {prepared.operations[count - 1]!r} (operation {count})"
         assert leftovers(sandbox) == [], where
         if code == 130:
-            assert exact(sandbox) == before, where
+            assert tree_state(sandbox) == before, where
             assert "nothing was written" in capsys.readouterr().err
         else:
             assert code == prepared.code, where
@@ -200,14 +183,14 @@ def test_a_failure_at_every_file_operation_leaves_the_old_or_the_new(
     prepared = prepare(tmp_path, scenario, monkeypatch)
     for count in range(1, len(prepared.operations) + 1):
         sandbox = copy_of(prepared.pristine, tmp_path / "sandbox")
-        before = exact(sandbox)
+        before = tree_state(sandbox)
         monkeypatch.setattr(transaction, "operation_hook", raise_at(count, OSError(5, "Input/output error")))
         code = run_in(sandbox, scenario.argv)
         monkeypatch.setattr(transaction, "operation_hook", None)
         where = f"failed at {prepared.operations[count - 1]!r} (operation {count})"
         assert leftovers(sandbox) == [], where
         if code == 1:
-            assert exact(sandbox) == before, where
+            assert tree_state(sandbox) == before, where
             assert "internal error: OSError" in capsys.readouterr().err
         else:
             assert (code, content(sandbox)) == (prepared.code, prepared.expected), where
@@ -253,12 +236,12 @@ def test_a_crash_at_every_file_operation_is_recovered_to_the_old_or_the_new(
     states = []
     for count in range(1, len(prepared.operations) + 1):
         sandbox = copy_of(prepared.pristine, tmp_path / "sandbox")
-        before = exact(sandbox)
+        before = tree_state(sandbox)
         where = f"killed before {prepared.operations[count - 1]!r} (operation {count})"
         assert crash_at(count, sandbox, scenario.argv) == -signal.SIGKILL, where
         recover_after_crash(sandbox, scenario)
         assert leftovers(sandbox) == [], where
-        after = exact(sandbox)
+        after = tree_state(sandbox)
         if name == "generate" and not (sandbox / scenario.project).exists():
             # Only the output folders the crashed run had created may remain, empty.
             extra = {path: entry for path, entry in after.items() if path not in before}
@@ -369,14 +352,14 @@ def test_a_real_signal_to_a_real_update(
     scenario = SCENARIOS["update"]
     prepared = prepare(tmp_path, scenario, monkeypatch)
     sandbox = copy_of(prepared.pristine, tmp_path / "sandbox")
-    before = exact(sandbox)
+    before = tree_state(sandbox)
     process = start_paused(sandbox, at, scenario.argv)
     process.send_signal(signum)
     code, _, err = resume(process)
     if outcome == "old":
         assert code == 130, err
         assert "interrupted; nothing was written" in err
-        assert exact(sandbox) == before
+        assert tree_state(sandbox) == before
     elif outcome == "new":
         assert code == prepared.code, err
         assert "the interrupt came after the point of no return; the run completed" in err
@@ -385,7 +368,7 @@ def test_a_real_signal_to_a_real_update(
         assert code == -signal.SIGKILL
         recover_after_crash(sandbox, scenario)
         if outcome == "crash-old":
-            assert exact(sandbox) == before
+            assert tree_state(sandbox) == before
         else:
             assert content(sandbox) == prepared.expected
     assert leftovers(sandbox) == []

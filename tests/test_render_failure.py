@@ -11,15 +11,14 @@ single file operation of the write path; these rows fail the steps around it.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import shutil
-import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tree_state import tree_state
 
 from scaffold import render, templating, transaction
 from scaffold.cli import main
@@ -133,19 +132,6 @@ def prepare(situation: str, sandbox: Path) -> Path:
     return out
 
 
-def snapshot(folder: Path) -> dict[str, tuple[object, ...]]:
-    found: dict[str, tuple[object, ...]] = {}
-    for path in sorted(folder.rglob("*")):
-        info = path.lstat()
-        relative = path.relative_to(folder).as_posix()
-        if stat.S_ISDIR(info.st_mode):
-            found[relative] = ("folder", stat.S_IMODE(info.st_mode))
-        else:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            found[relative] = ("file", stat.S_IMODE(info.st_mode), info.st_mtime_ns, digest)
-    return found
-
-
 @pytest.mark.parametrize(("inject", "code", "situation"), CASES)
 def test_failure_while_rendering_leaves_everything_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -156,7 +142,7 @@ def test_failure_while_rendering_leaves_everything_as_it_was(
     sandbox.mkdir()
     output = prepare(situation, sandbox)
     capsys.readouterr()
-    before = snapshot(sandbox)
+    before = tree_state(sandbox)
     inject(monkeypatch, sandbox)
     force = ["--force"] if situation == "force" else []
     result = main(["--no-input", "--output-dir", str(output), *force, *FLAGS])
@@ -167,7 +153,7 @@ def test_failure_while_rendering_leaves_everything_as_it_was(
     assert "\n" not in message and "Traceback" not in captured.err, captured.err
     expected = "vpc-lambda-new: interrupted" if code == 130 else "vpc-lambda-new: internal error:"
     assert message.startswith(expected), message
-    assert snapshot(sandbox) == before
+    assert tree_state(sandbox) == before
 
 
 def test_a_failed_force_run_can_simply_be_repeated(

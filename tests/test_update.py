@@ -21,6 +21,7 @@ from conftest import Generate
 from fixtures_terraform import BindTerraform
 from fixtures_wizard import CTRL_U, ENTER, SpawnWizard
 from test_wizard import asked, enter_through
+from tree_state import tree_state
 
 from scaffold import render, update
 from scaffold.baseline import BASELINE_FILE
@@ -52,22 +53,6 @@ def files(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file() and ".terraform" not in path.relative_to(folder).parts
     }
-
-
-def snapshot(folder: Path) -> dict[str, tuple[object, ...]]:
-    """Every entry below folder with its kind, mode, mtime and bytes."""
-    found: dict[str, tuple[object, ...]] = {}
-    for path in sorted(folder.rglob("*")):
-        info = path.lstat()
-        relative = path.relative_to(folder).as_posix()
-        if stat.S_ISLNK(info.st_mode):
-            found[relative] = ("link", os.readlink(path))
-        elif stat.S_ISDIR(info.st_mode):
-            found[relative] = ("folder", stat.S_IMODE(info.st_mode), info.st_mtime_ns)
-        else:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            found[relative] = ("file", stat.S_IMODE(info.st_mode), info.st_mtime_ns, digest)
-    return found
 
 
 def fresh(tmp_path: Path, capsys: pytest.CaptureFixture[str], *flags: str, name: str = "demo") -> Path:
@@ -209,10 +194,10 @@ def test_dry_run_prints_the_diff_and_writes_nothing(
 ) -> None:
     project = generate()
     append(project / "terraform.tfvars", "# ours\n")
-    before = snapshot(project.parent)
+    before = tree_state(project.parent, folder_mtimes=True)
     code, out, err = updated(capsys, project, "--azs", "3", "--dry-run")
     assert code == 0, err
-    assert snapshot(project.parent) == before
+    assert tree_state(project.parent, folder_mtimes=True) == before
     assert "--- a/terraform.tfvars\n+++ b/terraform.tfvars\n" in out
     assert '+  az3 = "10.0.32.0/20"' in out and "-# ours" not in out
     assert "--- a/README.md" in out and "--- a/.vpc-lambda-new.json" in out
@@ -226,12 +211,12 @@ def test_dry_run_names_the_conflicts_it_would_leave(
     project = generate()
     tfvars = project / "terraform.tfvars"
     tfvars.write_text(tfvars.read_text().replace("memory_size  = 256", "memory_size  = 384"))
-    before = snapshot(project.parent)
+    before = tree_state(project.parent, folder_mtimes=True)
     code, out, err = updated(capsys, project, "--memory", "512", "--dry-run")
     assert code == 3  # what the update itself would end with
     assert "+<<<<<<< yours" in out
     assert "vpc-lambda-new: would conflict: terraform.tfvars: both you and vpc-lambda-new changed" in err
-    assert snapshot(project.parent) == before
+    assert tree_state(project.parent, folder_mtimes=True) == before
 
 
 def test_a_newer_generator_is_merged_into_edited_files(
@@ -260,11 +245,11 @@ def test_an_update_with_nothing_to_change_touches_nothing(
 ) -> None:
     project = generate()
     append(project / "main.tf", MAIN_EDIT)
-    before = snapshot(project.parent)
+    before = tree_state(project.parent, folder_mtimes=True)
     code, out, err = updated(capsys, project)
     assert (code, err) == (0, "")
     assert out == f"{project}/ is up to date\n"
-    assert snapshot(project.parent) == before
+    assert tree_state(project.parent, folder_mtimes=True) == before
 
 
 def test_files_no_longer_generated_are_removed_unless_edited(
