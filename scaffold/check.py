@@ -371,7 +371,7 @@ def walk_plan_configuration(module: Mapping[str, Any], prefix: str) -> Iterator[
 
 
 def run_check(options: argparse.Namespace) -> int:
-    from scaffold.cli import EXIT_RULES_BROKEN, say
+    from scaffold.console import EXIT_RULES_BROKEN, say
     from scaffold.transaction import project_folder, refuse_if_pending
     from scaffold.update import files_with_conflict_markers
 

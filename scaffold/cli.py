@@ -13,7 +13,6 @@ update) found broken rules; 130 interrupted (nothing changed).
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from collections.abc import Sequence
@@ -21,14 +20,9 @@ from typing import NoReturn
 
 from scaffold import __version__
 from scaffold.answers import QUESTIONS, RawAnswer
+from scaffold.console import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, say
 from scaffold.errors import ScaffoldError
 
-EXIT_OK = 0
-EXIT_INTERNAL = 1
-EXIT_BAD_INPUT = 2
-EXIT_CONFLICTS = 3
-EXIT_RULES_BROKEN = 4
-EXIT_INTERRUPTED = 130
 COMMANDS = ("update", "check")
 
 
@@ -197,18 +191,6 @@ def run(argv: Sequence[str] | None = None) -> int:
     from scaffold.generate import run_generate
 
     return run_generate(options, collect_raw_answers(options), interactive(options))
-
-
-def say(text: str, *, error: bool = False) -> None:
-    """Print a line; a closed or broken standard output is not an error of ours."""
-    stream = sys.stderr if error else sys.stdout
-    try:
-        print(text, file=stream, flush=True)
-    except (BrokenPipeError, ValueError, AttributeError):
-        pass
-    except OSError as problem:
-        if problem.errno not in (errno.EPIPE, errno.EBADF):
-            raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Mapping
 
 from scaffold.answers import Answers, RawAnswer, build_answers
-from scaffold.cli import say
+from scaffold.console import say
 
 
 def collect_answers(

@@ -470,7 +470,7 @@ def finish_with_retry(folder: ProjectFolder, journal: Journal) -> None:
         try:
             finish(folder, journal)
         except (OSError, ScaffoldError):
-            from scaffold.cli import say
+            from scaffold.console import say
 
             say(
                 f"vpc-lambda-new: warning: could not remove {folder.shown(JOURNAL_FOLDER)};"

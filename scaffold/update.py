@@ -57,7 +57,7 @@ from scaffold.baseline import (
     decode_baseline,
     sha256,
 )
-from scaffold.cli import EXIT_CONFLICTS, EXIT_OK, EXIT_RULES_BROKEN, say
+from scaffold.console import EXIT_CONFLICTS, EXIT_OK, EXIT_RULES_BROKEN, say
 from scaffold.costs import estimate, lines
 from scaffold.errors import InvalidAnswer, ScaffoldError, quoted
 from scaffold.project import ANSWERS_FILE, Record, answers_in_place, encode_record, parse_record
