@@ -21,7 +21,8 @@ for name in sys.argv[1:]: print(f"scripts/test.sh: {name} {m.version(name)}")' \
 set +e
 # --require-terraform (tests/fixtures_terraform.py): a skipped terraform or emulator
 # test fails the run, and so does a run in which none of them ran.
-python3 -m pytest -n auto --require-terraform "$@"
+# --durations=25: the slowest tests close every run, so the suite's cost stays visible.
+python3 -m pytest -n auto --dist worksteal --require-terraform --durations=25 "$@"
 status=$?
 set -e
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import site
 import sys
 from collections.abc import Callable
@@ -17,9 +18,29 @@ pytest_plugins = [name for name in ("fixtures_terraform", "fixtures_deployer", "
                   if (Path(__file__).parent / f"{name}.py").exists()]
 
 
+# The user's own HOME, before isolated_home replaces it: for the caches a test may share
+# across runs (pip's, and the scanner's virtualenv).
+REAL_HOME = Path(os.environ.get("HOME") or Path.home())
+
+
+@pytest.fixture(scope="session")
+def template_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One compiled-template cache per test session (per xdist worker).
+
+    Every test gets a HOME of its own, and with it, before, a cold cache: about a
+    thousand generations each compiled every template again. The cache is only an
+    optimisation keyed by each template's path and checked against its source, so
+    sharing it changes no output; tests of the cache itself set their own.
+    """
+    return tmp_path_factory.mktemp("template-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, template_cache: Path
+) -> Path:
     home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(template_cache))
     if site.ENABLE_USER_SITE:
         # Python finds `pip install --user` packages under HOME: keep the real ones visible
         # to the interpreters the tests start, whatever HOME they get.
@@ -61,3 +82,18 @@ def generate(tmp_path: Path) -> Generate:
         return output / name
 
     return run
+
+
+# The kinds of test that run longest, longest first: they start at the beginning of a
+# run, on every worker, and the many quick tests fill in around them (scripts/test.sh
+# runs pytest-xdist with --dist worksteal), so that no long test is left to run alone
+# at the end.
+LONGEST_FIRST = ("scanner", "emulator", "mutation", "terraform", "pty")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        marked = [index for index, name in enumerate(LONGEST_FIRST) if item.get_closest_marker(name)]
+        return min(marked, default=len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: the order within each kind stays the collection's

@@ -1,7 +1,7 @@
 """Terraform as the deployer: an IAM user holding exactly a project's deployer policy.
 
 (Loaded by conftest.py.) The emulator authorizes requests signed with keys it
-issued to an IAM user against that user's policies (tests/fidelity/rules.py),
+issued to an IAM user against that user's policies (scaffold/emulator),
 while the fixtures' dummy keys stay unrestricted for setting up and reading
 back. So a test binds Terraform to a deployer's keys, and a call the generated
 `deployer-policy.json` does not allow fails the apply or destroy naming the

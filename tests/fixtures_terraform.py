@@ -10,7 +10,7 @@ processes):
   instead of copying its 700 MB binary. Without a CLI or a mirror the tests that
   need them skip, saying how to install or point at them.
 - `aws_emulator`: moto, made stricter than moto by the fidelity rules
-  (tests/fidelity), on a free 127.0.0.1 port, stopped (and waited for) when the
+  (scaffold/emulator), on a free 127.0.0.1 port, stopped (and waited for) when the
   session ends. Its dummy keys are unrestricted; keys it issues to IAM users are
   authorized against their policies (fixtures_deployer.py).
 - `terraform`: binds a generated project to a runner that calls the CLI with the
@@ -295,6 +295,13 @@ class AwsEmulator:
             aws_secret_access_key=(credentials or DUMMY_CREDENTIALS)["AWS_SECRET_ACCESS_KEY"],
         )
 
+    def events(self) -> list[dict[str, Any]]:
+        """What the fidelity rules did so far, in order (rules.EVENTS)."""
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(f"{self.endpoint_url}/fidelity-api/events", timeout=10) as response:
+            answer: list[dict[str, Any]] = json.loads(response.read())
+            return answer
+
     def settings(self, **changes: Any) -> dict[str, Any]:
         """The fidelity rules' settings (rules.Settings), after merging `changes`."""
         direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -314,19 +321,17 @@ def free_loopback_port() -> int:
         return int(probe.getsockname()[1])
 
 
-# The emulator: moto with the fidelity rules (tests/fidelity), set to die with the
-# pytest process that started it (Linux), so that even a killed test run leaves
-# no emulator behind.
-TESTS_DIR = Path(__file__).resolve().parent
+# The emulator: `vpc-lambda-new emulator`, the command a generated project's `make local`
+# uses (moto with the fidelity rules, scaffold/emulator), set to die with the pytest
+# process that started it (Linux), so that even a killed test run leaves no emulator behind.
 EMULATOR_MAIN = """
 import ctypes, os, signal, sys
 if sys.platform.startswith("linux"):
     ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     if os.getppid() != int(sys.argv[1]):
         sys.exit(1)  # the parent is already gone
-sys.path.insert(0, sys.argv[2])
-from fidelity.server import main
-main(sys.argv[3:])
+from scaffold.cli import main
+sys.exit(main(["emulator", *sys.argv[2:]]))
 """
 
 
@@ -349,6 +354,14 @@ def emulator_answers(url: str) -> bool:
         return False
 
 
+# Lambda's interfaces outlive a function by seconds in the suite's emulator, not by the
+# 20 s of the emulator a user starts: every destroy of every apply scenario still meets
+# interfaces in use and waits for their release, at a tenth of the cost.
+# test_fidelity::test_destroy_waits_for_lambda_to_let_go_of_its_interfaces keeps the long
+# delay and proves, from the emulator's record of events, that destroy waits for it.
+SUITE_ENI_RELEASE_SECONDS = "2"
+
+
 def start_emulator(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
     # moto knows AWS managed policies (AWSLambdaVPCAccessExecutionRole) only with this.
@@ -363,9 +376,10 @@ def start_emulator(log: Path) -> tuple[subprocess.Popen[bytes], str]:
                     "-c",
                     EMULATOR_MAIN,
                     str(os.getpid()),
-                    str(TESTS_DIR),
                     "--port",
                     str(port),
+                    "--eni-release-seconds",
+                    SUITE_ENI_RELEASE_SECONDS,
                 ],
                 stdin=subprocess.DEVNULL,
                 stdout=stream,

@@ -3,7 +3,7 @@
 The projects are applied UNMODIFIED, with the keys of an IAM user holding exactly the
 project's deployer-policy.json (fixtures_deployer.py): only the environment points the
 provider at the emulator, whose fidelity layer enforces that policy's actions and
-models Lambda's network interfaces (tests/fidelity). What was deployed is then read back through the AWS APIs and held
+models Lambda's network interfaces (scaffold/emulator). What was deployed is then read back through the AWS APIs and held
 against the Lambda-in-a-VPC guide's rules; every broken rule becomes one message
 that starts with the rule's name. A second apply in a row must find nothing to
 change, and `terraform destroy` must leave nothing of the project behind.

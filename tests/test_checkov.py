@@ -9,7 +9,7 @@ from pathlib import Path
 
 import hcl2
 import pytest
-from conftest import installed_script
+from conftest import REAL_HOME, installed_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +19,11 @@ def test_checkov_finds_no_failed_check_in_any_variant() -> None:
     # This interpreter's console script first on PATH, so the scan covers the code under test.
     scripts = installed_script("vpc-lambda-new", "vpc-lambda-new").parent
     env = {**os.environ, "PATH": f"{scripts}{os.pathsep}{os.environ['PATH']}"}
+    # Outside the clone and the test's HOME: built once per machine and checkov version
+    # (the script rebuilds it when the version differs), with pip's own cache.
+    cache = REAL_HOME / ".cache"
+    env.setdefault("VPC_LAMBDA_NEW_CHECKOV_VENV", str(cache / "vpc-lambda-new" / "checkov-venv"))
+    env.setdefault("PIP_CACHE_DIR", str(cache / "pip"))
     result = subprocess.run(
         ["bash", str(ROOT / "scripts" / "checkov.sh")],
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=900, check=False,

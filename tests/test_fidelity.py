@@ -1,4 +1,4 @@
-"""Every emulator fidelity rule (tests/fidelity/rules.py) is active: what AWS refuses fails.
+"""Every emulator fidelity rule (scaffold/emulator) is active: what AWS refuses fails.
 
 Each test sends a known-bad request (boto3, or the real Terraform where the
 point is what the provider makes of the answer) and checks that the emulator
@@ -8,6 +8,7 @@ working would let these known-bad requests through.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import itertools
@@ -647,6 +648,20 @@ def test_a_gateway_endpoints_routes_follow_its_route_tables(ec2: Any, network: N
     assert [prefix_list_routes(table) for table in (kept, gained)] == [[], []]
 
 
+def test_deleting_an_endpoint_again_is_not_an_error(ec2: Any, network: Network) -> None:
+    """The SDK retries a DeleteVpcEndpoints that took effect but whose answer was lost; AWS
+    answers the repeat without an error (moto failed it on the route it had removed)."""
+    table = ec2.create_route_table(VpcId=network.vpc)["RouteTable"]["RouteTableId"]
+    endpoint = ec2.create_vpc_endpoint(
+        VpcId=network.vpc, ServiceName=f"com.amazonaws.{REGION}.dynamodb", VpcEndpointType="Gateway",
+        RouteTableIds=[table],
+    )["VpcEndpoint"]["VpcEndpointId"]  # fmt: skip
+    for _ in range(2):
+        assert not ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])["Unsuccessful"]
+    routes = ec2.describe_route_tables(RouteTableIds=[table])["RouteTables"][0]["Routes"]
+    assert not [route for route in routes if "DestinationPrefixListId" in route]
+
+
 def test_what_is_still_in_use_cannot_be_deleted(ec2: Any, network: Network) -> None:
     referencing = ec2.create_security_group(
         GroupName=unique("ref"), Description="d", VpcId=network.vpc
@@ -820,3 +835,45 @@ def test_the_deployer_holds_the_widened_policy_and_the_projects_boundary(
     assert env["TF_VAR_permissions_boundary_arn"] == bounded.boundary_arn
     assert env["TF_VAR_reserved_concurrency"] == "2"
     assert env["AWS_ACCESS_KEY_ID"] == bounded.access_key_id
+
+
+@pytest.mark.terraform
+def test_destroy_waits_for_lambda_to_let_go_of_its_interfaces(
+    generate: Any, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    """At the emulator's long delay (20 s, as a user's emulator has it; AWS takes up to
+    45 minutes), `terraform destroy` of a generated project still finishes, and the
+    emulator's record shows it waited: every subnet and the function's security group
+    were deleted only after Lambda had released the interfaces in them. The rest of the
+    suite runs at a delay of seconds (fixtures_terraform.SUITE_ENI_RELEASE_SECONDS)."""
+    project = generate(name="waits")
+    runner = terraform(project, aws_emulator, REGION)
+    runner.init()
+    before = aws_emulator.settings()
+    destroyed = False
+    try:
+        runner.apply()
+        outputs = runner.outputs()
+        subnets = set(outputs["private_subnet_ids"])
+        groups = set(outputs["security_group_ids"])
+        aws_emulator.settings(lambda_eni_release_seconds=20)
+        start = len(aws_emulator.events())
+        runner.destroy()
+        destroyed = True
+    finally:
+        aws_emulator.settings(**before)
+        if not destroyed:
+            with contextlib.suppress(TerraformFailed):
+                runner.destroy()
+    events = aws_emulator.events()[start:]
+    released = [(i, e) for i, e in enumerate(events) if e["event"] == "released"]
+    assert {e["subnet"] for _, e in released} == subnets, "Lambda held an interface in every subnet"
+    for i, event in enumerate(events):
+        if event["event"] != "allowed" or event["id"] not in subnets | groups:
+            continue
+        holders = [j for j, e in released if event["id"] in (e["subnet"], *e["groups"])]
+        assert holders and max(holders) < i, (
+            f"{event['action']} {event['id']} went through before Lambda let go of its interfaces"
+        )
+    deleted = {e["id"] for e in events if e["event"] == "allowed"}
+    assert subnets | groups <= deleted

@@ -1,15 +1,24 @@
-"""Emulator fidelity: moto made to refuse what AWS refuses.
+"""The AWS API emulator: moto made to refuse what AWS refuses (the fidelity layer).
 
 moto is more lenient than AWS, and a suite that only proves "it applies on moto"
 proves little about AWS. This package holds, in one place, every rule by which
 the tests' emulator is made stricter than moto:
 
-- `rules`: the rules themselves. Each one models one documented AWS behaviour
-  that moto (5.2) lacks, cites the AWS documentation or the provider source it
-  follows, and says what it does not model. `tests/test_fidelity.py` proves each
-  one active: a known-bad request or configuration fails against it.
+- the rules themselves, each modelling one documented AWS behaviour that moto
+  (5.2) lacks, citing the AWS documentation or the provider source it follows,
+  and saying what it does not model: `core` (settings, the record of events,
+  AWS's error shapes, one request as the rules see it, the rule registry),
+  `principals` (IAM enforcement per access key, implied actions), `ec2_rules`
+  (what is in use, endpoints, routes, NAT), `lambda_rules` (VpcConfig checks,
+  Lambda's Hyperplane interfaces), `install` (what it patches into moto).
+  `tests/test_fidelity.py` proves each one active: a known-bad request or
+  configuration fails against it.
 - `server`: moto's WSGI application with those rules installed, served on
-  127.0.0.1 by werkzeug (what `fixtures_terraform.aws_emulator` starts).
+  127.0.0.1 by werkzeug: what the test suite starts (`fixtures_terraform.aws_emulator`),
+  and what `vpc-lambda-new emulator` serves for a generated project's `make local`.
+
+moto is an optional dependency: `pip install 'vpc-lambda-new[emulator]'`. Nothing
+else in the package imports this one.
 
 What the layer proves, and what it cannot:
 
