@@ -83,7 +83,8 @@ def build_parser() -> ArgumentParser:
         " In a terminal with no flags it asks; flags and --answers pre-answer questions.",
         epilog="Commands: `vpc-lambda-new update [DIR]` re-renders a generated project with new"
         " answers or a newer vpc-lambda-new, keeping every edit; `vpc-lambda-new check [DIR]`"
-        " reports the Lambda VPC guide's rules a project breaks. Each takes --help."
+        " reports the Lambda VPC guide's rules a project breaks; `vpc-lambda-new emulator` serves"
+        " a local AWS API emulator for a project's `make local`. Each takes --help."
         " Exit codes: 0 done, 1 internal error, 2 bad input, 3 update left conflicts,"
         " 4 broken rules, 130 interrupted.",
     )

@@ -33,6 +33,7 @@ must never go green on the strength of skipped apply tests.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
@@ -145,6 +146,7 @@ class TerraformToolchain:
     mirror: Path
     cli_config: Path
     plugin_cache: Path
+    init_cache: Path  # .terraform/ and lock file per module layout (Terraform.init)
 
 
 def find_terraform() -> Path | None:
@@ -237,6 +239,7 @@ def terraform_toolchain(tmp_path_factory: pytest.TempPathFactory) -> TerraformTo
         mirror=mirror,
         cli_config=cli_config,
         plugin_cache=plugin_cache,
+        init_cache=folder / "init-cache",
     )
 
 
@@ -491,7 +494,23 @@ class Terraform:
         return result
 
     def init(self) -> None:
-        self.run("init", "-backend=false", "-input=false", "-no-color")
+        """`terraform init -backend=false`, done once per module layout and session.
+
+        What init writes (.terraform/ with the module manifest and links into the plugin
+        cache, and the lock file) depends only on the module calls and the provider
+        requirements, so a project of a layout already initialised gets a copy of it.
+        """
+        done = self.toolchain.init_cache / init_layout_key(self.project)
+        if not (done / "complete").exists():
+            self.run("init", "-backend=false", "-input=false", "-no-color")
+            shutil.rmtree(done, ignore_errors=True)
+            shutil.copytree(self.project / ".terraform", done / ".terraform", symlinks=True)
+            shutil.copy2(self.project / ".terraform.lock.hcl", done / ".terraform.lock.hcl")
+            (done / "complete").touch()
+            return
+        shutil.rmtree(self.project / ".terraform", ignore_errors=True)
+        shutil.copytree(done / ".terraform", self.project / ".terraform", symlinks=True)
+        shutil.copy2(done / ".terraform.lock.hcl", self.project / ".terraform.lock.hcl")
 
     def apply(self, *extra: str) -> str:
         command = ("apply", "-auto-approve", "-input=false", "-no-color", *extra)
@@ -509,6 +528,30 @@ class Terraform:
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.run("output", "-json").stdout)
         return {name: value["value"] for name, value in raw.items()}
+
+
+# What `terraform init` reads: module calls and their sources, provider requirements
+# (declared, or implied by a provider block or by a resource type's prefix).
+INIT_INPUT = re.compile(r'^\s*(module|source|version|required_providers|provider)\b')
+PROVIDER_OF_TYPE = re.compile(r'^\s*(?:resource|data)\s+"([a-z0-9]+)_')
+
+
+def init_layout_key(project: Path) -> str:
+    """A digest of everything in the project's Terraform that `terraform init` depends on."""
+    digest = hashlib.sha256()
+    for path in sorted(project.rglob("*.tf")):
+        relative = path.relative_to(project)
+        if relative.parts[0] == ".terraform":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if path.name in ("versions.tf", "backend.tf"):
+            lines = text.splitlines()
+        else:
+            lines = [line for line in text.splitlines() if INIT_INPUT.match(line)]
+            lines += sorted({m[1] for m in map(PROVIDER_OF_TYPE.match, text.splitlines()) if m})
+        digest.update(f"{relative.as_posix()}\n".encode())
+        digest.update("\n".join(lines).encode())
+    return digest.hexdigest()[:32]
 
 
 def project_answers(project: Path) -> Answers:
