@@ -388,7 +388,8 @@ def test_make_local_applies_and_destroys_a_copy_in_the_emulator(
     generate: Generate, terraform_toolchain: TerraformToolchain, aws_emulator: AwsEmulator
 ) -> None:
     # Remote state on: the copy must drop backend.tf, as the emulator has no such bucket.
-    project = generate(*VARIANTS["private-python3.12-remote-state"], "--endpoints", "s3")
+    # Dual stack: stock moto cannot apply IPv6 subnets, `vpc-lambda-new emulator` can.
+    project = generate(*VARIANTS["private-python3.12-remote-state"], "--endpoints", "s3", "--ipv6")
     result = make(
         project, "local", env=terraform_base_env(terraform_toolchain),
         TERRAFORM=str(terraform_toolchain.binary), PYTHON=sys.executable, MOTO_URL=aws_emulator.endpoint_url,
@@ -407,7 +408,10 @@ def test_make_local_says_when_no_emulator_answers(generate: Generate) -> None:
     project = generate()
     result = make(project, "local", PYTHON=sys.executable, TERRAFORM="false", MOTO_URL="http://127.0.0.1:9")
     assert result.returncode != 0
-    assert "make local: no moto server answers at http://127.0.0.1:9" in result.stderr
+    assert (
+        "make local: no emulator answers at http://127.0.0.1:9; start one with"
+        " `vpc-lambda-new emulator` (README.md, Try it locally)" in result.stderr
+    )
     assert not (project / ".local-try").exists()
 
 
