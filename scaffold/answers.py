@@ -11,9 +11,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from pathlib import Path
 
 from scaffold.errors import InvalidAnswer, ScaffoldError
+from scaffold.network import SubnetPlan, plan_subnets, public_subnet_count
 
 TOPOLOGIES = {
     "private": "private subnets + free S3/DynamoDB gateway endpoints, no internet",
@@ -569,6 +571,15 @@ class Answers:
     def interface_endpoints(self) -> tuple[str, ...]:
         return tuple(item for item in self.endpoints if item in INTERFACE_ENDPOINTS)
 
+    @property
+    def nat_gateway_count(self) -> int:
+        return public_subnet_count(self.topology, self.azs, self.nat)
+
+    @cached_property
+    def subnet_plan(self) -> SubnetPlan:
+        """The subnets to create, planned once per answers (InvalidAnswer if they do not fit)."""
+        return plan_subnets(self.vpc_cidr, self.azs, self.nat_gateway_count)
+
     def to_record(self) -> dict[str, object]:
         """The answers as plain data, in question order, for the project's answers file."""
         record: dict[str, object] = {}
@@ -631,10 +642,8 @@ def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
             )
         # Defaulted: without route tables there is nothing to attach them to.
         answers = replace(answers, endpoints=answers.interface_endpoints)
-    from scaffold.network import plan_subnets
-
     try:
-        plan_subnets(answers)
+        answers.subnet_plan  # noqa: B018  (planned once here, where a misfit is bad input)
     except InvalidAnswer as problem:
         source = raw["vpc_cidr"].source if "vpc_cidr" in raw else "--vpc-cidr"
         raise ScaffoldError(f"{source}: {problem}") from None

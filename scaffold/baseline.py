@@ -23,6 +23,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaffold.answers_file import parse_json
 from scaffold.errors import ScaffoldError, quoted
 
 BASELINE_FILE = ".vpc-lambda-new.baseline.json"
@@ -93,7 +94,6 @@ class Baseline:
 
 def decode_baseline(data: bytes, shown: str) -> Baseline:
     """Parse a baseline file's bytes; ScaffoldError naming `shown` when it is not one."""
-    from scaffold.answers_file import parse_json
 
     what = "project"
     try:

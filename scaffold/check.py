@@ -22,9 +22,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffold.answers_file import expand_path, read_bounded
+from scaffold.console import EXIT_RULES_BROKEN, say
 from scaffold.errors import ScaffoldError, quoted
+from scaffold.model import Model, load_tfvars, strip_keys
+from scaffold.project import files_with_conflict_markers, recorded_answers
 from scaffold.rules import RULES, Broken, Intent, NotJudged, Rule, Verdict
 from scaffold.tfconfig import Module, Node, load_configuration
+from scaffold.tfeval import Evaluator, Known, Scope, module_of
+from scaffold.transaction import project_folder, refuse_if_pending
 
 PLAN_LIMIT_BYTES = 256 * 1024 * 1024
 
@@ -82,7 +88,6 @@ def modules_of(root: Module) -> Iterator[Module]:
 
 
 def literal_text(node: Node | None) -> str | None:
-    from scaffold.tfeval import Evaluator, Scope
 
     if node is None:
         return None
@@ -211,7 +216,6 @@ NETWORK_TYPES = {
 
 
 def intent_of(project_dir: Path) -> Intent:
-    from scaffold.project import recorded_answers
 
     answers = recorded_answers(project_dir)
     return Intent(answers.topology, answers.nat if answers.topology == "private-nat" else None)
@@ -220,8 +224,6 @@ def intent_of(project_dir: Path) -> Intent:
 def project_policies(project_dir: Path) -> dict[str, list[Any]]:
     """The permissions boundary the project ships, under the name its README gives the
     policy (NAME-boundary): a boundary of that name is taken to hold this document."""
-    from scaffold.answers_file import read_bounded
-    from scaffold.project import recorded_answers
 
     path = project_dir / "permissions-boundary.json"
     if not path.is_file():
@@ -235,7 +237,6 @@ def project_policies(project_dir: Path) -> dict[str, list[Any]]:
 
 def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) -> Report:
     """Every rule on a generated project: on the plan or state `document`, or on its configuration alone."""
-    from scaffold.model import Model, load_tfvars
 
     intent = intent_of(project_dir)
     configuration = load_configuration(project_dir)
@@ -281,7 +282,6 @@ def check_project(project_dir: Path) -> list[str]:
 
 def load_document(text_path: str) -> dict[str, Any]:
     """The JSON of `terraform show -json`, a plan or a state; ScaffoldError naming the problem."""
-    from scaffold.answers_file import expand_path, read_bounded
 
     if not text_path.strip():
         raise ScaffoldError("--plan: the file name is empty")
@@ -319,7 +319,6 @@ def load_document(text_path: str) -> dict[str, Any]:
 
 def check_document_matches(document: Mapping[str, Any], configuration: Module) -> None:
     """A plan or state of another configuration (an older one, another project) is bad input."""
-    from scaffold.tfeval import Known
 
     declared = {
         (f"{prefix}" if prefix else "") + address
@@ -331,8 +330,6 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
     if config_root is not None:
         planned = {address for address in walk_plan_configuration(config_root, "")}
     else:
-        from scaffold.model import strip_keys
-
         planned = {strip_keys(address) for address in Known(document).records}
     if config_root is not None and planned != declared:
         difference = sorted(planned ^ declared)
@@ -342,8 +339,6 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
             " run terraform plan again"
         )
     if config_root is None:
-        from scaffold.tfeval import module_of
-
         local = {prefix.rstrip(".") for prefix, _module in walk_modules(configuration, "")}
         foreign = sorted(a for a in planned - declared if module_of(a) in local)
         if foreign:
@@ -371,10 +366,6 @@ def walk_plan_configuration(module: Mapping[str, Any], prefix: str) -> Iterator[
 
 
 def run_check(options: argparse.Namespace) -> int:
-    from scaffold.console import EXIT_RULES_BROKEN, say
-    from scaffold.transaction import project_folder, refuse_if_pending
-    from scaffold.update import files_with_conflict_markers
-
     project_dir = Path(options.project_dir).expanduser()
     if not project_dir.exists():
         raise ScaffoldError(f"project: {quoted(project_dir)} does not exist")

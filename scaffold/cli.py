@@ -30,7 +30,9 @@ class ArgumentParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         stray = message.removeprefix("unrecognized arguments: ")
         if stray != message and not stray.startswith("-") and self.prog == "vpc-lambda-new":
-            message += " (the project's name goes in --name; commands are update, check and emulator)"
+            message += (
+                " (the project's name goes in --name; commands are update, check and emulator)"
+            )
         raise ScaffoldError(message)
 
 

@@ -16,7 +16,6 @@ from importlib.resources import files
 from typing import Any
 
 from scaffold.answers import Answers
-from scaffold.network import public_subnet_count
 
 PRICE_FILE = "data/prices.json"
 
@@ -83,7 +82,7 @@ def estimate(answers: Answers) -> CostEstimate:
     def price(key: str) -> float | None:
         return None if region is None else region.get(key)
 
-    nat_gateways = public_subnet_count(answers)
+    nat_gateways = answers.nat_gateway_count
     # A new VPC's interface endpoints sit in each AZ; in an existing one, in at most
     # one subnet per AZ of the given subnets.
     endpoint_azs = answers.azs or len(answers.subnet_ids or ())

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from scaffold.answers import Answers, RawAnswer, build_answers
 from scaffold.console import say
+from scaffold.update import write_project
 
 
 def collect_answers(
@@ -15,6 +16,7 @@ def collect_answers(
     """The answers from flags and files, asking the rest in a terminal; None if declined."""
     if not interactive:
         return build_answers(raw)
+    # Imported here: questionary and prompt_toolkit cost a start-up that --no-input never needs.
     from scaffold.wizard import ask
 
     return ask(raw, force=force)
@@ -27,7 +29,5 @@ def run_generate(
     if answers is None:
         say("Nothing was written.")
         return 0
-
-    from scaffold.update import write_project
 
     return write_project(answers, force=options.force, dry_run=options.dry_run)

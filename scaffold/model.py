@@ -33,18 +33,21 @@ from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
-from scaffold.tfconfig import Module, Where, load_configuration
+from scaffold.tfconfig import Module, Where, load_configuration, parse_file
 from scaffold.tfeval import (
     UNKNOWN,
     Evaluator,
+    Instance,
     InstanceInfo,
     Known,
     Ref,
+    Scope,
     Template,
     Unknown,
     contains_unknown,
     is_unknown,
     module_of,
+    split_address,
 )
 from scaffold.tfgraph import Dependencies
 
@@ -377,8 +380,6 @@ class Model:
 
 def load_tfvars(project: Path, configuration: Module) -> dict[str, Any]:
     """terraform.tfvars and *.auto.tfvars of a project, evaluated (later files win)."""
-    from scaffold.tfconfig import parse_file
-    from scaffold.tfeval import Scope
 
     evaluator = Evaluator(configuration)
     values: dict[str, Any] = {}
@@ -508,7 +509,6 @@ class Builder:
 
     def link(self, value: object, what: str) -> Link | None:
         """The entity a reference names (an ID, an ARN, a name, or an instance)."""
-        from scaffold.tfeval import Instance
 
         if value is None or value == "":
             return None
@@ -1402,7 +1402,6 @@ def listed(statement: Mapping[str, Any], key: str) -> list[Any] | None:
 
 def strip_keys(address: str) -> str:
     """An instance address without its keys: module.a.aws_x.y["k"] -> module.a.aws_x.y."""
-    from scaffold.tfeval import split_address
 
     return ".".join(part.split("[", 1)[0] for part in split_address(address))
 

@@ -12,12 +12,8 @@ import math
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from itertools import islice
-from typing import TYPE_CHECKING
 
 from scaffold.errors import InvalidAnswer
-
-if TYPE_CHECKING:
-    from scaffold.answers import Answers
 
 # Lambda's network interfaces and interface endpoints each take addresses from
 # the private subnets; a /27 (27 usable after AWS reserves 5) is the floor.
@@ -47,30 +43,30 @@ def az_key(index: int) -> str:
     return f"az{index + 1}"
 
 
-def public_subnet_count(answers: Answers) -> int:
-    if answers.topology != "private-nat" or answers.azs is None:
+def public_subnet_count(topology: str, azs: int | None, nat: str | None) -> int:
+    """NAT gateways, each in a public subnet of its own: one, or one per AZ."""
+    if topology != "private-nat" or azs is None:
         return 0
-    return answers.azs if answers.nat == "per-az" else 1
+    return azs if nat == "per-az" else 1
 
 
-def plan_subnets(answers: Answers) -> SubnetPlan:
-    """The subnets to create; none for an existing VPC."""
-    if answers.vpc_cidr is None or answers.azs is None:
+def plan_subnets(vpc: IPv4Network | None, azs: int | None, public_count: int = 0) -> SubnetPlan:
+    """The subnets to create; none for an existing VPC (no CIDR)."""
+    if vpc is None or azs is None:
         return SubnetPlan(private=(), public=())
-    vpc = answers.vpc_cidr
     lower, upper = vpc.subnets(prefixlen_diff=1)
-    if lower.prefixlen + math.ceil(math.log2(answers.azs)) > SMALLEST_PRIVATE_PREFIX:
+    if lower.prefixlen + math.ceil(math.log2(azs)) > SMALLEST_PRIVATE_PREFIX:
         most = 2 ** (SMALLEST_PRIVATE_PREFIX - lower.prefixlen)
         raise InvalidAnswer(
             f"{vpc} leaves its private subnets {lower} (its lower half), room for {most}"
-            f" of at least /{SMALLEST_PRIVATE_PREFIX}, not {answers.azs}; use a larger VPC CIDR"
+            f" of at least /{SMALLEST_PRIVATE_PREFIX}, not {azs}; use a larger VPC CIDR"
             " or fewer AZs"
         )
     slots = lower.prefixlen + (PRIVATE_SLOTS - 1).bit_length()
     private_prefix = min(slots, SMALLEST_PRIVATE_PREFIX)
-    private = islice(lower.subnets(new_prefix=private_prefix), answers.azs)
+    private = islice(lower.subnets(new_prefix=private_prefix), azs)
     public_prefix = max(private_prefix, PUBLIC_PREFIX)
-    public = islice(upper.subnets(new_prefix=public_prefix), public_subnet_count(answers))
+    public = islice(upper.subnets(new_prefix=public_prefix), public_count)
     return SubnetPlan(
         private=tuple(Subnet(az_key(index), cidr) for index, cidr in enumerate(private)),
         public=tuple(Subnet(az_key(index), cidr) for index, cidr in enumerate(public)),

@@ -9,15 +9,21 @@ with `_` are the generator's; the rest are answers, so the file also works as
 from __future__ import annotations
 
 import json
+import os
+import re
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
 from scaffold.answers import Answers, RawAnswer, build_answers
 from scaffold.answers_file import METADATA_PREFIX, parse_json, read_bounded
+from scaffold.baseline import BASELINE_FILE, MAX_BASELINE_BYTES, decode_baseline
 from scaffold.errors import ScaffoldError, quoted
 
 ANSWERS_FILE = ".vpc-lambda-new.json"
+# The last line of a conflict an update marked in a file.
+CONFLICT_END = re.compile(rb"^>>>>>>> vpc-lambda-new ", re.MULTILINE)
 
 
 def encode_record(answers: Answers, baseline_digest: str | None = None) -> bytes:
@@ -73,3 +79,56 @@ def answers_in_place(raw: dict[str, RawAnswer], project_dir: Path) -> dict[str, 
 def recorded_answers(project_dir: Path) -> Answers:
     """The answers a project was generated from, validated as any answers file is."""
     return build_answers(answers_in_place(read_record(project_dir).answers, project_dir))
+
+
+def files_with_conflict_markers(project_dir: Path) -> list[str]:
+    """The project's files in which an update's conflict is still marked: what Terraform
+    reads, and every file the generator wrote."""
+    candidates = {
+        path
+        for pattern in ("*.tf", "*.tfvars", "modules/*/*.tf")
+        for path in project_dir.glob(pattern)
+    }
+    with suppress(ScaffoldError, OSError, ValueError):
+        baseline_file = project_dir / BASELINE_FILE
+        if baseline_file.is_file() and baseline_file.stat().st_size <= MAX_BASELINE_BYTES:
+            recorded = decode_baseline(baseline_file.read_bytes(), str(baseline_file))
+            candidates |= {project_dir / relative for relative in recorded.paths()}
+    found = []
+    for path in sorted(candidates):
+        with suppress(OSError):
+            if path.is_file() and not path.is_symlink() and CONFLICT_END.search(path.read_bytes()):
+                found.append(path.relative_to(project_dir).as_posix())
+    return found
+
+
+def check_target(output_dir: Path, target: Path, *, force: bool) -> bool:
+    """Raise for a target we must not write; True when it is a non-empty folder (--force)."""
+    if output_dir.exists() and not output_dir.is_dir():
+        raise ScaffoldError(f"--output-dir: {quoted(output_dir)} exists and is not a folder")
+    if target.is_symlink():
+        raise ScaffoldError(
+            f"--name: {quoted(target)} is a symbolic link; vpc-lambda-new never writes through one"
+        )
+    if target.exists() and not target.is_dir():
+        raise ScaffoldError(f"--name: {quoted(target)} exists and is not a folder")
+    anchor = nearest_existing(output_dir)
+    if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK):
+        raise ScaffoldError(f"--output-dir: {quoted(anchor)} is not a writable folder")
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise ScaffoldError(f"--output-dir: {quoted(target)} is not writable")
+    non_empty = target.is_dir() and any(target.iterdir())
+    if non_empty and not force:
+        raise ScaffoldError(
+            f"--output-dir: {quoted(target)} already exists and is not empty; to change a"
+            f" generated project, run `vpc-lambda-new update {quoted(target)}` (its recorded"
+            " answers and your edits are kept); --force writes these answers into it instead"
+        )
+    return non_empty
+
+
+def nearest_existing(path: Path) -> Path:
+    path = path.absolute()
+    while not path.exists():
+        path = path.parent
+    return path

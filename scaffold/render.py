@@ -22,7 +22,6 @@ from scaffold.answers import Answers
 from scaffold.costs import estimate, unit_money
 from scaffold.deployer import DECLARATION, render_policies
 from scaffold.hcl_text import hcl_value
-from scaffold.network import plan_subnets
 from scaffold.project import ANSWERS_FILE, encode_record
 from scaffold.repository import repository_context
 from scaffold.templating import render_layers
@@ -69,7 +68,7 @@ class HclExtension(jinja2.ext.Extension):
 
 
 def template_context(answers: Answers) -> dict[str, Any]:
-    plan = plan_subnets(answers)
+    plan = answers.subnet_plan
     return {
         # Every answer is defined for the templates; one that does not apply is None.
         **{key: None for key in model.QUESTIONS_BY_KEY},
@@ -110,7 +109,7 @@ def diagram_subnet_nodes(answers: Answers) -> dict[str, str]:
     """Mermaid node id -> label of each subnet the function attaches to."""
     if answers.subnet_ids:
         return {f"subnet{index + 1}": f"subnet {id}" for index, id in enumerate(answers.subnet_ids)}
-    return {s.key: f"private subnet {s.key}<br/>{s.cidr}" for s in plan_subnets(answers).private}
+    return {s.key: f"private subnet {s.key}<br/>{s.cidr}" for s in answers.subnet_plan.private}
 
 
 def render_tree(answers: Answers, parent: Path) -> Path:

@@ -41,7 +41,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from scaffold.answers_file import parse_json
 from scaffold.baseline import BASELINE_FILE, checked_path, sha256
+from scaffold.console import say
 from scaffold.errors import ScaffoldError, quoted
 from scaffold.project import ANSWERS_FILE
 from scaffold.signals import past_point_of_no_return, signals_held
@@ -470,8 +472,6 @@ def finish_with_retry(folder: ProjectFolder, journal: Journal) -> None:
         try:
             finish(folder, journal)
         except (OSError, ScaffoldError):
-            from scaffold.console import say
-
             say(
                 f"vpc-lambda-new: warning: could not remove {folder.shown(JOURNAL_FOLDER)};"
                 " the change is complete and the next run removes it",
@@ -540,7 +540,6 @@ def recover(folder: ProjectFolder) -> str | None:
 
 
 def read_journal(folder: ProjectFolder, name: str) -> Journal:
-    from scaffold.answers_file import parse_json
 
     relative = in_journal(name)
     shown = folder.shown(relative)

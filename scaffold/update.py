@@ -46,7 +46,7 @@ from pathlib import Path
 
 from scaffold import __version__
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, RawAnswer, build_answers
-from scaffold.answers_file import expand_path
+from scaffold.answers_file import MAX_BYTES, expand_path
 from scaffold.baseline import (
     BASELINE_FILE,
     DERIVED_FILES,
@@ -60,7 +60,19 @@ from scaffold.baseline import (
 from scaffold.console import EXIT_CONFLICTS, EXIT_OK, EXIT_RULES_BROKEN, say
 from scaffold.costs import estimate, lines
 from scaffold.errors import InvalidAnswer, ScaffoldError, quoted
-from scaffold.project import ANSWERS_FILE, Record, answers_in_place, encode_record, parse_record
+from scaffold.merge import merge_regions
+from scaffold.project import (
+    ANSWERS_FILE,
+    Record,
+    answers_in_place,
+    check_target,
+    encode_record,
+    files_with_conflict_markers,
+    parse_record,
+    read_record,
+    recorded_answers,
+)
+from scaffold.render import render_tree
 from scaffold.signals import interrupted_late, past_point_of_no_return
 from scaffold.transaction import (
     Change,
@@ -79,7 +91,6 @@ ZIP = "build/function.zip"
 METADATA_FILES = (ANSWERS_FILE, BASELINE_FILE)
 CONFLICT_START = re.compile(rb"^<<<<<<< ", re.MULTILINE)
 # The end marker names the generator: a line of a file of its own cannot be mistaken for it.
-CONFLICT_END = re.compile(rb"^>>>>>>> vpc-lambda-new ", re.MULTILINE)
 
 
 # --- the generated project, rendered off to the side --------------------------------
@@ -96,7 +107,6 @@ class Rendered:
 
 
 def render_off_to_the_side(answers: Answers, scratch: Path) -> Rendered:
-    from scaffold.render import render_tree
 
     folder = render_tree(answers, scratch)
     found = baseline_of_folder(folder, GENERATOR, "render")
@@ -281,7 +291,6 @@ def plan_files(
 
 def merge(base: bytes, yours: bytes, theirs: bytes) -> tuple[bytes, int]:
     """A three-way merge by lines; overlapping changes between standard conflict markers."""
-    from scaffold.merge import merge_regions
 
     def lines(data: bytes) -> list[bytes]:
         return data.splitlines(keepends=True)
@@ -423,8 +432,9 @@ def report(project_dir: Path, plan: Plan, verb: str) -> None:
 def rules_broken(project_dir: Path) -> list[str]:
     """The guide's rules the project breaks, one line each; a project that does not even
     parse (an edit, a conflict marker) breaks them all, said in one line."""
+    # Imported here: the check engine (python-hcl2's parser, the evaluator) costs every
+    # generation's start-up, and only an update runs the check.
     from scaffold.check import check_project
-    from scaffold.project import recorded_answers
 
     recorded_answers(project_dir)  # a bad record is bad input (exit 2), not a broken rule
     marked = files_with_conflict_markers(project_dir)
@@ -438,27 +448,6 @@ def rules_broken(project_dir: Path) -> list[str]:
         first_line = (str(problem).strip().splitlines() or [""])[0]
         reason = f"{type(problem).__name__}: {first_line}"
         return [f"unreadable: the project's Terraform could not be read: {reason}"]
-
-
-def files_with_conflict_markers(project_dir: Path) -> list[str]:
-    """The project's files in which an update's conflict is still marked: what Terraform
-    reads, and every file the generator wrote."""
-    candidates = {
-        path
-        for pattern in ("*.tf", "*.tfvars", "modules/*/*.tf")
-        for path in project_dir.glob(pattern)
-    }
-    with suppress(ScaffoldError, OSError, ValueError):
-        baseline_file = project_dir / BASELINE_FILE
-        if baseline_file.is_file() and baseline_file.stat().st_size <= MAX_BASELINE_BYTES:
-            recorded = decode_baseline(baseline_file.read_bytes(), str(baseline_file))
-            candidates |= {project_dir / relative for relative in recorded.paths()}
-    found = []
-    for path in sorted(candidates):
-        with suppress(OSError):
-            if path.is_file() and not path.is_symlink() and CONFLICT_END.search(path.read_bytes()):
-                found.append(path.relative_to(project_dir).as_posix())
-    return found
 
 
 def check_after(project_dir: Path) -> int:
@@ -540,7 +529,6 @@ def read_metadata(
 ) -> tuple[Record, Baseline | None]:
     """The recorded answers and (unless not wanted) the recorded baseline: None for a
     project generated before update existed."""
-    from scaffold.answers_file import MAX_BYTES
 
     path = folder.root / ANSWERS_FILE
     data = read_own_file(folder, ANSWERS_FILE, MAX_BYTES)
@@ -601,8 +589,6 @@ def baseline_from_option(text: str, project_dir: Path, name: object) -> Baseline
         )
     generator = "an older vpc-lambda-new"
     with suppress(ScaffoldError, OSError):
-        from scaffold.project import read_record
-
         generator = read_record(folder).generator
     baseline = baseline_of_folder(folder, generator, "--baseline")
     if baseline.paths() and "main.tf" not in baseline.paths():
@@ -685,38 +671,6 @@ def run_update(options: argparse.Namespace, raw: Mapping[str, RawAnswer], intera
         else:
             answers = build_answers(merged_raw(recorded, raw))
         return write_update(folder, answers, base, dry_run=options.dry_run, verb="Updated")
-
-
-def check_target(output_dir: Path, target: Path, *, force: bool) -> bool:
-    """Raise for a target we must not write; True when it is a non-empty folder (--force)."""
-    if output_dir.exists() and not output_dir.is_dir():
-        raise ScaffoldError(f"--output-dir: {quoted(output_dir)} exists and is not a folder")
-    if target.is_symlink():
-        raise ScaffoldError(
-            f"--name: {quoted(target)} is a symbolic link; vpc-lambda-new never writes through one"
-        )
-    if target.exists() and not target.is_dir():
-        raise ScaffoldError(f"--name: {quoted(target)} exists and is not a folder")
-    anchor = nearest_existing(output_dir)
-    if not anchor.is_dir() or not os.access(anchor, os.W_OK | os.X_OK):
-        raise ScaffoldError(f"--output-dir: {quoted(anchor)} is not a writable folder")
-    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
-        raise ScaffoldError(f"--output-dir: {quoted(target)} is not writable")
-    non_empty = target.is_dir() and any(target.iterdir())
-    if non_empty and not force:
-        raise ScaffoldError(
-            f"--output-dir: {quoted(target)} already exists and is not empty; to change a"
-            f" generated project, run `vpc-lambda-new update {quoted(target)}` (its recorded"
-            " answers and your edits are kept); --force writes these answers into it instead"
-        )
-    return non_empty
-
-
-def nearest_existing(path: Path) -> Path:
-    path = path.absolute()
-    while not path.exists():
-        path = path.parent
-    return path
 
 
 def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
 from ipaddress import IPv4Network
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from scaffold import answers as model
 from scaffold import costs
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Question, RawAnswer
 from scaffold.errors import InvalidAnswer, ScaffoldError
-from scaffold.network import plan_subnets, public_subnet_count
+from scaffold.network import plan_subnets
+from scaffold.project import check_target
 
 Known = Mapping[str, object]
 
@@ -266,14 +266,11 @@ def private_subnet_size(known: Known) -> IPv4Network:
     """The first private subnet plan_subnets would make for these answers."""
     vpc_cidr, azs = known["vpc_cidr"], known["azs"]
     assert isinstance(vpc_cidr, IPv4Network) and isinstance(azs, int)
-    candidate = dataclasses.replace(default_answers(), vpc_cidr=vpc_cidr, azs=azs)
-    return plan_subnets(candidate).private[0].cidr
+    return plan_subnets(vpc_cidr, azs).private[0].cidr
 
 
 def target_is_free(force: bool) -> Callable[[Known], str | None]:
     def check(known: Known) -> str | None:
-        from scaffold.update import check_target
-
         output_dir = known["output_dir"]
         assert isinstance(output_dir, Path)
         try:
@@ -284,11 +281,6 @@ def target_is_free(force: bool) -> Callable[[Known], str | None]:
         return None
 
     return check
-
-
-@cache
-def default_answers() -> Answers:
-    return model.build_answers({})
 
 
 def unsafe_ask(prompt: questionary.Question) -> object:
@@ -360,13 +352,13 @@ def shown_item(item: object) -> str:
 
 
 def new_network_rows(answers: Answers) -> list[tuple[str, str]]:
-    plan = plan_subnets(answers)
+    plan = answers.subnet_plan
     rows = [("VPC CIDR", str(answers.vpc_cidr))]
     subnets = [("private", subnet) for subnet in plan.private]
     subnets += [("public", subnet) for subnet in plan.public]
     for index, (kind, subnet) in enumerate(subnets):
         rows.append(("Subnets" if index == 0 else "", f"{kind:<8} {subnet.key:<4} {subnet.cidr}"))
-    nat_count = public_subnet_count(answers)
+    nat_count = answers.nat_gateway_count
     if nat_count:
         gateways = "1 NAT gateway" if nat_count == 1 else f"{nat_count} NAT gateways"
         rows.append(("NAT", f"{gateways} ({answers.nat}), billed hourly"))

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.metadata
+import inspect
 import os
+import re
 import site
 import sys
 from collections.abc import Callable
@@ -87,12 +89,30 @@ def generate(tmp_path: Path) -> Generate:
 # The kinds of test that run longest, longest first: they start at the beginning of a
 # run, on every worker, and the many quick tests fill in around them (scripts/test.sh
 # runs pytest-xdist with --dist worksteal), so that no long test is left to run alone
-# at the end.
-LONGEST_FIRST = ("scanner", "emulator", "mutation", "terraform", "pty")
+# at the end. A worker cannot give away the test it runs nor the one after it, so the
+# tests that apply and destroy (a minute or more each) go before everything else.
+LONGEST_FIRST = ("scanner", "applies", "emulator", "mutation", "terraform", "pty")
+
+
+# `runner.apply()`, the apply-and-destroy helpers (`applied_as_deployer`, `deployed`), and
+# `make local`.
+APPLIES = re.compile(r'\.apply\(|\bapplied_as_deployer\(|\bdeployed\(|make\(\s*project,\s*"local"')
+
+
+def applies(item: pytest.Item) -> bool:
+    """A test whose own code runs `terraform apply` (directly, or through a helper)."""
+    function = getattr(item, "function", None)
+    try:
+        source = inspect.getsource(function) if function is not None else ""
+    except (OSError, TypeError):
+        return False
+    return APPLIES.search(source) is not None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
+        if applies(item):
+            return LONGEST_FIRST.index("applies")
         marked = [index for index, name in enumerate(LONGEST_FIRST) if item.get_closest_marker(name)]
         return min(marked, default=len(LONGEST_FIRST))
 

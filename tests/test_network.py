@@ -9,7 +9,6 @@ import pytest
 
 from scaffold.answers import AZ_RANGE, VPC_PREFIX_RANGE, RawAnswer, build_answers
 from scaffold.errors import ScaffoldError
-from scaffold.network import plan_subnets
 
 LAYOUTS = [("private", None), ("private-nat", "single"), ("private-nat", "per-az")]
 # The contract's smallest private subnet, written out here rather than taken from the code under test.
@@ -17,7 +16,7 @@ SMALLEST_PRIVATE_PREFIX = 27
 
 
 def test_default_plan() -> None:
-    plan = plan_subnets(build_answers({}))
+    plan = build_answers({}).subnet_plan
     assert [(s.key, str(s.cidr)) for s in plan.private] == [("az1", "10.0.0.0/20"), ("az2", "10.0.16.0/20")]
     assert plan.public == ()
 
@@ -38,7 +37,7 @@ def test_every_plan_fits_and_never_overlaps(topology: str, nat: str | None, pref
         with pytest.raises(ScaffoldError, match="room for"):
             build_answers(raw)
         return
-    plan = plan_subnets(build_answers(raw))
+    plan = build_answers(raw).subnet_plan
     assert [s.key for s in plan.private] == [f"az{i + 1}" for i in range(azs)]
     expected_public = 0 if topology == "private" else (azs if nat == "per-az" else 1)
     assert len(plan.public) == expected_public
@@ -64,7 +63,7 @@ def test_adding_an_az_renumbers_no_subnet(topology: str, nat: str | None, prefix
         if nat:
             raw["nat"] = RawAnswer(nat, "--nat")
         try:
-            plan = plan_subnets(build_answers(raw))
+            plan = build_answers(raw).subnet_plan
         except ScaffoldError:
             break  # the VPC holds no more AZs
         plans[azs] = {(kind, s.key): s.cidr for kind, subnets in (("private", plan.private), ("public", plan.public)) for s in subnets}

@@ -21,7 +21,9 @@ def run_emulator(*, port: int, eni_release_seconds: float | None = None) -> int:
     try:
         serve(port, eni_release_seconds=eni_release_seconds)
     except OSError as problem:
-        raise ScaffoldError(f"--port {port}: cannot serve on 127.0.0.1: {problem.strerror}") from None
+        raise ScaffoldError(
+            f"--port {port}: cannot serve on 127.0.0.1: {problem.strerror}"
+        ) from None
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM before serving began
         pass
     # werkzeug ends serve_forever quietly on Ctrl-C or SIGTERM: the way to stop it.
