@@ -86,11 +86,12 @@ def generate(tmp_path: Path) -> Generate:
     return run
 
 
-# The kinds of test that run longest, longest first: they start at the beginning of a
-# run, on every worker, and the many quick tests fill in around them (scripts/test.sh
-# runs pytest-xdist with --dist worksteal), so that no long test is left to run alone
-# at the end. A worker cannot give away the test it runs nor the one after it, so the
-# tests that apply and destroy (a minute or more each) go before everything else.
+# The kinds of test that run longest, longest first: scripts/test.sh runs pytest-xdist
+# with --dist load, which deals the first tests out one per worker in turn, so the long
+# ones start at the beginning of a run, spread over every worker, and the many quick
+# tests fill in around them; no long test is left to run alone at the end. (--dist
+# worksteal hands each worker a contiguous slice: all the long tests on the first.)
+# The tests that apply and destroy (a minute or more each) go before everything else.
 LONGEST_FIRST = ("scanner", "applies", "emulator", "mutation", "terraform", "pty")
 
 
