@@ -7,6 +7,7 @@ answer and a scripted one can never disagree.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -294,13 +295,33 @@ def parse_yes_no(value: object) -> bool:
     raise InvalidAnswer(f"{value!r} is not yes or no")
 
 
+# Linux's limits (PATH_MAX, NAME_MAX), the strictest of the systems the tool runs on; the
+# project's own folder and its deepest file (40 + 60 bytes) must fit under the first.
+PATH_MAX_BYTES = 4096
+NAME_MAX_BYTES = 255
+PROJECT_DEPTH_BYTES = 100
+
+
 def parse_output_dir(value: object) -> Path:
+    """A folder for the project; `~` is the home folder, in an answers file as in a shell."""
     text = _text(value)
     if not text.strip():
         raise InvalidAnswer("the output folder must not be empty")
     if "\0" in text:
         raise InvalidAnswer("a folder name cannot contain a NUL character")
-    return Path(text)
+    path = Path(os.path.expanduser(text))
+    longest = max((len(part.encode("utf-8", "surrogateescape")) for part in path.parts), default=0)
+    if longest > NAME_MAX_BYTES:
+        raise InvalidAnswer(
+            f"a folder name in it is {longest} bytes long; the system allows {NAME_MAX_BYTES}"
+        )
+    total = len(os.path.abspath(path).encode("utf-8", "surrogateescape"))
+    if total + PROJECT_DEPTH_BYTES >= PATH_MAX_BYTES:
+        raise InvalidAnswer(
+            f"the folder's path is {total} bytes long; the project's files need it under"
+            f" {PATH_MAX_BYTES - PROJECT_DEPTH_BYTES}"
+        )
+    return path
 
 
 def _choice(options: Mapping[str, str] | tuple[str, ...]) -> Callable[[object], str]:
@@ -317,17 +338,27 @@ def _whole_number(low: int, high: int) -> Callable[[object], int]:
     def parse(value: object) -> int:
         if isinstance(value, bool):
             raise InvalidAnswer(f"expected a whole number from {low} to {high}")
-        if isinstance(value, int):
-            number = value
-        elif isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
-            number = int(value)
-        else:
-            raise InvalidAnswer(f"{value!r} is not a whole number from {low} to {high}")
-        if not low <= number <= high:
-            raise InvalidAnswer(f"{number} is out of range: expected {low} to {high}")
-        return number
+        # Beyond a few digits a number is out of range whatever it is: never build (or
+        # print) an integer of thousands of digits.
+        digits = str(value).strip() if isinstance(value, str) else None
+        if isinstance(value, int) and low <= value <= high:
+            return value
+        if isinstance(value, int) or (digits is not None and re.fullmatch(r"\d+", digits)):
+            if digits is not None and len(digits) <= 12 and low <= int(digits) <= high:
+                return int(digits)
+            shown = digits if digits is not None and len(digits) <= 40 else shortened(value)
+            raise InvalidAnswer(f"{shown} is out of range: expected {low} to {high}")
+        raise InvalidAnswer(f"{shortened(value)} is not a whole number from {low} to {high}")
 
     return parse
+
+
+def shortened(value: object, limit: int = 40) -> str:
+    """A value as a message shows it: its repr, cut to `limit` characters."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**limit:
+        return f"a number of more than {limit} digits"
+    shown = repr(value)
+    return shown if len(shown) <= limit else f"{shown[: limit - 1]}…"
 
 
 def _text(value: object) -> str:

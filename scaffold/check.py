@@ -33,6 +33,9 @@ from scaffold.tfeval import Evaluator, Known, Scope, module_of
 from scaffold.transaction import project_folder, refuse_if_pending
 
 PLAN_LIMIT_BYTES = 256 * 1024 * 1024
+# Conventions of this project, not rules of the guide or of AWS: a broken one is a
+# warning, printed as such, and fails neither `check` nor an update.
+CONVENTIONS = frozenset({"documented-interface", "scan-exceptions"})
 
 
 @dataclass
@@ -49,9 +52,21 @@ class Report:
                 reasons.append(verdict.why)
         return found
 
+    @property
+    def errors(self) -> list[Broken]:
+        """The broken rules of the guide and of AWS."""
+        return [verdict for verdict in self.broken if verdict.rule not in CONVENTIONS]
+
+    @property
+    def warnings(self) -> list[Broken]:
+        """The broken conventions of this project."""
+        return [verdict for verdict in self.broken if verdict.rule in CONVENTIONS]
+
     def lines(self) -> list[str]:
-        """One line per broken rule, then one per rule not judged (with its first reason)."""
-        shown = [str(verdict) for verdict in self.broken]
+        """One line per broken rule, then one per broken convention (a warning), then one per
+        rule not judged (with its first reason)."""
+        shown = [str(verdict) for verdict in self.errors]
+        shown += [f"warning: {verdict}" for verdict in self.warnings]
         for rule_name, reasons in self.not_judged_by_rule().items():
             more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
             shown.append(f"{rule_name}: not judged: {reasons[0]}{more}")
@@ -274,7 +289,13 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
 
 def check_project(project_dir: Path) -> list[str]:
     """Every broken rule of a generated project, one line each, judged from its configuration alone."""
-    return [str(verdict) for verdict in judge_project(project_dir).broken]
+    return checked_lines(project_dir)[0]
+
+
+def checked_lines(project_dir: Path) -> tuple[list[str], list[str]]:
+    """(broken rules, broken conventions) of a project, one line each, from its configuration."""
+    report = judge_project(project_dir)
+    return [str(verdict) for verdict in report.errors], [str(verdict) for verdict in report.warnings]
 
 
 # --- the plan file ------------------------------------------------------------------------------
@@ -394,9 +415,11 @@ def run_check(options: argparse.Namespace) -> int:
             else "the state"
         )
     total = len(RULES) + len(TEXT_RULES)
+    warned = len({b.rule for b in report.warnings})
     summary = (
-        f"{project_dir.absolute()}: {len({b.rule for b in report.broken})} of {total} rules"
+        f"{project_dir.absolute()}: {len({b.rule for b in report.errors})} of {total} rules"
         f" broken, {not_judged} not judged, judged from {judged_from}"
+        + (f"; {warned} convention{'s' if warned > 1 else ''} not followed" if warned else "")
     )
     say(summary)
-    return EXIT_RULES_BROKEN if report.broken else 0
+    return EXIT_RULES_BROKEN if report.errors else 0

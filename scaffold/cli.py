@@ -20,7 +20,14 @@ from typing import NoReturn
 
 from scaffold import __version__
 from scaffold.answers import QUESTIONS, RawAnswer
-from scaffold.console import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, say
+from scaffold.console import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    lost_output,
+    lost_output_line,
+    say,
+)
 from scaffold.errors import ScaffoldError
 
 COMMANDS = ("update", "check", "emulator")
@@ -243,6 +250,15 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    lost_output.clear()  # of this run only (the tests run many in one process)
+    code = run_reporting_errors(argv)
+    lost = lost_output_line()
+    if lost is not None:
+        say(lost, error=True)
+    return code
+
+
+def run_reporting_errors(argv: Sequence[str] | None) -> int:
     from scaffold.signals import interrupts_as_exceptions
 
     try:

@@ -19,6 +19,7 @@ from types import FrameType
 # SIGHUP: the terminal closed under a run; treated like Ctrl-C, not as a crash.
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
+_early: list[int] = []  # noted before a run began (note_signals_outside_the_run)
 _deferred: list[int] = []
 _holding = False  # past the point of no return: until the run ends
 _held = 0  # inside signals_held() blocks
@@ -29,6 +30,19 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
         _deferred.append(signum)
         return
     raise KeyboardInterrupt
+
+
+def _note(signum: int, frame: FrameType | None) -> None:
+    _early.append(signum)
+
+
+def note_signals_outside_the_run() -> None:
+    """For the console script, from its first line: a signal that comes before the run
+    begins (while the modules load) is noted and ends the run as it begins, with nothing
+    written; one that comes after the run ended changes nothing, its exit code stands.
+    Neither ever shows a traceback."""
+    for sig in SIGNALS:
+        signal.signal(sig, _note)
 
 
 @contextmanager
@@ -44,6 +58,9 @@ def interrupts_as_exceptions() -> Iterator[None]:
     for sig in previous:
         signal.signal(sig, _raise_interrupt)
     try:
+        if _early:  # Ctrl-C while the program was starting: stop before doing anything
+            _early.clear()
+            raise KeyboardInterrupt
         yield
     finally:
         for sig, handler in previous.items():

@@ -434,14 +434,17 @@ def rules_broken(project_dir: Path) -> list[str]:
     parse (an edit, a conflict marker) breaks them all, said in one line."""
     # Imported here: the check engine (python-hcl2's parser, the evaluator) costs every
     # generation's start-up, and only an update runs the check.
-    from scaffold.check import check_project
+    from scaffold.check import checked_lines
 
     recorded_answers(project_dir)  # a bad record is bad input (exit 2), not a broken rule
     marked = files_with_conflict_markers(project_dir)
     if marked:
         return [f"conflict: {path} still holds conflict markers; resolve them" for path in marked]
     try:
-        return check_project(project_dir)
+        broken, conventions = checked_lines(project_dir)
+        for line in conventions:  # a convention of ours is no reason to fail an update
+            say(f"vpc-lambda-new: warning: {line}", error=True)
+        return broken
     except ScaffoldError:
         raise
     except Exception as problem:  # noqa: BLE001 - the user's edits may not parse

@@ -358,6 +358,12 @@ CASES = [
     flag("memory-units", "--memory", "256MB", says="--memory:"),
     flag("memory-fraction", "--memory", "1.5", says="--memory:"),
     flag("memory-missing-value", "--memory", says="argument --memory: expected one argument"),
+    # Numbers of thousands of digits: out of range, said in one short line (no int of 5,000
+    # digits is ever built or printed; Python refuses to print one of over 4,300).
+    flag("memory-5000-digits", "--memory", "9" * 5000, says="--memory: '99999"),
+    flag("timeout-5000-digits", "--timeout", "1" * 5000, says="--timeout: '11111"),
+    flag("azs-5000-digits", "--azs", "2" * 5000, says="--azs: '22222"),
+    answers_file("memory-5000-digit-int-in-file", "memory: " + "9" * 5000 + "\n", says="--answers: {file} holds an integer too long to be an answer"),
     flag("timeout-zero", "--timeout", "0", says="--timeout:"),
     flag("timeout-above", "--timeout", "1000", says="--timeout:"),
     flag("timeout-901", "--timeout", "901", says="--timeout:"),
@@ -420,6 +426,9 @@ CASES = [
     flag("output-dir-empty", "--output-dir", "", says="--output-dir:"),
     flag("output-dir-blank", "--output-dir", "  ", says="--output-dir:"),
     flag("output-dir-too-long", "--output-dir", "{tmp}/" + "x" * 5000, says="--output-dir:"),
+    # Paths the system could not hold: named before anything is made.
+    Case("output-dir-near-path-max", ("--output-dir", "{tmp}/" + "/".join(["y" * 200] * 20)), "--output-dir: the folder's path is", output_dir=False),
+    Case("output-dir-name-over-name-max", ("--output-dir", "{tmp}/" + "z" * 256), "--output-dir: a folder name in it is 256 bytes long", output_dir=False),
     Case("output-dir-is-a-file", ("--output-dir", "{tmp}/out"), "--output-dir: '{tmp}/out' exists and is not a folder", make("file", "out"), output_dir=False),
     Case("output-dir-below-a-file", ("--output-dir", "{tmp}/out/deeper"), "--output-dir: '{tmp}/out' is not a writable folder", make("file", "out"), output_dir=False),
     Case("project-path-is-a-file", ("--output-dir", "{tmp}/out"), "--name: '{tmp}/out/vpc-lambda' exists and is not a folder", make("file", "out/vpc-lambda"), output_dir=False),
