@@ -23,7 +23,7 @@ from plan_fixtures import (
     unknown,
 )
 
-from scaffold.rules import RULES, Broken, Intent, NotJudged, Verdict, judge
+from scaffold.check.rules import RULES, Broken, Intent, NotJudged, Verdict, judge
 
 NAT_PER_AZ = Intent("private-nat", "per-az")
 PRIVATE = Intent("private")

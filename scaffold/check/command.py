@@ -2,11 +2,11 @@
 
 With `--plan FILE` (the JSON of `terraform show -json`, of a plan or of a state) the
 rules judge what Terraform resolved, with the configuration filling in what a plan
-before apply leaves unknown (`scaffold.model`). Without it they judge the configuration
+before apply leaves unknown (`scaffold.check.model`). Without it they judge the configuration
 evaluated from terraform.tfvars alone: what depends on AWS (the zones a region lists,
 the routes of a network that exists already) is then not judged, and says so.
 
-Beside the model's rules (`scaffold.rules`), a few rules read what a plan does not
+Beside the model's rules (`scaffold.check.rules`), a few rules read what a plan does not
 carry: descriptions of variables and outputs, the reasons of checkov skips, and the
 plan-time checks of topology `existing`.
 """
@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scaffold.check.config import Module, Node, load_configuration
+from scaffold.check.rules import RULES, Broken, Intent, NotJudged, Rule, Verdict
 from scaffold.errors import ScaffoldError, quoted
-from scaffold.rules import RULES, Broken, Intent, NotJudged, Rule, Verdict
-from scaffold.tfconfig import Module, Node, load_configuration
 
 PLAN_LIMIT_BYTES = 256 * 1024 * 1024
 
@@ -82,7 +82,8 @@ def modules_of(root: Module) -> Iterator[Module]:
 
 
 def literal_text(node: Node | None) -> str | None:
-    from scaffold.tfeval import Evaluator, Scope
+    from scaffold.check.evaluator import Evaluator
+    from scaffold.check.values import Scope
 
     if node is None:
         return None
@@ -235,7 +236,7 @@ def project_policies(project_dir: Path) -> dict[str, list[Any]]:
 
 def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) -> Report:
     """Every rule on a generated project: on the plan or state `document`, or on its configuration alone."""
-    from scaffold.model import Model, load_tfvars
+    from scaffold.check.model import Model, load_tfvars
 
     intent = intent_of(project_dir)
     configuration = load_configuration(project_dir)
@@ -319,7 +320,7 @@ def load_document(text_path: str) -> dict[str, Any]:
 
 def check_document_matches(document: Mapping[str, Any], configuration: Module) -> None:
     """A plan or state of another configuration (an older one, another project) is bad input."""
-    from scaffold.tfeval import Known
+    from scaffold.check.values import Known
 
     declared = {
         (f"{prefix}" if prefix else "") + address
@@ -331,7 +332,7 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
     if config_root is not None:
         planned = {address for address in walk_plan_configuration(config_root, "")}
     else:
-        from scaffold.model import strip_keys
+        from scaffold.check.model import strip_keys
 
         planned = {strip_keys(address) for address in Known(document).records}
     if config_root is not None and planned != declared:
@@ -342,7 +343,7 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
             " run terraform plan again"
         )
     if config_root is None:
-        from scaffold.tfeval import module_of
+        from scaffold.check.values import module_of
 
         local = {prefix.rstrip(".") for prefix, _module in walk_modules(configuration, "")}
         foreign = sorted(a for a in planned - declared if module_of(a) in local)
