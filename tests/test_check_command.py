@@ -31,8 +31,8 @@ def test_a_fresh_project_is_clean_and_says_what_it_judged(generate: Generate, ca
 
 
 def total_rules() -> int:
-    from scaffold.check.command import TEXT_RULES
-    from scaffold.check.rules import RULES
+    from scaffold.check.rules import CONFIGURATION_RULES as TEXT_RULES
+    from scaffold.check.rules import MODEL_RULES as RULES
 
     return len(RULES) + len(TEXT_RULES)
 

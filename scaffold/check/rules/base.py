@@ -7,9 +7,12 @@ work out: see `scaffold.check.model` for how values are resolved.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
+from scaffold.check.config import Module
 from scaffold.check.model import (
     Model,
 )
@@ -47,29 +50,68 @@ class NotJudged:
 
 
 Verdict = Broken | NotJudged
-Judge = Callable[[Model, Intent], Iterator[Verdict]]
+Severity = Literal["error", "warning"]
+SEVERITIES = ("error", "warning")
+
+GUIDE = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a rule judges: the model, the configuration, the project folder, the intent."""
+
+    model: Model
+    configuration: Module
+    project: Path
+    intent: Intent
+
+
+Judge = Callable[[Subject], Iterator[Verdict]]
 
 
 @dataclass(frozen=True)
 class Rule:
-    name: str
-    says: str
+    """One rule: `id` (the name tests, the README and reports use), `severity` (error: a
+    rule of the guide or of AWS; warning: a convention of this project), what it checks,
+    the guide section or AWS document it enforces, and its judge."""
+
+    id: str
+    severity: Severity
+    description: str
+    link: str
     judge: Judge
 
+    @property
+    def name(self) -> str:
+        return self.id
 
-RULES: list[Rule] = []
+    @property
+    def says(self) -> str:
+        return self.description
 
 
-def rule(name: str, says: str) -> Callable[[Judge], Judge]:
+RULES: list[Rule] = []  # the one registry, every family's rules
+
+
+def rule(
+    id: str, says: str, *, link: str = GUIDE, severity: Severity = "error"
+) -> Callable[[Judge], Judge]:
     def register(judge: Judge) -> Judge:
-        RULES.append(Rule(name, says, judge))
+        RULES.append(Rule(id, severity, says, link, judge))
         return judge
 
     return register
 
 
-def judge(model: Model, intent: Intent) -> list[Verdict]:
-    return [verdict for each in RULES for verdict in each.judge(model, intent)]
+@dataclass(frozen=True)
+class Runner:
+    """Runs rules on one subject: each rule's verdicts, in the registry's order."""
 
+    subject: Subject
 
-# --- helpers ---------------------------------------------------------------------------------
+    def run(self, rules: Iterable[Rule] | None = None) -> list[tuple[Rule, list[Verdict]]]:
+        chosen = RULES if rules is None else rules
+        return [(each, list(each.judge(self.subject))) for each in chosen]
+
+    def verdicts(self, rules: Iterable[Rule] | None = None) -> list[Verdict]:
+        return [verdict for _rule, found in self.run(rules) for verdict in found]

@@ -14,7 +14,7 @@ from scaffold.check.model import (
     Unresolved,
     Vpc,
 )
-from scaffold.check.rules.base import Broken, Intent, NotJudged, Verdict, rule
+from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import (
     distinct_zones,
     function_subnets,
@@ -30,8 +30,10 @@ from scaffold.check.values import Unknown
     "gateway-endpoints",
     "Each gateway endpoint is on every route table of the function's subnets and on no"
     " public route table.",
+    link="https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html",
 )
-def gateway_endpoints(model: Model, intent: Intent) -> Iterator[Verdict]:
+def gateway_endpoints(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "gateway-endpoints"
     gateways = [e for e in model.endpoints if e.endpoint_type == "Gateway"]
     if not gateways:
@@ -73,8 +75,10 @@ def gateway_endpoints(model: Model, intent: Intent) -> Iterator[Verdict]:
     "interface-endpoints",
     "Each interface endpoint has private DNS, and security groups that admit HTTPS only,"
     " only from inside the VPC, and from the function.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-endpoints.html",
 )
-def interface_endpoints(model: Model, intent: Intent) -> Iterator[Verdict]:
+def interface_endpoints(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "interface-endpoints"
     for endpoint in [e for e in model.endpoints if e.endpoint_type == "Interface"]:
         if endpoint.private_dns is not True:
@@ -179,8 +183,10 @@ def admits_some_function(model: Model, permission: Permission, group: SecurityGr
     "interface-endpoint-subnets",
     "Each interface endpoint sits in the function's subnets, exactly one in each of their AZs"
     " (AWS refuses two subnets of one AZ).",
+    link="https://docs.aws.amazon.com/vpc/latest/privatelink/create-interface-endpoint.html",
 )
-def interface_endpoint_subnets(model: Model, intent: Intent) -> Iterator[Verdict]:
+def interface_endpoint_subnets(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "interface-endpoint-subnets"
     interfaces = [e for e in model.endpoints if e.endpoint_type == "Interface"]
     if not interfaces:
@@ -228,8 +234,10 @@ def interface_endpoint_subnets(model: Model, intent: Intent) -> Iterator[Verdict
 @rule(
     "endpoint-dns",
     "A VPC with interface endpoints has DNS support and DNS hostnames on (private DNS needs both).",
+    link="https://docs.aws.amazon.com/vpc/latest/privatelink/privatelink-access-aws-services.html",
 )
-def endpoint_dns(model: Model, intent: Intent) -> Iterator[Verdict]:
+def endpoint_dns(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     for endpoint in [e for e in model.endpoints if e.endpoint_type == "Interface"]:
         if not isinstance(endpoint.vpc, Vpc):
             yield NotJudged("endpoint-dns", f"the VPC of {endpoint.address}: {endpoint.vpc}")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scaffold.check.model import (
-    Model,
     Subnet,
 )
-from scaffold.check.rules.base import Broken, Intent, NotJudged, Verdict, rule
+from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import attached, distinct_zones, function_subnets
 from scaffold.check.values import Unknown
 
@@ -16,8 +15,10 @@ from scaffold.check.values import Unknown
 @rule(
     "tenancy",
     "The VPC of the function has default instance tenancy (Lambda cannot run in a dedicated one).",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html",
 )
-def tenancy(model: Model, intent: Intent) -> Iterator[Verdict]:
+def tenancy(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     for vpc in model.vpcs:
         if isinstance(vpc.tenancy, Unknown):
             yield NotJudged("tenancy", f"the tenancy of {vpc.address} is not known")
@@ -25,8 +26,13 @@ def tenancy(model: Model, intent: Intent) -> Iterator[Verdict]:
             yield Broken("tenancy", vpc.place, f"has {vpc.tenancy} tenancy")
 
 
-@rule("multi-az", "The function's subnets are in at least two AZs.")
-def multi_az(model: Model, intent: Intent) -> Iterator[Verdict]:
+@rule(
+    "multi-az",
+    "The function's subnets are in at least two AZs.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html",
+)
+def multi_az(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "multi-az"
     for function in model.functions:
         if not attached(function):
@@ -49,15 +55,25 @@ def multi_az(model: Model, intent: Intent) -> Iterator[Verdict]:
             )
 
 
-@rule("public-ip", "No subnet the project creates gives its instances public IPs on launch.")
-def public_ip(model: Model, intent: Intent) -> Iterator[Verdict]:
+@rule(
+    "public-ip",
+    "No subnet the project creates gives its instances public IPs on launch.",
+    link="https://docs.aws.amazon.com/vpc/latest/userguide/vpc-ip-addressing.html",
+)
+def public_ip(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     for subnet in model.subnets:
         if subnet.managed and subnet.map_public_ip is True:
             yield Broken("public-ip", subnet.place, "has map_public_ip_on_launch = true")
 
 
-@rule("flow-logs", "A flow log of the VPC records all traffic (ALL), accepted and rejected.")
-def flow_logs(model: Model, intent: Intent) -> Iterator[Verdict]:
+@rule(
+    "flow-logs",
+    "A flow log of the VPC records all traffic (ALL), accepted and rejected.",
+    link="https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs.html",
+)
+def flow_logs(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     for flow_log in model.flow_logs:
         if isinstance(flow_log.traffic_type, Unknown):
             yield NotJudged("flow-logs", f"{flow_log.address}.traffic_type is not known")

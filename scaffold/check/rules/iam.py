@@ -9,11 +9,10 @@ from scaffold.check.model import (
     ENI_ACTIONS,
     Entity,
     Grant,
-    Model,
     Role,
     Unresolved,
 )
-from scaffold.check.rules.base import Broken, Intent, NotJudged, Verdict, rule
+from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import (
     attached,
     dependency_check,
@@ -30,8 +29,10 @@ from scaffold.check.values import Ref, Template, Unknown
     "eni-permissions",
     "The function's execution role is allowed ec2:CreateNetworkInterface,"
     " ec2:DescribeNetworkInterfaces and ec2:DeleteNetworkInterface on every resource.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions",
 )
-def eni_permissions(model: Model, intent: Intent) -> Iterator[Verdict]:
+def eni_permissions(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "eni-permissions"
     for function in model.functions:
         role = function_role(name, function)
@@ -68,8 +69,10 @@ def eni_permissions(model: Model, intent: Intent) -> Iterator[Verdict]:
     "eni-depends-on",
     "The function depends on the grant of the ENI actions: it is created after the"
     " permissions exist and destroyed before they go.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions",
 )
-def eni_depends_on(model: Model, intent: Intent) -> Iterator[Verdict]:
+def eni_depends_on(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     for function in model.functions:
         yield from dependency_check(
             "eni-depends-on", model, function, function,
@@ -82,8 +85,10 @@ def eni_depends_on(model: Model, intent: Intent) -> Iterator[Verdict]:
     "The function's subnets and security groups (its own and the replacement one) depend on"
     " the ENI grant, so destroy removes them, waiting for Lambda to release its interfaces"
     " with the role, before it removes the grant.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions",
 )
-def network_outlives_grant(model: Model, intent: Intent) -> Iterator[Verdict]:
+def network_outlives_grant(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "network-outlives-grant"
     for function in model.functions:
         if not attached(function):
@@ -111,8 +116,13 @@ def network_outlives_grant(model: Model, intent: Intent) -> Iterator[Verdict]:
             )  # fmt: skip
 
 
-@rule("trust", "Only lambda.amazonaws.com may assume the function's execution role.")
-def trust(model: Model, intent: Intent) -> Iterator[Verdict]:
+@rule(
+    "trust",
+    "Only lambda.amazonaws.com may assume the function's execution role.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html",
+)
+def trust(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     for function in model.functions:
         role = function_role("trust", function)
         if isinstance(role, NotJudged):
@@ -139,8 +149,10 @@ def trust(model: Model, intent: Intent) -> Iterator[Verdict]:
 @rule(
     "least-privilege",
     "The policies the project writes for the function's role name no action wildcards.",
+    link="https://docs.aws.amazon.com/IAM/latest/UserGuide/best-practices.html",
 )
-def least_privilege(model: Model, intent: Intent) -> Iterator[Verdict]:
+def least_privilege(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     for function in model.functions:
         role = function.role
         if not isinstance(role, Role):
@@ -168,8 +180,10 @@ def least_privilege(model: Model, intent: Intent) -> Iterator[Verdict]:
 @rule(
     "own-log-group",
     "The policies the project writes let the role write logs only to the function's own log group.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs.html",
 )
-def own_log_group(model: Model, intent: Intent) -> Iterator[Verdict]:
+def own_log_group(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "own-log-group"
     for function in model.functions:
         role = function.role

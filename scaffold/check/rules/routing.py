@@ -13,7 +13,7 @@ from scaffold.check.model import (
     Subnet,
     Unresolved,
 )
-from scaffold.check.rules.base import Broken, Intent, NotJudged, Verdict, rule
+from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import (
     attached,
     covers_everything,
@@ -28,8 +28,11 @@ from scaffold.check.rules.common import (
     "The function's subnets reach the internet only through NAT (IPv4) or an egress-only"
     " internet gateway (IPv6), and in topology private not at all; a route to an internet"
     " gateway, for any destination, makes a subnet public.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
-def private_subnets(model: Model, intent: Intent) -> Iterator[Verdict]:
+def private_subnets(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
+    intent = subject.intent
     name = "private-subnets"
     for function in model.functions:
         if not attached(function):
@@ -88,8 +91,11 @@ def function_tables(
 @rule(
     "internet-through-nat",
     "With topology private-nat, every subnet of the function sends all of 0.0.0.0/0 to a NAT gateway.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
-def internet_through_nat(model: Model, intent: Intent) -> Iterator[Verdict]:
+def internet_through_nat(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
+    intent = subject.intent
     name = "internet-through-nat"
     if intent.topology != "private-nat":
         return
@@ -119,8 +125,11 @@ def internet_through_nat(model: Model, intent: Intent) -> Iterator[Verdict]:
 @rule(
     "nat-per-az",
     "With --nat per-az, each subnet of the function routes through the NAT gateway in its own AZ.",
+    link="https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html",
 )
-def nat_per_az(model: Model, intent: Intent) -> Iterator[Verdict]:
+def nat_per_az(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
+    intent = subject.intent
     name = "nat-per-az"
     if intent.nat != "per-az":
         return
@@ -163,8 +172,10 @@ def nat_per_az(model: Model, intent: Intent) -> Iterator[Verdict]:
     "nat-placement",
     "Each NAT gateway sits in a public subnet (one whose route table sends 0.0.0.0/0 to an"
     " internet gateway) and has an Elastic IP.",
+    link="https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html",
 )
-def nat_placement(model: Model, intent: Intent) -> Iterator[Verdict]:
+def nat_placement(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "nat-placement"
     for nat in model.gateways_of("aws_nat_gateway"):
         if nat.connectivity == "private":

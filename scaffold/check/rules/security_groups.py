@@ -7,13 +7,12 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from scaffold.check.model import (
-    Model,
     Permission,
     SecurityGroup,
     Unresolved,
     Vpc,
 )
-from scaffold.check.rules.base import Broken, Intent, NotJudged, Verdict, rule
+from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import (
     attached,
     group_links,
@@ -29,8 +28,10 @@ from scaffold.check.values import Ref, Unknown
     "replacement-security-group",
     "On destroy the function is moved to a rule-less security group of its VPC"
     " (replace_security_groups_on_destroy), so its own group can go at once.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html",
 )
-def replacement_security_group(model: Model, intent: Intent) -> Iterator[Verdict]:
+def replacement_security_group(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "replacement-security-group"
     for function in model.functions:
         if not attached(function):
@@ -69,8 +70,10 @@ def replacement_security_group(model: Model, intent: Intent) -> Iterator[Verdict
 @rule(
     "default-security-group",
     "The default security group of a VPC the project creates has no rules.",
+    link="https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html",
 )
-def default_security_group(model: Model, intent: Intent) -> Iterator[Verdict]:
+def default_security_group(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "default-security-group"
     for vpc in model.vpcs:
         if not vpc.managed or vpc.default_group is None:
@@ -95,8 +98,10 @@ def default_security_group(model: Model, intent: Intent) -> Iterator[Verdict]:
     "The function's own security group sends anywhere in the VPC, HTTPS to the gateway"
     " endpoints, HTTPS to the internet only where its subnets route there, and to the"
     " variable additional_egress_cidrs; nothing else.",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
-def function_egress(model: Model, intent: Intent) -> Iterator[Verdict]:
+def function_egress(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
     name = "function-egress"
     extra = model.variables.get("additional_egress_cidrs") or []
     if isinstance(extra, Unknown):
