@@ -4,13 +4,13 @@ variables and outputs, the reasons of checkov skips, the plan-time checks of top
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from scaffold.check.config import Module, Node
 from scaffold.check.rules.base import GUIDE, Broken, Subject, Verdict, rule
+from scaffold.checkov_skip import CHECKOV_SKIP
 
 
 def modules_of(root: Module) -> Iterator[Module]:
@@ -58,7 +58,7 @@ def documented_interface(subject: Subject) -> Iterator[Verdict]:
                 )
 
 
-_CHECKOV_SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?P<rest>.*)")
+_CHECKOV_SKIP = CHECKOV_SKIP
 
 
 @rule(
