@@ -21,7 +21,7 @@ from scaffold.answers import Answers
 from scaffold.checkov_skip import CHECKOV_SKIP
 from scaffold.costs import estimate, unit_money
 from scaffold.deployer import DECLARATION, render_policies
-from scaffold.hcl_text import hcl_value
+from scaffold.hcl_literals import hcl_value
 from scaffold.network import plan_subnets
 from scaffold.project import ANSWERS_FILE, encode_record
 from scaffold.repository import repository_context

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from scaffold.check.model import Model, RouteTable, SecurityGroup, Subnet, Unresolved
 from scaffold.check.config import load_configuration
 from scaffold.check.evaluator import Evaluator
+from scaffold.check.model import Model, RouteTable, SecurityGroup, Unresolved
+from scaffold.check.model import SubnetEntity as Subnet
 from scaffold.check.values import UNKNOWN, Ref, Template
 
 NETWORK = """

@@ -107,6 +107,10 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
                 f"how many instances {', '.join(model.unenumerated)} have is known only to a plan",
             )
         )
+    for name in model.unsupported_functions:
+        report.not_judged.append(
+            NotJudged("evaluator", f"the evaluator does not support the function {name}")
+        )
     return report
 
 
@@ -158,7 +162,7 @@ def load_document(text_path: str) -> dict[str, Any]:
 
 def check_document_matches(document: Mapping[str, Any], configuration: Module) -> None:
     """A plan or state of another configuration (an older one, another project) is bad input."""
-    from scaffold.check.values import Known
+    from scaffold.check.values import PlanValues
 
     declared = {
         (f"{prefix}" if prefix else "") + address
@@ -172,7 +176,7 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
     else:
         from scaffold.check.model import strip_keys
 
-        planned = {strip_keys(address) for address in Known(document).records}
+        planned = {strip_keys(address) for address in PlanValues(document).records}
     if config_root is not None and planned != declared:
         difference = sorted(planned ^ declared)
         raise ScaffoldError(

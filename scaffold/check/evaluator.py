@@ -40,8 +40,8 @@ from scaffold.check.values import (
     EvaluationError,
     Instance,
     InstanceInfo,
-    Known,
     ModuleInstance,
+    PlanValues,
     Ref,
     Scope,
     Step,
@@ -60,10 +60,11 @@ class Evaluator(ExpressionEvaluator):
     def __init__(
         self,
         root: Module,
-        known: Known | None = None,
+        known: PlanValues | None = None,
         root_variables: Mapping[str, Any] | None = None,
     ) -> None:
         self.known = known
+        self.unsupported = set()
         self.root_variables = dict(root_variables or {})
         self.root = ModuleInstance("", root)
         self.modules: dict[str, ModuleInstance] = {}

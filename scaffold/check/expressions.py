@@ -33,6 +33,8 @@ from scaffold.check.values import (
 
 
 class ExpressionEvaluator:
+    unsupported: set[str]  # functions met that the evaluator does not implement
+
     def attribute(self, address: str, name: str) -> Any:
         raise NotImplementedError
 
@@ -254,6 +256,7 @@ class ExpressionEvaluator:
             arguments = arguments[:-1] + list(arguments[-1])
         function = FUNCTIONS.get(name)
         if function is None:
+            self.unsupported.add(name)  # not a pass: `check` names it as not judged
             return UNKNOWN
         if name not in UNKNOWN_AWARE and any(is_unknown(argument) for argument in arguments):
             return UNKNOWN

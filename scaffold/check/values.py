@@ -99,7 +99,7 @@ def instance_address(module_address: str, resource_address: str, key: object) ->
 # --- what a plan or state knows -------------------------------------------------------
 
 
-class Known:
+class PlanValues:
     """The values of a `terraform show -json` document: a plan, or a state.
 
     Unknown values of a plan (its `after_unknown`) become `UNKNOWN` leaves.

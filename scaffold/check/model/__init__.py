@@ -19,12 +19,12 @@ from scaffold.check.model.entities import (
     Network,
     Peer,
     Permission,
+    PolicyStatement,
     Role,
     Route,
     RouteTable,
     SecurityGroup,
-    Statement,
-    Subnet,
+    SubnetEntity,
     Unresolved,
     Vpc,
     as_list,
@@ -36,7 +36,6 @@ from scaffold.check.model.entities import (
     protocol_name,
     route_kind,
     strip_keys,
-    text_list,
 )
 
 __all__ = [
@@ -57,12 +56,12 @@ __all__ = [
     "Network",
     "Peer",
     "Permission",
+    "PolicyStatement",
     "Role",
     "Route",
     "RouteTable",
     "SecurityGroup",
-    "Statement",
-    "Subnet",
+    "SubnetEntity",
     "Unresolved",
     "Vpc",
     "as_list",
@@ -75,5 +74,4 @@ __all__ = [
     "protocol_name",
     "route_kind",
     "strip_keys",
-    "text_list",
 ]

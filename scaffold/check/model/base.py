@@ -20,7 +20,7 @@ from scaffold.check.model.entities import (
 )
 from scaffold.check.values import (
     InstanceInfo,
-    Known,
+    PlanValues,
     Ref,
     Unknown,
     module_of,
@@ -38,7 +38,7 @@ class BuilderBase:
 
     def __init__(
         self,
-        known: Known | None,
+        known: PlanValues | None,
         evaluator: Evaluator | None,
         document: Mapping[str, Any] | None,
         policies: Mapping[str, list[Any]] | None = None,

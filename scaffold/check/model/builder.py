@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from scaffold.check.config import Module, load_configuration
+from scaffold.check.config import Module
 from scaffold.check.evaluator import Evaluator
 from scaffold.check.model.entities import (
     Entity,
@@ -50,7 +50,7 @@ from scaffold.check.model.network import NetworkBuilder
 from scaffold.check.model.security_groups import SecurityGroupBuilder
 from scaffold.check.values import (
     UNKNOWN,
-    Known,
+    PlanValues,
 )
 
 
@@ -68,7 +68,7 @@ class Model(Inventory):
         """The model of a `terraform show -json` document (plan or state), with the configuration
         when there is one (it resolves what the document leaves unknown). `policies`: the
         statements of customer-managed policies by name, which no plan carries."""
-        known = Known(document)
+        known = PlanValues(document)
         if configuration is None:
             return Builder(known, None, document, policies).build()
         evaluator = Evaluator(configuration, known)
@@ -109,7 +109,7 @@ class Builder(NetworkBuilder, SecurityGroupBuilder, IamBuilder, FunctionBuilder)
 
     def __init__(
         self,
-        known: Known | None,
+        known: PlanValues | None,
         evaluator: Evaluator | None,
         document: Mapping[str, Any] | None,
         policies: Mapping[str, list[Any]] | None = None,
@@ -217,11 +217,6 @@ class Builder(NetworkBuilder, SecurityGroupBuilder, IamBuilder, FunctionBuilder)
             model.flow_logs.append(flow_log)
         self.model.dependencies = self.dependencies()
         self.model.variables = self.root_variables()
+        if self.evaluator is not None:
+            model.unsupported_functions = sorted(self.evaluator.unsupported)
         return model
-
-
-def load_model(project: Path, document: Mapping[str, Any] | None) -> Model:
-    configuration = load_configuration(project)
-    if document is None:
-        return Model.from_configuration(configuration, load_tfvars(project, configuration))
-    return Model.from_document(document, configuration)

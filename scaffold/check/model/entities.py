@@ -120,7 +120,7 @@ class Vpc(Entity):
 
 
 @dataclass(eq=False, repr=False)
-class Subnet(Entity):
+class SubnetEntity(Entity):
     vpc: Link | None = None
     zone: object = None
     cidr: Network | Unknown | None = None
@@ -216,7 +216,7 @@ class SecurityGroup(Entity):
 
 
 @dataclass(frozen=True)
-class Statement:
+class PolicyStatement:
     effect: str
     actions: list[str] | None  # None with not_actions
     not_actions: list[str] | None
@@ -229,7 +229,7 @@ class Grant:
     """Permissions given to a role by one resource: a role policy, an attachment, the role itself."""
 
     source: Entity
-    statements: list[Statement] | Unresolved
+    statements: list[PolicyStatement] | Unresolved
     role: Link
     what: str  # "inline policy network-interfaces", "managed policy arn:..."
 
@@ -241,7 +241,7 @@ class Role(Entity):
     grants: list[Grant] = field(default_factory=list)
     # The permissions boundary's statements: None without one. A boundary caps what the
     # grants allow.
-    boundary: list[Statement] | Unresolved | None = None
+    boundary: list[PolicyStatement] | Unresolved | None = None
 
 
 @dataclass(eq=False, repr=False)
@@ -270,7 +270,7 @@ class Inventory:
     """The entities of a project; `Model` adds how it is built."""
 
     vpcs: list[Vpc] = field(default_factory=list)
-    subnets: list[Subnet] = field(default_factory=list)
+    subnets: list[SubnetEntity] = field(default_factory=list)
     route_tables: list[RouteTable] = field(default_factory=list)
     unplaced_routes: list[Route] = field(default_factory=list)
     unplaced_associations: list[Entity] = field(default_factory=list)
@@ -285,13 +285,14 @@ class Inventory:
     flow_logs: list[FlowLog] = field(default_factory=list)
     dependencies: Dependencies = field(default_factory=Dependencies)
     unenumerated: list[str] = field(default_factory=list)
+    unsupported_functions: list[str] = field(default_factory=list)  # met by the evaluator
     variables: dict[str, Any] = field(default_factory=dict)  # the root module's
     from_plan: bool = False
 
     def gateways_of(self, type_name: str) -> list[Gateway]:
         return [gateway for gateway in self.gateways if gateway.type == type_name]
 
-    def table_of(self, subnet: Subnet) -> RouteTable | Unresolved:
+    def table_of(self, subnet: SubnetEntity) -> RouteTable | Unresolved:
         """The route table a subnet uses: its explicit association, else its VPC's main table."""
         if self.unplaced_associations:
             first = self.unplaced_associations[0]
@@ -329,16 +330,6 @@ def network_of(value: object) -> Network | Unknown | None:
         return ip_network(str(value), strict=False)
     except ValueError:
         return UNKNOWN
-
-
-def text_list(value: object) -> list[object] | Unresolved:
-    if value is None:
-        return []
-    if isinstance(value, Unknown):
-        return Unresolved(f"{value!r}")
-    if isinstance(value, list):
-        return value
-    return [value]
 
 
 def protocol_name(value: object) -> object:
@@ -420,7 +411,7 @@ def document_block_statement(block: object) -> dict[str, Any]:
     return statement
 
 
-def parse_statements(raw: Iterable[Any]) -> list[Statement] | Unresolved:
+def parse_statements(raw: Iterable[Any]) -> list[PolicyStatement] | Unresolved:
     statements = []
     for item in raw:
         if not isinstance(item, dict):
@@ -431,7 +422,7 @@ def parse_statements(raw: Iterable[Any]) -> list[Statement] | Unresolved:
             if contains_unknown(found):
                 return Unresolved("a policy statement's effect or actions are not known")
         statements.append(
-            Statement(
+            PolicyStatement(
                 str(effect),
                 actions,
                 not_actions,

@@ -13,8 +13,8 @@ from scaffold.check.model.entities import (
     Entity,
     Grant,
     Link,
+    PolicyStatement,
     Role,
-    Statement,
     Unresolved,
     as_list,
     document_block_statement,
@@ -96,7 +96,7 @@ class IamBuilder(BuilderBase):
             else:
                 self.model.unplaced_grants.append(grant)
 
-    def managed_statements(self, arn: object) -> list[Statement] | Unresolved:
+    def managed_statements(self, arn: object) -> list[PolicyStatement] | Unresolved:
         if isinstance(arn, Ref):
             policy = self.by_address.get(arn.address)
             if policy is not None and policy.type == "aws_iam_policy":
@@ -120,7 +120,7 @@ class IamBuilder(BuilderBase):
             return parse_statements(self.policies[text.rsplit(":policy/", 1)[-1]])
         return Unresolved(f"the policy {arn!r} is not known")
 
-    def statements(self, policy: object) -> list[Statement] | Unresolved:
+    def statements(self, policy: object) -> list[PolicyStatement] | Unresolved:
         raw = self.raw_statements(policy)
         return raw if isinstance(raw, Unresolved) else parse_statements(raw)
 
@@ -153,7 +153,7 @@ class IamBuilder(BuilderBase):
             return (
                 found
                 if isinstance(found, list)
-                else Unresolved("a policy's Statement is not a list")
+                else Unresolved("a policy's PolicyStatement is not a list")
             )
         if isinstance(policy, Unknown):
             return Unresolved(f"a policy is {policy!r}")

@@ -16,7 +16,7 @@ from scaffold.check.model.entities import (
     Route,
     RouteTable,
     SecurityGroup,
-    Subnet,
+    SubnetEntity,
     Unresolved,
     Vpc,
     as_list,
@@ -108,8 +108,8 @@ class NetworkBuilder(BuilderBase):
         vpc.dns_support = self.value(address, "enable_dns_support")
         vpc.dns_hostnames = self.value(address, "enable_dns_hostnames")
 
-    def subnet(self, address: str, type_name: str, mode: str) -> Subnet:
-        subnet = Subnet(**self.entity_args(address, type_name, mode))
+    def subnet(self, address: str, type_name: str, mode: str) -> SubnetEntity:
+        subnet = SubnetEntity(**self.entity_args(address, type_name, mode))
         self.register(subnet)
         subnet.zone = self.value(address, "availability_zone")
         subnet.cidr = network_of(self.value(address, "cidr_block"))
@@ -144,7 +144,7 @@ class NetworkBuilder(BuilderBase):
                 self.adopt_main(table.vpc, table)
             elif association.get("subnet_id"):
                 subnet = self.link(association["subnet_id"], f"{address} association")
-                if isinstance(subnet, Subnet) and all(
+                if isinstance(subnet, SubnetEntity) and all(
                     s is not subnet for _a, s in table.associations
                 ):
                     table.associations.append((table, subnet))
@@ -245,7 +245,7 @@ class NetworkBuilder(BuilderBase):
             return  # an edge association with a gateway: no subnet uses it
         table = self.link(self.value(address, "route_table_id"), f"{address}.route_table_id")
         subnet = self.link(subnet_value, f"{address}.subnet_id")
-        if isinstance(table, RouteTable) and isinstance(subnet, (Subnet, Unresolved)):
+        if isinstance(table, RouteTable) and isinstance(subnet, (SubnetEntity, Unresolved)):
             if isinstance(subnet, Unresolved):
                 self.model.unplaced_associations.append(source)
             else:

@@ -14,11 +14,11 @@ from scaffold.check.model import (
     Grant,
     Model,
     Permission,
+    PolicyStatement,
     Role,
     RouteTable,
     SecurityGroup,
-    Statement,
-    Subnet,
+    SubnetEntity,
     Unresolved,
 )
 from scaffold.check.rules.base import Broken, NotJudged, Verdict
@@ -29,12 +29,12 @@ def attached(function: Function) -> bool:
     return not (isinstance(function.subnets, list) and not function.subnets)
 
 
-def function_subnets(rule_name: str, function: Function) -> Iterator[Subnet | NotJudged]:
+def function_subnets(rule_name: str, function: Function) -> Iterator[SubnetEntity | NotJudged]:
     if isinstance(function.subnets, Unresolved):
         yield NotJudged(rule_name, f"the subnets of {function.address}: {function.subnets}")
         return
     for link in function.subnets:
-        if isinstance(link, Subnet):
+        if isinstance(link, SubnetEntity):
             yield link
         else:
             yield NotJudged(rule_name, f"a subnet of {function.address}: {link}")
@@ -42,7 +42,7 @@ def function_subnets(rule_name: str, function: Function) -> Iterator[Subnet | No
 
 def tables_of_function(
     rule_name: str, model: Model, function: Function
-) -> Iterator[tuple[Subnet, RouteTable] | NotJudged]:
+) -> Iterator[tuple[SubnetEntity, RouteTable] | NotJudged]:
     for subnet in function_subnets(rule_name, function):
         if isinstance(subnet, NotJudged):
             yield subnet
@@ -105,7 +105,7 @@ def matches(pattern: str, action: str) -> bool:
     return fnmatchcase(action.lower(), pattern.lower())
 
 
-def statement_allows(statement: Statement, action: str) -> bool:
+def statement_allows(statement: PolicyStatement, action: str) -> bool:
     if statement.actions is not None:
         named = any(matches(str(pattern), action) for pattern in statement.actions)
     else:
@@ -113,7 +113,7 @@ def statement_allows(statement: Statement, action: str) -> bool:
     return named and "*" in (statement.resources or [])
 
 
-def statement_denies(statement: Statement, action: str) -> bool:
+def statement_denies(statement: PolicyStatement, action: str) -> bool:
     if statement.actions is not None:
         return any(matches(str(pattern), action) for pattern in statement.actions)
     return not any(matches(str(pattern), action) for pattern in statement.not_actions or [])
@@ -144,14 +144,6 @@ def function_role(rule_name: str, function: Function) -> Role | NotJudged:
     if isinstance(function.role, Role):
         return function.role
     return NotJudged(rule_name, f"the role of {function.address}: {function.role}")
-
-
-def grants_providing_eni(model: Model, role: Role) -> list[Grant]:
-    return [
-        grant
-        for grant in role_grants(model, role)
-        if any(held([grant], action) for action in ENI_ACTIONS)
-    ]
 
 
 def dependency_check(

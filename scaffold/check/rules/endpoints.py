@@ -10,7 +10,7 @@ from scaffold.check.model import (
     Permission,
     RouteTable,
     SecurityGroup,
-    Subnet,
+    SubnetEntity,
     Unresolved,
     Vpc,
 )
@@ -169,7 +169,7 @@ def admits_some_function(model: Model, permission: Permission, group: SecurityGr
             return True
         if peer.kind == "cidr" and isinstance(peer.value, (IPv4Network, IPv6Network)):
             subnets = function.subnets if isinstance(function.subnets, list) else []
-            cidrs = [s.cidr for s in subnets if isinstance(s, Subnet)]
+            cidrs = [s.cidr for s in subnets if isinstance(s, SubnetEntity)]
             if cidrs and all(
                 isinstance(cidr, (IPv4Network, IPv6Network)) and cidr.version == peer.value.version
                 and cidr.subnet_of(peer.value)  # type: ignore[arg-type]
@@ -191,7 +191,7 @@ def interface_endpoint_subnets(subject: Subject) -> Iterator[Verdict]:
     interfaces = [e for e in model.endpoints if e.endpoint_type == "Interface"]
     if not interfaces:
         return
-    function_subnet_set: list[Subnet] = []
+    function_subnet_set: list[SubnetEntity] = []
     for function in model.functions:
         for subnet in function_subnets(name, function):
             if isinstance(subnet, NotJudged):
@@ -202,7 +202,7 @@ def interface_endpoint_subnets(subject: Subject) -> Iterator[Verdict]:
         if isinstance(endpoint.subnets, Unresolved):
             yield NotJudged(name, f"the subnets of {endpoint.address}: {endpoint.subnets}")
             continue
-        subnets = [s for s in endpoint.subnets if isinstance(s, Subnet)]
+        subnets = [s for s in endpoint.subnets if isinstance(s, SubnetEntity)]
         if len(subnets) != len(endpoint.subnets):
             yield NotJudged(name, f"a subnet of {endpoint.address} is not known")
             continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from scaffold.check.model import (
-    Subnet,
+    SubnetEntity,
 )
 from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import attached, distinct_zones, function_subnets
@@ -38,7 +38,7 @@ def multi_az(subject: Subject) -> Iterator[Verdict]:
         if not attached(function):
             continue
         subnets = list(function_subnets(name, function))
-        judged = [s for s in subnets if isinstance(s, Subnet)]
+        judged = [s for s in subnets if isinstance(s, SubnetEntity)]
         if len(judged) != len(subnets):
             yield next(s for s in subnets if isinstance(s, NotJudged))
             continue

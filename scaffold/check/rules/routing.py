@@ -10,7 +10,7 @@ from scaffold.check.model import (
     Gateway,
     Model,
     RouteTable,
-    Subnet,
+    SubnetEntity,
     Unresolved,
 )
 from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
@@ -70,9 +70,9 @@ def private_subnets(subject: Subject) -> Iterator[Verdict]:
 
 def function_tables(
     rule_name: str, model: Model, function: Function
-) -> Iterator[tuple[RouteTable, list[Subnet], list[Any] | NotJudged] | NotJudged]:
+) -> Iterator[tuple[RouteTable, list[SubnetEntity], list[Any] | NotJudged] | NotJudged]:
     """Each route table the function's subnets use, with those subnets and its routes."""
-    users: dict[str, tuple[RouteTable, list[Subnet]]] = {}
+    users: dict[str, tuple[RouteTable, list[SubnetEntity]]] = {}
     for found in tables_of_function(rule_name, model, function):
         if isinstance(found, NotJudged):
             yield found
@@ -147,7 +147,7 @@ def nat_per_az(subject: Subject) -> Iterator[Verdict]:
                 if route.kind != "nat-gateway":
                     continue
                 nat = route.target
-                if not isinstance(nat, Gateway) or not isinstance(nat.subnet, Subnet):
+                if not isinstance(nat, Gateway) or not isinstance(nat.subnet, SubnetEntity):
                     yield NotJudged(
                         name,
                         f"the NAT gateway or its subnet of {route.source.address} is not known",
@@ -182,7 +182,7 @@ def nat_placement(subject: Subject) -> Iterator[Verdict]:
             continue
         if nat.allocation is None:
             yield Broken(name, nat.place, "has no Elastic IP (allocation_id)")
-        if not isinstance(nat.subnet, Subnet):
+        if not isinstance(nat.subnet, SubnetEntity):
             yield NotJudged(name, f"the subnet of {nat.address}: {nat.subnet}")
             continue
         table = model.table_of(nat.subnet)
