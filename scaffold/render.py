@@ -9,7 +9,6 @@ scaffold/update.py's and scaffold/transaction.py's.
 
 from __future__ import annotations
 
-import re
 import runpy
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,10 @@ import jinja2.ext
 from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
+from scaffold.checkov_skip import CHECKOV_SKIP
 from scaffold.costs import estimate, unit_money
 from scaffold.deployer import DECLARATION, render_policies
-from scaffold.hcl_text import hcl_value
+from scaffold.hcl_literals import hcl_value
 from scaffold.project import ANSWERS_FILE, encode_record
 from scaffold.repository import repository_context
 from scaffold.templating import render_layers
@@ -126,7 +126,7 @@ def render_tree(answers: Answers, parent: Path) -> Path:
     return project
 
 
-_CHECKOV_SKIP = re.compile(r"# checkov:skip=(?P<check>\w+): (?P<reason>.+)")
+_CHECKOV_SKIP = CHECKOV_SKIP
 
 
 def scan_exceptions_section(project: Path) -> str:

@@ -13,7 +13,7 @@ import copy
 import json
 from typing import Any
 
-from scaffold.model import Model
+from scaffold.check.model import Model
 
 ENI_POLICY = {
     "Version": "2012-10-17",

@@ -10,8 +10,9 @@ from ipaddress import IPv4Network
 from itertools import combinations
 from typing import Any
 
+from hcl_reader import Project
+
 from scaffold.answers import Answers
-from scaffold.hcl import Project
 
 
 def expected_public_subnets(answers: Answers) -> int:

@@ -31,8 +31,8 @@ def test_a_fresh_project_is_clean_and_says_what_it_judged(generate: Generate, ca
 
 
 def total_rules() -> int:
-    from scaffold.check import TEXT_RULES
-    from scaffold.rules import RULES
+    from scaffold.check.rules import CONFIGURATION_RULES as TEXT_RULES
+    from scaffold.check.rules import MODEL_RULES as RULES
 
     return len(RULES) + len(TEXT_RULES)
 
@@ -79,8 +79,8 @@ def test_check_runs_as_a_command(generate: Generate) -> None:
 
 def plan_of_project(project: Path) -> dict[str, object]:
     """A minimal document that matches the project's configuration (what terraform show -json lists)."""
-    from scaffold.check import walk_modules
-    from scaffold.tfconfig import load_configuration
+    from scaffold.check.command import walk_modules
+    from scaffold.check.config import load_configuration
 
     configuration = load_configuration(project)
     root: dict[str, object] = {"resources": [], "module_calls": {}}

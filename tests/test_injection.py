@@ -22,6 +22,7 @@ import hcl2
 import pytest
 import yaml
 from fixtures_terraform import COMMAND_TIMEOUT_SECONDS, TerraformToolchain, terraform_base_env
+from hcl_reader import load_project, normalise
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from project_expectations import tfvars_mismatches
@@ -31,8 +32,7 @@ from scaffold.answers_file import MAX_BYTES
 from scaffold.check import check_project
 from scaffold.cli import main
 from scaffold.errors import quoted
-from scaffold.hcl import load_project, normalise
-from scaffold.hcl_text import hcl_string, hcl_value
+from scaffold.hcl_literals import hcl_string, hcl_value
 from scaffold.render import ANSWERS_FILE
 
 REJECT, RENDER = "rejected", "rendered"

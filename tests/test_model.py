@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from scaffold.model import Model, RouteTable, SecurityGroup, Subnet, Unresolved
-from scaffold.tfconfig import load_configuration
-from scaffold.tfeval import UNKNOWN, Evaluator, Ref, Template
+from scaffold.check.config import load_configuration
+from scaffold.check.evaluator import Evaluator
+from scaffold.check.model import Model, RouteTable, SecurityGroup, Unresolved
+from scaffold.check.model import SubnetEntity as Subnet
+from scaffold.check.values import UNKNOWN, Ref, Template
 
 NETWORK = """
 resource "aws_vpc" "this" {

@@ -120,8 +120,8 @@ def test_check_without_a_plan_names_it_or_says_it_could_not_judge(
 
 
 def test_every_rule_of_the_model_has_a_mutation_and_every_mutation_a_rule() -> None:
-    from scaffold.check import TEXT_RULES
-    from scaffold.rules import RULES
+    from scaffold.check.rules import CONFIGURATION_RULES as TEXT_RULES
+    from scaffold.check.rules import MODEL_RULES as RULES
 
     named = {mutation.rule for mutation in MUTATIONS}
     assert {rule.name for rule in RULES} - named == set()

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hcl_reader import load_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from project_expectations import tfvars_mismatches
@@ -36,7 +37,6 @@ from scaffold.answers_file import load_answers_file
 from scaffold.check import check_project
 from scaffold.cli import main
 from scaffold.errors import quoted
-from scaffold.hcl import load_project
 
 # The contract's rules, written out here rather than taken from the code under test.
 NAME = r"[A-Za-z][A-Za-z0-9-]{0,39}"

@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 from conftest import Generate
 from fixtures_terraform import PROVIDER, BindTerraform, TerraformToolchain
+from hcl_reader import Block, load_project
 from test_terraform import MATRIX
-
-from scaffold.hcl import Block, load_project
 
 # website/docs/guides/version-6-upgrade.html.markdown and CHANGELOG 6.0.0 (June 18, 2025).
 UPGRADE_GUIDE_6 = {

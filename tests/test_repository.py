@@ -32,11 +32,11 @@ from fixtures_terraform import (
     TerraformToolchain,
     terraform_base_env,
 )
+from hcl_reader import normalise
 from identify.identify import tags_from_path
 
 from scaffold.answers import RUNTIMES
 from scaffold.cli import main
-from scaffold.hcl import normalise
 from scaffold.repository import (
     ACTIONS,
     CHECKOV_VERSION,

@@ -23,14 +23,17 @@ from plan_fixtures import (
     unknown,
 )
 
-from scaffold.rules import RULES, Broken, Intent, NotJudged, Verdict, judge
+from scaffold.check.config import Module
+from scaffold.check.rules import MODEL_RULES as RULES
+from scaffold.check.rules import Broken, Intent, NotJudged, Runner, Subject, Verdict
 
 NAT_PER_AZ = Intent("private-nat", "per-az")
 PRIVATE = Intent("private")
 
 
 def verdicts(document: dict[str, Any], intent: Intent = NAT_PER_AZ) -> list[Verdict]:
-    return judge(model_of(document), intent)
+    subject = Subject(model_of(document), Module(Path(".")), Path("."), intent)
+    return Runner(subject).verdicts(RULES)
 
 
 def broken(document: dict[str, Any], rule: str, intent: Intent = NAT_PER_AZ) -> list[Broken]:

@@ -8,13 +8,13 @@ from itertools import product
 
 import pytest
 from conftest import Generate
+from hcl_reader import Expression, load_project
 from project_expectations import tfvars_mismatches
 
 from scaffold.answers import RUNTIMES, Answers, build_answers
 from scaffold.check import judge_project
 from scaffold.cli import build_parser, collect_raw_answers
 from scaffold.deployer import declared_types
-from scaffold.hcl import Expression, load_project
 
 # The three actions the Lambda guide names for a function in a VPC.
 GUIDE_ENI_ACTIONS = {

@@ -25,9 +25,9 @@ from fixtures_wizard import (
     Terminal,
     console_script,
 )
+from hcl_reader import load_project
 
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY
-from scaffold.hcl import load_project
 
 CONFIRM = "Generate this project?"
 INTERRUPTED = "vpc-lambda-new: interrupted; nothing was written"

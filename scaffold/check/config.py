@@ -2,7 +2,7 @@
 
 `scaffold.hcl` turns HCL into plain data for the text-level rules; this module keeps
 every expression as python-hcl2's parse tree (its Lark grammar, `hcl2.lark`), so
-`scaffold.tfeval` can evaluate it, and remembers the file and line of every block.
+`scaffold.check.values` can evaluate it, and remembers the file and line of every block.
 The configuration of the root folder and of every module it calls from a local
 path (`source = "./modules/x"`) is loaded; a module from a registry is not.
 """

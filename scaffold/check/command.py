@@ -2,11 +2,11 @@
 
 With `--plan FILE` (the JSON of `terraform show -json`, of a plan or of a state) the
 rules judge what Terraform resolved, with the configuration filling in what a plan
-before apply leaves unknown (`scaffold.model`). Without it they judge the configuration
+before apply leaves unknown (`scaffold.check.model`). Without it they judge the configuration
 evaluated from terraform.tfvars alone: what depends on AWS (the zones a region lists,
 the routes of a network that exists already) is then not judged, and says so.
 
-Beside the model's rules (`scaffold.rules`), a few rules read what a plan does not
+Beside the model's rules (`scaffold.check.rules`), a few rules read what a plan does not
 carry: descriptions of variables and outputs, the reasons of checkov skips, and the
 plan-time checks of topology `existing`.
 """
@@ -15,27 +15,24 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scaffold.answers_file import expand_path, read_bounded
+from scaffold.check.config import Module, load_configuration
+from scaffold.check.model import Model, load_tfvars, strip_keys
+from scaffold.check.rules import RULES, Broken, Intent, NotJudged, Runner, Subject, Verdict
+from scaffold.check.values import PlanValues, module_of
 from scaffold.console import EXIT_RULES_BROKEN, say
 from scaffold.errors import ScaffoldError, quoted
-from scaffold.model import Model, load_tfvars, strip_keys
 from scaffold.project import files_with_conflict_markers, recorded_answers
-from scaffold.rules import RULES, Broken, Intent, NotJudged, Rule, Verdict
-from scaffold.tfconfig import Module, Node, load_configuration
-from scaffold.tfeval import Evaluator, Known, Scope, module_of
 from scaffold.transaction import project_folder, refuse_if_pending
 
 PLAN_LIMIT_BYTES = 256 * 1024 * 1024
-# Conventions of this project, not rules of the guide or of AWS: a broken one is a
-# warning, printed as such, and fails neither `check` nor an update.
-CONVENTIONS = frozenset({"documented-interface", "scan-exceptions"})
+SEVERITY = {rule.id: rule.severity for rule in RULES}
 
 
 @dataclass
@@ -54,13 +51,14 @@ class Report:
 
     @property
     def errors(self) -> list[Broken]:
-        """The broken rules of the guide and of AWS."""
-        return [verdict for verdict in self.broken if verdict.rule not in CONVENTIONS]
+        """The broken rules of the guide and of AWS (severity error)."""
+        return [verdict for verdict in self.broken if SEVERITY.get(verdict.rule) != "warning"]
 
     @property
     def warnings(self) -> list[Broken]:
-        """The broken conventions of this project."""
-        return [verdict for verdict in self.broken if verdict.rule in CONVENTIONS]
+        """The broken conventions of this project (severity warning): they fail neither
+        `check` nor an update."""
+        return [verdict for verdict in self.broken if SEVERITY.get(verdict.rule) == "warning"]
 
     def lines(self) -> list[str]:
         """One line per broken rule, then one per broken convention (a warning), then one per
@@ -71,160 +69,6 @@ class Report:
             more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
             shown.append(f"{rule_name}: not judged: {reasons[0]}{more}")
         return shown
-
-
-# --- rules on the configuration text --------------------------------------------------------
-
-TextJudge = Callable[[Module, Path, Intent], Iterator[Verdict]]
-
-
-@dataclass(frozen=True)
-class TextRule:
-    name: str
-    says: str
-    judge: TextJudge
-
-
-TEXT_RULES: list[TextRule] = []
-
-
-def text_rule(name: str, says: str) -> Callable[[TextJudge], TextJudge]:
-    def register(function: TextJudge) -> TextJudge:
-        TEXT_RULES.append(TextRule(name, says, function))
-        return function
-
-    return register
-
-
-def modules_of(root: Module) -> Iterator[Module]:
-    yield root
-    for child in root.children.values():
-        yield from modules_of(child)
-
-
-def literal_text(node: Node | None) -> str | None:
-
-    if node is None:
-        return None
-    evaluator = Evaluator(Module(Path(".")))
-    value = evaluator.expression(node, Scope(evaluator.root))
-    return value if isinstance(value, str) else None
-
-
-@text_rule(
-    "documented-interface",
-    "Every variable has a type and a description; every output a description.",
-)
-def documented_interface(root: Module, project: Path, intent: Intent) -> Iterator[Verdict]:
-    for module in modules_of(root):
-        folder = module.folder.relative_to(project.resolve()).as_posix()
-        prefix = "" if folder == "." else f"{folder}/"
-        for name, body in module.variables.items():
-            if "type" not in body.attributes or not literal_text(
-                body.attributes.get("description")
-            ):
-                yield Broken(
-                    "documented-interface",
-                    f"{prefix}variable {name}",
-                    "needs a type and a description",
-                )
-        for name, body in module.outputs.items():
-            if not literal_text(body.attributes.get("description")):
-                yield Broken(
-                    "documented-interface", f"{prefix}output {name}", "needs a description"
-                )
-
-
-_CHECKOV_SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?P<rest>.*)")
-
-
-@text_rule("scan-exceptions", "Every checkov skip in the Terraform gives its reason.")
-def scan_exceptions(root: Module, project: Path, intent: Intent) -> Iterator[Verdict]:
-    for path in sorted(project.rglob("*.tf")):
-        if ".terraform" in path.relative_to(project).parts:
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            skip = _CHECKOV_SKIP.search(line)
-            if skip and not skip["rest"].lstrip(":").strip():
-                where = f"{path.relative_to(project).as_posix()}:{number}"
-                yield Broken("scan-exceptions", where, f"skips {skip['check']} without a reason")
-
-
-def tokens_of(node: Node) -> set[str]:
-    from lark import Token
-
-    if isinstance(node, Token):
-        return {str(node)}
-    return {str(token) for token in node.scan_values(lambda value: isinstance(value, Token))}
-
-
-def conditions(block_body: Any, kind: str) -> list[set[str]]:
-    return [
-        tokens_of(condition.body.attributes["condition"])
-        for lifecycle in block_body.blocks_of("lifecycle")
-        for condition in lifecycle.body.blocks_of(kind)
-        if "condition" in condition.body.attributes
-    ]
-
-
-@text_rule(
-    "existing-plan-checks",
-    "With topology existing, terraform plan checks the given network: default tenancy,"
-    " subnets of the VPC, none public, at least two AZs, and warns without NAT.",
-)
-def existing_plan_checks(root: Module, project: Path, intent: Intent) -> Iterator[Verdict]:
-    if intent.topology != "existing":
-        return
-    network = root.children.get("network")
-    if network is None:
-        yield Broken("existing-plan-checks", "module.network", "is missing")
-        return
-    created = [
-        a for a, r in network.resources.items() if r.mode == "managed" and r.type in NETWORK_TYPES
-    ]
-    for address in created:
-        yield Broken(
-            "existing-plan-checks",
-            f"module.network.{address}",
-            "creates network where topology existing must only read it",
-        )
-    wanted = {
-        "data.aws_vpc.this": ("postcondition", {"instance_tenancy", "default"}),
-        "data.aws_subnet.selected": ("postcondition", {"vpc_id", "var"}),
-        "data.aws_route_table.of_subnet": ("postcondition", {"gateway_id", "igw-"}),
-        "data.aws_route_table.main": ("precondition", {"availability_zone", ">=", "2"}),
-    }
-    for address, (kind, words) in wanted.items():
-        resource = network.resources.get(address)
-        found = conditions(resource.body, kind) if resource is not None else []
-        if not any(words <= tokens for tokens in found):
-            where = f"module.network.{address}" + (f" ({resource.where})" if resource else "")
-            yield Broken(
-                "existing-plan-checks", where, f"needs a {kind} on {' and '.join(sorted(words))}"
-            )
-    routes_to_nat = network.locals.get("routes_to_nat")
-    asserts = [
-        tokens_of(item.body.attributes["condition"])
-        for block in network.checks
-        for item in block.body.blocks_of("assert")
-        if "condition" in item.body.attributes
-    ]
-    if (
-        routes_to_nat is None
-        or "nat_gateway_id" not in tokens_of(routes_to_nat)
-        or not any("routes_to_nat" in tokens for tokens in asserts)
-    ):
-        yield Broken(
-            "existing-plan-checks",
-            "module.network",
-            "needs a check block that warns when no subnet routes to a NAT gateway",
-        )
-
-
-NETWORK_TYPES = {
-    "aws_vpc", "aws_subnet", "aws_route_table", "aws_route", "aws_route_table_association",
-    "aws_internet_gateway", "aws_nat_gateway", "aws_eip", "aws_default_security_group",
-}  # fmt: skip
 
 
 # --- judging a project ------------------------------------------------------------------------
@@ -265,16 +109,11 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
         )
     report = Report()
     verdicts: list[tuple[str, Verdict]] = []
-    all_rules: list[Rule | TextRule] = [*RULES, *TEXT_RULES]
-    for each in all_rules:
-        found = list(
-            each.judge(model, intent)
-            if isinstance(each, Rule)
-            else each.judge(configuration, project_dir, intent)
-        )
-        verdicts += [(each.name, verdict) for verdict in found]
+    subject = Subject(model, configuration, project_dir, intent)
+    for each, found in Runner(subject).run():
+        verdicts += [(each.id, verdict) for verdict in found]
         if not any(isinstance(verdict, NotJudged) for verdict in found):
-            report.judged.append(each.name)
+            report.judged.append(each.id)
     report.broken = [verdict for _name, verdict in verdicts if isinstance(verdict, Broken)]
     report.not_judged = [verdict for _name, verdict in verdicts if isinstance(verdict, NotJudged)]
     if model.unenumerated and document is None:
@@ -283,6 +122,10 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
                 "instances",
                 f"how many instances {', '.join(model.unenumerated)} have is known only to a plan",
             )
+        )
+    for name in model.unsupported_functions:
+        report.not_judged.append(
+            NotJudged("evaluator", f"the evaluator does not support the function {name}")
         )
     return report
 
@@ -351,7 +194,8 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
     if config_root is not None:
         planned = {address for address in walk_plan_configuration(config_root, "")}
     else:
-        planned = {strip_keys(address) for address in Known(document).records}
+
+        planned = {strip_keys(address) for address in PlanValues(document).records}
     if config_root is not None and planned != declared:
         difference = sorted(planned ^ declared)
         raise ScaffoldError(
@@ -360,6 +204,7 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
             " run terraform plan again"
         )
     if config_root is None:
+
         local = {prefix.rstrip(".") for prefix, _module in walk_modules(configuration, "")}
         foreign = sorted(a for a in planned - declared if module_of(a) in local)
         if foreign:
@@ -387,6 +232,7 @@ def walk_plan_configuration(module: Mapping[str, Any], prefix: str) -> Iterator[
 
 
 def run_check(options: argparse.Namespace) -> int:
+
     project_dir = Path(options.project_dir).expanduser()
     if not project_dir.exists():
         raise ScaffoldError(f"project: {quoted(project_dir)} does not exist")
@@ -414,7 +260,7 @@ def run_check(options: argparse.Namespace) -> int:
             if "resource_changes" in document or "planned_values" in document
             else "the state"
         )
-    total = len(RULES) + len(TEXT_RULES)
+    total = len(RULES)
     warned = len({b.rule for b in report.warnings})
     summary = (
         f"{project_dir.absolute()}: {len({b.rule for b in report.errors})} of {total} rules"

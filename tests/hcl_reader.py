@@ -78,7 +78,7 @@ class Block:
 
 
 @dataclass
-class Module:
+class ModuleBlocks:
     """Every block of one Terraform module (a folder of .tf files)."""
 
     folder: Path
@@ -117,8 +117,8 @@ def _labelled(kind: str, entries: list[dict[str, Any]], path: Path) -> Iterator[
                 yield Block(kind, "", first, inner, path)
 
 
-def load_module(folder: Path) -> Module:
-    module = Module(folder)
+def load_module(folder: Path) -> ModuleBlocks:
+    module = ModuleBlocks(folder)
     for path in sorted(folder.glob("*.tf")):
         with path.open(encoding="utf-8") as stream:
             parsed = normalise(hcl2.load(stream))
@@ -131,13 +131,13 @@ def load_module(folder: Path) -> Module:
 
 @dataclass
 class Project:
-    root: Module
-    network: Module
-    function: Module
+    root: ModuleBlocks
+    network: ModuleBlocks
+    function: ModuleBlocks
     tfvars: dict[str, Any]
 
     @property
-    def modules(self) -> list[Module]:
+    def modules(self) -> list[ModuleBlocks]:
         return [self.root, self.network, self.function]
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from lark import Token, Tree
 
-from scaffold.tfconfig import Body, Module, Node
-from scaffold.tfeval import EvaluationError, flatten, split_address
+from scaffold.check.config import Body, Module, Node
+from scaffold.check.values import EvaluationError, flatten, split_address
 
 _TRAVERSALS = {
     "identifier",
