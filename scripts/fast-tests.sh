@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 python3 -c 'import pytest, xdist' 2>/dev/null \
   || { echo "scripts/fast-tests.sh: the test extra is not installed: pip install -e '.[test]'" >&2; exit 1; }
 set +e
-python3 -m pytest -n auto --dist load --durations=10 \
+python3 -m pytest -n auto --dist load --maxschedchunk 1 --durations=10 \
   -m "not terraform and not emulator and not pty and not scanner and not mutation" "$@"
 status=$?
 set -e

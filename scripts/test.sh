@@ -25,7 +25,7 @@ set +e
 # Three workers per core: the apply tests spend most of their time waiting on the
 # provider's polling (a VPC 10 s, an endpoint 5 s, a NAT gateway 10 s), not on a core.
 workers="${VPC_LAMBDA_NEW_TEST_WORKERS:-$(( $(nproc) * 3 ))}"
-python3 -m pytest -n "$workers" --dist load --require-terraform --durations=25 "$@"
+python3 -m pytest -n "$workers" --dist load --maxschedchunk 1 --require-terraform --durations=25 "$@"
 status=$?
 set -e
 # pytest exits 5 when it collected no tests: that is a failure here, not a pass.

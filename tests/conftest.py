@@ -87,10 +87,11 @@ def generate(tmp_path: Path) -> Generate:
 
 
 # The kinds of test that run longest, longest first: scripts/test.sh runs pytest-xdist
-# with --dist load, which deals the first tests out one per worker in turn, so the long
-# ones start at the beginning of a run, spread over every worker, and the many quick
-# tests fill in around them; no long test is left to run alone at the end. (--dist
-# worksteal hands each worker a contiguous slice: all the long tests on the first.)
+# with --dist load --maxschedchunk 1, which hands each worker its next test when it is
+# free, so the long ones start at the beginning of a run, spread over every worker, and
+# the many quick tests fill in around them; no long test is left to run alone at the end.
+# (By default both --dist load and worksteal hand each worker a slice of consecutive
+# tests: all the long ones to the first.)
 # The tests that apply and destroy (a minute or more each) go before everything else.
 LONGEST_FIRST = ("scanner", "applies", "emulator", "mutation", "terraform", "pty")
 
