@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from tree_state import tree_state
 
-from scaffold import transaction, update
+from scaffold import generate, transaction, update
 from scaffold.cli import main
 from scaffold.transaction import JOURNAL_FOLDER, project_folder, recover
 
@@ -51,7 +51,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(
         path.relative_to(folder).as_posix()
         for path in folder.rglob("*")
-        if path.name == JOURNAL_FOLDER or path.name.startswith(update.STAGING_PREFIX)
+        if path.name == JOURNAL_FOLDER or path.name.startswith(generate.STAGING_PREFIX)
     )
 
 
@@ -221,7 +221,7 @@ def crash_at(count: int, folder: Path, argv: tuple[str, ...]) -> int:
 def recover_after_crash(sandbox: Path, scenario: Scenario) -> None:
     """What the next run on that project does first."""
     project = sandbox / scenario.project
-    update.sweep_stale_staging(project.parent, project.name)
+    generate.sweep_stale_staging(project.parent, project.name)
     if project.is_dir():
         with project_folder(project) as folder:
             recover(folder)

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from project_expectations import tfvars_mismatches
 
-from scaffold import update
+from scaffold import generate
 from scaffold.answers import (
     ARCHITECTURES,
     GATEWAY_ENDPOINTS,
@@ -292,7 +292,7 @@ def test_every_invalid_answers_file_is_rejected_before_anything_is_written(
     def refuse(*args: object, **kwargs: object) -> object:
         raise AssertionError("write_project was called with answers that should have been rejected")
 
-    monkeypatch.setattr(update, "write_project", refuse)  # reaching it would exit 1, not 2
+    monkeypatch.setattr(generate, "write_project", refuse)  # reaching it would exit 1, not 2
     data, key = case
     with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-property-") as scratch:
         folder = Path(scratch)
