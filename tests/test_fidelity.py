@@ -648,6 +648,19 @@ def test_a_gateway_endpoints_routes_follow_its_route_tables(ec2: Any, network: N
     assert [prefix_list_routes(table) for table in (kept, gained)] == [[], []]
 
 
+def test_revoking_a_rule_that_is_not_there_is_not_an_error(ec2: Any, network: Network) -> None:
+    """As AWS answers a revoke by permission whose rule is gone (the provider revokes a new
+    group's default egress rule; a retried revoke finds it gone): no error. By rule ID, an
+    unknown ID still fails."""
+    group = ec2.create_security_group(GroupName=unique("revoke"), Description="d", VpcId=network.vpc)["GroupId"]
+    everything = [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+    for _ in range(2):
+        ec2.revoke_security_group_egress(GroupId=group, IpPermissions=everything)
+    assert ec2.describe_security_groups(GroupIds=[group])["SecurityGroups"][0]["IpPermissionsEgress"] == []
+    code, _ = error_of(ec2.revoke_security_group_egress, GroupId=group, SecurityGroupRuleIds=["sgr-0123456789abcdef0"])
+    assert code != ""
+
+
 def test_deleting_an_endpoint_again_is_not_an_error(ec2: Any, network: Network) -> None:
     """The SDK retries a DeleteVpcEndpoints that took effect but whose answer was lost; AWS
     answers the repeat without an error (moto failed it on the route it had removed)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from scaffold.emulator.core import (
@@ -377,3 +379,26 @@ def release_nat_interface(backend: Any, nat_gateway: Any, *_: Any, **__: Any) ->
             if address.eni is not None and address.eni.id == eni.id:
                 backend.disassociate_address(address=address.public_ip)
         backend.enis.pop(eni.id, None)
+
+
+def revoke_as_aws(original: Callable[..., Any]) -> Callable[..., Any]:
+    """RevokeSecurityGroupEgress/Ingress by permission as AWS answers it: "If the values you
+    specify do not match the existing rule's values, no error is returned, and the output
+    describes the security group rules that were not revoked" (EC2 API Reference). moto fails
+    with InvalidPermission.NotFound, which under load showed as a failed apply: the SDK's
+    retry of a revoke that had taken effect. A revoke by rule ID still fails on an unknown
+    ID, as on AWS."""
+
+    @functools.wraps(original)
+    def revoke(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        from moto.ec2.exceptions import InvalidPermissionNotFoundError
+
+        try:
+            return original(backend, *args, **kwargs)
+        except InvalidPermissionNotFoundError:
+            if kwargs.get("security_rule_ids"):
+                raise
+            record(event="refused-by-moto", action=original.__name__, answered="as AWS: no error")
+            return None
+
+    return revoke

@@ -27,6 +27,7 @@ from scaffold.emulator.core import ORIGINAL, REQUEST_RULES
 from scaffold.emulator.ec2_rules import (
     delete_vpc_endpoints,
     release_nat_interface,
+    revoke_as_aws,
     sync_created_endpoint,
     sync_modified_endpoint,
 )
@@ -101,6 +102,7 @@ def install() -> None:
     from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.ec2.models.nat_gateways import NatGatewayBackend
+    from moto.ec2.models.security_groups import SecurityGroupBackend
     from moto.ec2.models.subnets import Subnet
     from moto.ec2.models.vpcs import VPCBackend
     from moto.iam import access_control
@@ -134,6 +136,10 @@ def install() -> None:
             after(NatGatewayBackend.delete_nat_gateway, release_nat_interface),
         ),
     ]
+    for name in ("revoke_security_group_egress", "revoke_security_group_ingress"):
+        patches.append(
+            (SecurityGroupBackend, name, revoke_as_aws(getattr(SecurityGroupBackend, name)))
+        )
     for name in ("create_function", "update_function_configuration", "delete_function"):
         patches.append((LambdaBackend, name, after(getattr(LambdaBackend, name), reconcile_lambda)))
     for owner, name, replacement in patches:
