@@ -13,21 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Generate, installed_script
-from fixtures_wizard import CTRL_C, CTRL_U, ENTER, SpawnWizard
+from conftest import Generate
+from fixtures_wizard import CTRL_C, CTRL_U, ENTER, SpawnWizard, console_script
 from test_wizard import asked, enter_through, prompt
 
 from scaffold.cli import main
 
 
-def script() -> str:
-    return str(installed_script("vpc-lambda-new", "vpc-lambda-new"))
-
-
 def test_a_tilde_in_an_answers_file_is_the_home_folder(tmp_path: Path, isolated_home: Path) -> None:
     (tmp_path / "answers.yml").write_text("output_dir: ~/projects\n", encoding="utf-8")
     done = subprocess.run(
-        [script(), "--no-input", "--answers", "answers.yml"], cwd=tmp_path, capture_output=True,
+        [console_script(), "--no-input", "--answers", "answers.yml"], cwd=tmp_path, capture_output=True,
         text=True, stdin=subprocess.DEVNULL, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -38,7 +34,7 @@ def test_a_tilde_in_an_answers_file_is_the_home_folder(tmp_path: Path, isolated_
 def test_standard_output_on_a_full_device_loses_the_message_not_the_project(tmp_path: Path) -> None:
     with open("/dev/full", "w") as full:
         done = subprocess.run(
-            [script(), "--no-input", "--output-dir", str(tmp_path / "out")], stdout=full,
+            [console_script(), "--no-input", "--output-dir", str(tmp_path / "out")], stdout=full,
             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, timeout=120, check=False,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
@@ -55,7 +51,9 @@ def handles_sigterm(pid: int) -> bool:
         status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
     except OSError:
         return False
-    caught = next((line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0")
+    caught = next(
+        (line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), "0"
+    )
     return bool(int(caught, 16) & (1 << (signal.SIGTERM - 1)))
 
 
@@ -73,7 +71,7 @@ def test_an_interrupt_at_any_instant_is_130_with_nothing_written_or_0_with_the_p
     for attempt in range(40):
         out = tmp_path / f"out{attempt}"
         process = subprocess.Popen(
-            [script(), "--no-input", "--output-dir", str(out)], stdin=subprocess.DEVNULL,
+            [console_script(), "--no-input", "--output-dir", str(out)], stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
         while process.poll() is None and not handles_sigterm(process.pid):
@@ -124,4 +122,3 @@ def test_an_update_that_breaks_only_a_convention_warns_and_succeeds(
     assert code == 0, out
     assert "warning: documented-interface: output ours: needs a description" in out
     assert "1 convention not followed" in out.splitlines()[-1]
-

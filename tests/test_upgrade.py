@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from fixtures_terraform import AwsEmulator, BindTerraform, TerraformFailed
+from test_mutations import existing_flags
 
 from scaffold import __version__
 from scaffold.cli import main
@@ -86,17 +87,6 @@ def generate_with(generator: Path, output: Path, *flags: str) -> None:
         capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-def existing_flags(emulator: AwsEmulator) -> list[str]:
-    from test_existing_vpc import build_network
-
-    network = build_network(emulator.client("ec2", REGION), nat=True)
-    return [
-        "--topology", "existing", "--vpc-id", network.vpc_id,
-        "--subnet-ids", ",".join(network.private_subnets),
-        "--route-table-ids", network.private_route_table,
-    ]  # fmt: skip
 
 
 def destroyed_or_replaced(plan: dict[str, object]) -> list[str]:
