@@ -11,7 +11,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from pathlib import Path
 
@@ -425,6 +425,25 @@ def _remote_state_applies(answers: Mapping[str, object]) -> bool:
     return bool(answers.get("state_bucket"))
 
 
+def _default_endpoints(answers: Mapping[str, object]) -> str:
+    """s3,dynamodb (with --topology existing, only when --route-table-ids are given)"""
+    if answers.get("topology") == "existing" and not answers.get("route_table_ids"):
+        return ""  # gateway endpoints attach to route tables: none given, none to attach
+    return ",".join(GATEWAY_ENDPOINTS)
+
+
+def _gateway_endpoints_need_route_tables(answers: Mapping[str, object]) -> str | None:
+    endpoints = answers.get("endpoints")
+    chosen = endpoints if isinstance(endpoints, tuple) else ()
+    gateway = [item for item in chosen if item in GATEWAY_ENDPOINTS]
+    if answers.get("topology") == "existing" and not answers.get("route_table_ids") and gateway:
+        return (
+            f"gateway endpoints ({', '.join(gateway)}) attach to route tables;"
+            " with --topology existing give --route-table-ids"
+        )
+    return None
+
+
 def _default_state_key(answers: Mapping[str, object]) -> str:
     """NAME/terraform.tfstate"""
     return f"{answers.get('name', 'vpc-lambda')}/terraform.tfstate"
@@ -496,7 +515,7 @@ QUESTIONS: tuple[Question, ...] = (
         "endpoints",
         "VPC endpoints",
         parse_endpoints,
-        "s3,dynamodb",
+        _default_endpoints,
         accepts=f"comma-separated: {', '.join(GATEWAY_ENDPOINTS)} (gateway, free);"
         f" {', '.join(INTERFACE_ENDPOINTS)} (interface, billed hourly per AZ)",
     ),
@@ -563,6 +582,30 @@ QUESTIONS_BY_KEY = {question.key: question for question in QUESTIONS}
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A rule between answers, declared beside the questions, for flags, files, update
+    and the wizard alike: judged once every key it needs is known, blamed on `blame`."""
+
+    needs: frozenset[str]
+    blame: str
+    problem: Callable[[Mapping[str, object]], str | None]  # None when the answers fit
+
+    def __call__(self, known: Mapping[str, object]) -> str | None:
+        return self.problem(known) if self.needs <= known.keys() else None
+
+
+# The subnets fitting the VPC CIDR is the other relation: Answers.subnet_plan, planned
+# once per answers and blamed on vpc_cidr (the wizard judges it at azs, as it is asked).
+RELATIONS: tuple[Relation, ...] = (
+    Relation(
+        frozenset({"topology", "route_table_ids", "endpoints"}),
+        "endpoints",
+        _gateway_endpoints_need_route_tables,
+    ),
+)
+
+
+@dataclass(frozen=True)
 class Answers:
     """Validated answers; rendering takes nothing else."""
 
@@ -589,6 +632,8 @@ class Answers:
     state_key: str | None
     state_region: str | None
     output_dir: Path
+    # The answers nobody gave: they took their defaults (recorded as the record's _defaults).
+    defaulted: frozenset[str] = field(default=frozenset(), compare=False)
 
     @property
     def project_dir(self) -> Path:
@@ -615,7 +660,7 @@ class Answers:
         """The answers as plain data, in question order, for the project's answers file."""
         record: dict[str, object] = {}
         for item in fields(self):
-            if item.name == "output_dir":
+            if item.name in ("output_dir", "defaulted"):
                 continue
             value = getattr(self, item.name)
             if item.name == "endpoints":
@@ -639,43 +684,130 @@ class RawAnswer:
     source: str  # how the user named it: "--vpc-cidr", "vpc_cidr in answers.yml"
 
 
-def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
-    """Validate every answer (defaults for the rest) into one Answers object."""
-    unknown = sorted(set(raw) - set(QUESTIONS_BY_KEY))
-    if unknown:
-        raise ScaffoldError(f"{raw[unknown[0]].source}: unknown answer")
+@dataclass(frozen=True)
+class Layer:
+    """One source of answers. The walker reads layers in order: flags, then an answers
+    file, then the project's record (copier's layered answers)."""
+
+    answers: Mapping[str, RawAnswer]
+    # The project's record: an answer that no longer applies is dropped, not refused, and
+    # one that was a default follows the new default when other answers moved it.
+    recorded: bool = False
+    defaults: frozenset[str] = frozenset()  # (recorded) the answers that were defaults
+
+
+# Asked for a question no layer answers (the wizard): the question, the value it would
+# otherwise take (the recorded answer or the default), the answers so far.
+Ask = Callable[["Question", object, Mapping[str, object]], RawAnswer]
+
+
+def walk(layers: Sequence[Layer], ask: Ask | None = None) -> Answers:
+    """The one walk over the questions: each answer from the first layer that gives it,
+    asked (when `ask` is given) or defaulted otherwise, parsed once, the questions'
+    conditions applied once, and the relations between answers judged."""
+    for layer in layers:
+        unknown = sorted(set(layer.answers) - set(QUESTIONS_BY_KEY))
+        if unknown:
+            raise ScaffoldError(f"{layer.answers[unknown[0]].source}: unknown answer")
+    then = _recorded_values(layers)
     values: dict[str, object] = {}
+    sources: dict[str, str] = {}
+    defaulted: set[str] = set()
     for question in QUESTIONS:
-        given = raw.get(question.key)
-        source = given.source if given else question.flag
+        explicit = next((layer.answers[question.key] for layer in layers
+                         if not layer.recorded and question.key in layer.answers), None)  # fmt: skip
         if not question.applies(values):
-            if given is not None:
+            if explicit is not None:
                 if question.applies is _remote_state_applies:
-                    raise ScaffoldError(f"{source}: applies only with --state-bucket")
-                raise ScaffoldError(f"{source}: does not apply to --topology {values['topology']}")
+                    raise ScaffoldError(f"{explicit.source}: applies only with --state-bucket")
+                raise ScaffoldError(
+                    f"{explicit.source}: does not apply to --topology {values['topology']}"
+                )
             values[question.key] = None
             continue
-        value = question.default_for(values) if given is None else given.value
-        if given is not None and value is None:  # `key: null` in an answers file
-            raise ScaffoldError(f"{source}: needs a value, not null")
+        given = explicit
+        fallback, fallback_was_default = _recorded(question, layers, then, values)
+        if given is None and ask is not None:
+            offered = question.default_for(values) if fallback is None else fallback.value
+            given = ask(question, offered, values)
+            if not fallback_was_default and fallback is not None:
+                pass  # a recorded choice, offered and confirmed or changed: chosen
+            elif _same(question, given.value, question.default_for(values)):
+                defaulted.add(question.key)
+        if given is None:
+            given = fallback
+            if fallback is None or fallback_was_default:
+                defaulted.add(question.key)
+        if given is None:
+            value = question.default_for(values)
+        else:
+            value = given.value
+            if value is None:  # `key: null` in an answers file
+                raise ScaffoldError(f"{given.source}: needs a value, not null")
+        source = given.source if given else question.flag
         if value is None:
             raise ScaffoldError(f"{source}: required with --topology {values['topology']}")
         try:
             values[question.key] = question.parse(value)
         except InvalidAnswer as problem:
             raise ScaffoldError(f"{source}: {problem}") from None
-    answers = Answers(**values)  # type: ignore[arg-type]
-    if answers.topology == "existing" and not answers.route_table_ids and answers.gateway_endpoints:
-        if "endpoints" in raw:
-            raise ScaffoldError(
-                f"{raw['endpoints'].source}: gateway endpoints ({', '.join(answers.gateway_endpoints)})"
-                " attach to route tables; with --topology existing give --route-table-ids"
-            )
-        # Defaulted: without route tables there is nothing to attach them to.
-        answers = replace(answers, endpoints=answers.interface_endpoints)
+        sources[question.key] = source
+    for relation in RELATIONS:
+        misfit = relation(values)
+        if misfit is not None:
+            raise ScaffoldError(f"{sources.get(relation.blame, relation.blame)}: {misfit}")
+    answers = Answers(**values, defaulted=frozenset(defaulted))  # type: ignore[arg-type]
     try:
         answers.subnet_plan  # noqa: B018  (planned once here, where a misfit is bad input)
     except InvalidAnswer as problem:
-        source = raw["vpc_cidr"].source if "vpc_cidr" in raw else "--vpc-cidr"
-        raise ScaffoldError(f"{source}: {problem}") from None
+        raise ScaffoldError(f"{sources.get('vpc_cidr', '--vpc-cidr')}: {problem}") from None
     return answers
+
+
+def _recorded(
+    question: Question,
+    layers: Sequence[Layer],
+    then: Mapping[str, object],
+    now: Mapping[str, object],
+) -> tuple[RawAnswer | None, bool]:
+    """The project's recorded answer to a question if it still holds, and whether it was
+    a default: one that was is kept only while the default is what it was (the answers it
+    depends on unchanged), and follows the new default otherwise."""
+    for layer in layers:
+        if layer.recorded and question.key in layer.answers:
+            was_default = question.key in layer.defaults
+            if was_default and question.default_for(then) != question.default_for(now):
+                return None, True
+            return layer.answers[question.key], was_default
+    return None, False
+
+
+def _same(question: Question, value: object, default: object) -> bool:
+    """Whether an answer is its question's default, compared as parsed values."""
+    try:
+        return default is not None and question.parse(value) == question.parse(default)
+    except InvalidAnswer:
+        return False
+
+
+def _recorded_values(layers: Sequence[Layer]) -> dict[str, object]:
+    """The recorded answers, parsed where they parse: the answers a recorded default
+    was chosen against."""
+    known: dict[str, object] = {}
+    for layer in layers:
+        if not layer.recorded:
+            continue
+        for question in QUESTIONS:
+            given = layer.answers.get(question.key)
+            known[question.key] = None
+            if given is not None:
+                try:
+                    known[question.key] = question.parse(given.value)
+                except (InvalidAnswer, TypeError):
+                    pass
+    return known
+
+
+def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
+    """Validate every answer (defaults for the rest) into one Answers object."""
+    return walk([Layer(raw)])

@@ -24,6 +24,8 @@ MAX_DEPTH = 8
 MAX_INTEGER_DIGITS = 12
 # Keys the generator records beside the answers (the tool version, the baseline's digest).
 METADATA_PREFIX = "_"
+# The record's list of answers that took their defaults (scaffold.project).
+DEFAULTS_KEY = "_defaults"
 
 
 def expand_path(text: str) -> Path:
@@ -72,8 +74,12 @@ def load_answers_file(text_path: str) -> dict[str, RawAnswer]:
     if not isinstance(data, dict):
         raise ScaffoldError(f"--answers: {shown} must hold a mapping of question keys to answers")
     raw: dict[str, RawAnswer] = {}
+    # A project's record as an answers file: the answers it lists under _defaults were
+    # nobody's choice, so they take their defaults here too (and are recorded so again).
+    listed = data.get(DEFAULTS_KEY)
+    defaulted = {key for key in listed if isinstance(key, str)} if isinstance(listed, list) else set()
     for key, value in data.items():
-        if isinstance(key, str) and key.startswith(METADATA_PREFIX):
+        if isinstance(key, str) and (key.startswith(METADATA_PREFIX) or key in defaulted):
             continue
         if not isinstance(key, str) or key not in QUESTIONS_BY_KEY:
             known = ", ".join(QUESTIONS_BY_KEY)

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from scaffold.answers import Answers, RawAnswer, build_answers
+from scaffold.answers import Answers, Layer, RawAnswer, build_answers
 from scaffold.baseline import BASELINE_FILE, DERIVED_FILES, Baseline, sha256
 from scaffold.console import EXIT_OK, say
 from scaffold.costs import estimate, lines
@@ -45,7 +45,7 @@ def collect_answers(
     # Imported here: questionary and prompt_toolkit cost a start-up that --no-input never needs.
     from scaffold.wizard import ask
 
-    return ask(raw, force=force)
+    return ask([Layer(raw)], force=force)
 
 
 def run_generate(

@@ -21,7 +21,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bin
 
 from scaffold import answers as model
 from scaffold import costs
-from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Question, RawAnswer
+from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Layer, Question, RawAnswer
 from scaffold.errors import InvalidAnswer, ScaffoldError
 from scaffold.network import plan_subnets
 from scaffold.project import check_target
@@ -30,25 +30,24 @@ Known = Mapping[str, object]
 
 
 def ask(
-    raw: Mapping[str, RawAnswer],
-    *,
-    force: bool = False,
-    recorded: Mapping[str, RawAnswer] | None = None,
+    layers: Sequence[Layer], *, force: bool = False, updating: bool = False
 ) -> Answers | None:
-    """Ask every question that `raw` does not answer; None when the user declines.
+    """Ask every question that no layer answers; None when the user declines.
 
-    recorded (update): a project's answers, each offered as its question's
-    default; the project stays in its folder, so the folder is not asked.
+    The walk is `scaffold.answers.walk`'s, as for flags and files: the wizard only
+    supplies the answers nobody gave. updating: the lowest layer is the project's
+    record, each of its answers offered as its question's default; the project stays
+    in its folder, so the folder is not asked.
     """
-    if recorded is not None:
-        raw = {**raw, "output_dir": recorded["output_dir"]}
-    session = Session(raw, force, recorded)
-    for question in QUESTIONS:
-        if question.key not in raw and question.applies(session.known):
-            session.record(question, session.prompt_for(question))
-    answers = model.build_answers(session.collected)
+    given = layers[0].answers if layers else {}
+    recorded = next((layer.answers for layer in layers if layer.recorded), None)
+    if updating and recorded is not None:
+        given = {**given, "output_dir": recorded["output_dir"]}
+        layers = [Layer(given), *layers[1:]]
+    session = Session(given, force, updating=updating)
+    answers = model.walk(layers, ask=session.answer)
     print_summary(answers)
-    confirm = "Update this project?" if recorded is not None else "Generate this project?"
+    confirm = "Update this project?" if updating else "Generate this project?"
     if not unsafe_ask(questionary.confirm(confirm, default=True)):
         return None
     return answers
@@ -68,25 +67,32 @@ class CrossCheck:
 class Session:
     """The answers so far: as given (for build_answers) and parsed (for `applies`)."""
 
-    def __init__(
-        self,
-        raw: Mapping[str, RawAnswer],
-        force: bool,
-        recorded: Mapping[str, RawAnswer] | None = None,
-    ) -> None:
+    def __init__(self, raw: Mapping[str, RawAnswer], force: bool, *, updating: bool) -> None:
         self.raw = raw
         self.collected = dict(raw)
-        self.recorded = recorded or {}
+        # The value the walk offers for the question being asked: the project's recorded
+        # answer when updating, else the question's default.
+        self.offered: object = None
+        self.updating = updating
         # Rules build_answers blames on another answer (or render applies later),
         # checked here at whichever of their answers is asked last.
         self.cross_checks: tuple[CrossCheck, ...] = (
             CrossCheck(frozenset({"vpc_cidr", "azs"}), subnets_fit),
+            *(CrossCheck(relation.needs, relation.problem) for relation in model.RELATIONS),
         )
-        if recorded is None:  # an update writes into its own, non-empty, folder
+        if not updating:  # an update writes into its own, non-empty, folder
             self.cross_checks += (
                 CrossCheck(frozenset({"name", "output_dir"}), target_is_free(force)),
             )
         self.known = parse_given(raw, self.cross_checks)
+
+    def answer(self, question: Question, offered: object, known: Known) -> RawAnswer:
+        """The walk's `ask`: prompt for one question, offering `offered`."""
+        self.known = dict(known)
+        self.offered = offered
+        text = self.prompt_for(question)
+        self.record(question, text)
+        return self.collected[question.key]
 
     def record(self, question: Question, text: str) -> None:
         self.known[question.key] = question.parse(text)
@@ -118,19 +124,15 @@ class Session:
         return validate
 
     def default_text(self, question: Question) -> str:
-        if question.key in self.recorded:
-            return as_text(self.recorded[question.key].value)
-        if question.key == "topology" and "nat" in self.raw:
+        if question.key == "topology" and "nat" in self.raw and not self.updating:
             return "private-nat"  # a NAT layout was given: that implies NAT
-        return "" if question.default is None else str(question.default)
+        return "" if self.offered is None else as_text(self.offered)
 
     def default_yes(self, question: Question) -> bool:
-        if question.key in self.recorded:
-            try:
-                return bool(question.parse(self.recorded[question.key].value))
-            except InvalidAnswer:
-                pass
-        return bool(question.default)
+        try:
+            return bool(question.parse(self.offered))
+        except InvalidAnswer:
+            return bool(question.default)
 
     def prompt_for(self, question: Question) -> str:
         """Ask one question; the answer as text, for `question.parse`."""
@@ -189,13 +191,10 @@ class Session:
 
     def ask_endpoints(self, question: Question) -> str:
         """Checkboxes, gateway endpoints then interface ones, each group headed by its cost."""
-        try:  # the project's, or what build_answers would pick if this question were not asked
-            if question.key in self.recorded:
-                checked = set(model.parse_endpoints(self.recorded[question.key].value))
-            else:
-                checked = set(model.build_answers(self.collected).endpoints)
-        except (ScaffoldError, InvalidAnswer):
-            checked = set(model.parse_endpoints(question.default))
+        try:  # the project's, or the default for the answers so far
+            checked = set(model.parse_endpoints(self.offered))
+        except InvalidAnswer:
+            checked = set()
         choices: list[questionary.Choice | questionary.Separator] = []
         for kind, note, keys in (
             ("gateway", model.GATEWAY_ENDPOINT_NOTE, model.GATEWAY_ENDPOINTS),

@@ -157,6 +157,24 @@ def test_a_bad_project_folder_is_one_line_and_exit_2(case: str, tmp_path: Path, 
     assert err.count("\n") == 1 and expected in err, err
 
 
+@pytest.mark.parametrize("command", ["check", "update"])
+def test_a_symlinked_record_is_refused_by_every_command_alike(
+    command: str, generate: Generate, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One reader of the project's record: check refuses what update refuses.
+    project = generate()
+    record = project / ".vpc-lambda-new.json"
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(record.read_bytes())
+    record.unlink()
+    record.symlink_to(elsewhere)
+    capsys.readouterr()
+    code = main([command, str(project)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "is a symbolic link; vpc-lambda-new never reads its records through one" in err
+
+
 def test_terraform_that_does_not_parse_is_bad_input(generate: Generate, capsys: pytest.CaptureFixture[str]) -> None:
     project = generate()
     (project / "extra.tf").write_text('resource "aws_vpc" {\n')

@@ -26,6 +26,7 @@ from project_expectations import tfvars_mismatches
 from scaffold import generate
 from scaffold.answers import (
     ARCHITECTURES,
+    DEFAULT_TAG_KEYS,
     GATEWAY_ENDPOINTS,
     INTERFACE_ENDPOINTS,
     QUESTIONS_BY_KEY,
@@ -80,13 +81,16 @@ def aws_tag_text(text: str, longest: int) -> bool:
 
 
 TAG_KEYS = st.text(TAG_CHARACTERS, min_size=1, max_size=128).filter(
-    lambda key: not key.lower().startswith("aws:") and aws_tag_text(key, 128)
+    lambda key: not key.lower().startswith("aws:")
+    and unicodedata.normalize("NFC", key).lower() not in DEFAULT_TAG_KEYS
+    and aws_tag_text(key, 128)
 )
 TAG_VALUES = st.text(TAG_CHARACTERS, max_size=256).filter(lambda value: aws_tag_text(value, 256))
 
 
 def unique_by_nfc(tags: dict[str, str]) -> bool:
-    return len({unicodedata.normalize("NFC", key) for key in tags}) == len(tags)
+    # Tag keys are compared without regard to case, after Terraform's NFC normalisation.
+    return len({unicodedata.normalize("NFC", key).lower() for key in tags}) == len(tags)
 
 
 @st.composite

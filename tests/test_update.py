@@ -446,6 +446,30 @@ def test_the_recorded_answers_change_only_where_flags_say(
     assert (record["nat"], record["memory"], record["tags"], record["timeout"]) == ("per-az", 1024, {"Team": "a"}, 60)
 
 
+@pytest.mark.parametrize("endpoints", ["defaulted", "chosen"])
+def test_a_recorded_default_follows_the_new_default_and_a_choice_is_kept(
+    endpoints: str, generate: Generate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Gateway endpoints are the default of new VPCs; in `existing` without route tables
+    # there is nothing to attach them to, so their default there is none. A project that
+    # took the default follows it; one whose user chose them is told why they cannot stay.
+    chosen = ("--endpoints", "s3,dynamodb") if endpoints == "chosen" else ()
+    project = generate("--topology", "private-nat", *chosen)
+    record = json.loads((project / ANSWERS_FILE).read_text())
+    assert ("endpoints" in record["_defaults"]) == (endpoints == "defaulted")
+    network = ("--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
+               "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1")  # fmt: skip
+    code, _, err = updated(capsys, project, *network)
+    if endpoints == "chosen":
+        assert code == 2 and err.count("\n") == 1, err
+        assert "endpoints in" in err and "with --topology existing give --route-table-ids" in err
+        return
+    assert code == 0, err
+    record = json.loads((project / ANSWERS_FILE).read_text())
+    assert (record["topology"], record["endpoints"]) == ("existing", "")
+    assert {"endpoints", "memory", "runtime"} <= set(record["_defaults"])
+
+
 @pytest.mark.pty
 def test_update_in_a_terminal_asks_with_the_recorded_answers_as_defaults(
     generate: Generate, wizard: SpawnWizard
