@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from provider_servers import ProviderServers
 
 from scaffold.answers import Answers, RawAnswer, build_answers
 
@@ -147,6 +148,7 @@ class TerraformToolchain:
     cli_config: Path
     plugin_cache: Path
     init_cache: Path  # .terraform/ and lock file per module layout (Terraform.init)
+    providers: ProviderServers  # running providers the commands attach to (provider_servers.py)
 
 
 def find_terraform() -> Path | None:
@@ -203,7 +205,7 @@ def write_cli_config(path: Path, mirror: Path, plugin_cache: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def terraform_toolchain(tmp_path_factory: pytest.TempPathFactory) -> TerraformToolchain:
+def terraform_toolchain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TerraformToolchain]:
     binary = find_terraform()
     if binary is None:
         where = (
@@ -232,7 +234,7 @@ def terraform_toolchain(tmp_path_factory: pytest.TempPathFactory) -> TerraformTo
     plugin_cache.mkdir()
     cli_config = folder / "terraform.rc"
     write_cli_config(cli_config, mirror, plugin_cache)
-    return TerraformToolchain(
+    toolchain = TerraformToolchain(
         binary=binary,
         version=info["terraform_version"],
         platform=platform,
@@ -240,7 +242,10 @@ def terraform_toolchain(tmp_path_factory: pytest.TempPathFactory) -> TerraformTo
         cli_config=cli_config,
         plugin_cache=plugin_cache,
         init_cache=folder / "init-cache",
+        providers=ProviderServers(folder / "provider-logs"),
     )
+    yield toolchain
+    toolchain.providers.close()
 
 
 def terraform_base_env(toolchain: TerraformToolchain | None) -> dict[str, str]:
@@ -462,7 +467,7 @@ class Terraform:
         process = subprocess.Popen(
             command,
             cwd=self.project,
-            env=self.env(),
+            env=self.toolchain.providers.environment(args[0], self.project, self.env()),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
