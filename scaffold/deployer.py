@@ -329,8 +329,8 @@ def permissions_boundary(name: str, partition: str) -> dict[str, object]:
     return {
         "Version": "2012-10-17",
         "Statement": [
-            # The guide's three actions, and what AWSLambdaVPCAccessExecutionRole adds
-            # (--iam managed), so the boundary does not cut the managed policy short.
+            # The Lambda guide's six network-interface actions, which
+            # AWSLambdaVPCAccessExecutionRole (--iam managed) grants too.
             statement(
                 "LambdaNetworkInterfaces",
                 [

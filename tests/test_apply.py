@@ -71,8 +71,11 @@ SCENARIOS: dict[str, Scenario] = {
 }  # fmt: skip
 
 ANYWHERE = "0.0.0.0/0"
-# The three actions the Lambda guide names for a function in a VPC.
-GUIDE_ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+# The six actions the Lambda guide names for a function in a VPC ("Required IAM permissions").
+GUIDE_ENI_ACTIONS = (
+    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+)  # fmt: skip
 
 
 # --- what the emulator holds ---------------------------------------------------------

@@ -16,11 +16,14 @@ from scaffold.check import judge_project
 from scaffold.cli import build_parser, collect_raw_answers
 from scaffold.deployer import declared_types
 
-# The three actions the Lambda guide names for a function in a VPC.
+# The six actions the Lambda guide names for a function in a VPC ("Required IAM permissions").
 GUIDE_ENI_ACTIONS = {
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
     "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
 }
 
 LAYOUTS = [("private",), ("private-nat", "single"), ("private-nat", "per-az")]
@@ -99,7 +102,7 @@ def test_single_nat_sits_in_the_first_az(generate: Generate) -> None:
     assert len(project.tfvars["private_subnets"]) == 3
 
 
-def test_inline_policy_has_exactly_the_three_eni_actions(generate: Generate) -> None:
+def test_inline_policy_has_exactly_the_six_eni_actions_of_the_guide(generate: Generate) -> None:
     function = load_project(generate("--iam", "inline")).function
     statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
     assert [set(s["actions"]) for s in statements] == [GUIDE_ENI_ACTIONS]
@@ -206,6 +209,7 @@ MUTATIONS = [
     ("modules/network/main.tf", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.public[key]]", "private-subnets"),
     ("modules/network/main.tf", "  depends_on = [terraform_data.network_interface_grant]\n", "", "network-outlives-grant"),
     ("modules/function/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
+    ("modules/function/main.tf", '      "ec2:UnassignPrivateIpAddresses",\n', "", "eni-permissions"),
     ("modules/function/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
     ("modules/function/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
     ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "own-log-group"),
@@ -388,9 +392,12 @@ def test_the_readme_says_what_aws_does(generate: Generate, runtime: str) -> None
         assert "becomes `Inactive`" in readme and "`Idle`" not in readme
         # Destroy: honest about Lambda's interfaces.
         assert "20 to 45 minutes" in readme
-    # The managed policy grants more than the guide's three actions: the README says so.
-    assert "grants more than those three" in managed and "ec2:AssignPrivateIpAddresses" in managed
-    assert "exactly those three actions" in inline
+    # The guide's six actions, by name; the managed policy grants more: the README says so.
+    for readme in (managed, inline):
+        assert all(f"`{action}`" in readme for action in GUIDE_ENI_ACTIONS)
+        assert "three actions" not in readme and "three network-interface" not in readme
+    assert "also the logs:CreateLogGroup" in managed
+    assert "exactly those six" in inline
     if runtime.startswith("nodejs"):
         # Node 22 reads `node --test DIR` as a glob: the README's command takes no folder.
         assert "\nnode --test\n" in inline and "node --test tests" not in inline

@@ -126,14 +126,20 @@ resource "aws_iam_role" "this" {
 {% if cookiecutter.iam == "inline" %}
 
 data "aws_iam_policy_document" "network_interfaces" {
-  # checkov:skip=CKV_AWS_111: the three ENI actions the Lambda guide requires; Lambda names the interfaces it creates, so no resource constraint is possible.
-  # checkov:skip=CKV_AWS_356: as above: the interfaces do not exist before Lambda creates them, and DescribeNetworkInterfaces takes no resource at all.
+  # checkov:skip=CKV_AWS_111: the six network-interface actions the Lambda guide requires; Lambda names the interfaces it creates, so no resource constraint is possible.
+  # checkov:skip=CKV_AWS_356: as above: the interfaces do not exist before Lambda creates them, and DescribeNetworkInterfaces and DescribeSubnets take no resource at all.
+  # The Lambda developer guide's "Required IAM permissions", the actions
+  # AWSLambdaVPCAccessExecutionRole grants too:
+  # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
   statement {
     sid = "ManageNetworkInterfaces"
     actions = [
       "ec2:CreateNetworkInterface",
       "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
       "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
     ]
     # Lambda creates the interfaces itself, so their ARNs are unknown here, and
     # Describe calls cannot be scoped to a resource at all.
