@@ -348,6 +348,8 @@ def permissions_boundary(name: str, partition: str) -> dict[str, object]:
                 ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
                 log_groups,
             ),
+            # The flow log role's: part of the VPC guide's minimum; it takes no resource.
+            statement("FindLogGroups", ["logs:DescribeLogGroups"], "*"),
             statement("WriteTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
         ],
     }

@@ -444,3 +444,21 @@ def test_the_readmes_claims_on_destroy_cite_their_sources() -> None:
         "https://github.com/hashicorp/terraform-provider-aws/pull/37624",
     ):
         assert source in comments, source
+
+
+def test_the_flow_log_role_is_the_vpc_guides_and_only_this_accounts_flow_logs_assume_it(generate: Generate) -> None:
+    project_dir = generate("--flow-logs", "--region", "eu-west-3")
+    network = load_project(project_dir).network
+    (trust,) = network.data("aws_iam_policy_document", "flow_logs_assume_role").nested("statement")
+    conditions = {(c["test"], c["variable"]): c["values"] for c in trust["condition"]}
+    assert conditions[("StringEquals", "aws:SourceAccount")] == ["data.aws_caller_identity.current.account_id"]
+    assert conditions[("ArnLike", "aws:SourceArn")] == [
+        "arn:${data.aws_partition.current.partition}:ec2:${var.region}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"
+    ]
+    statements = network.data("aws_iam_policy_document", "flow_logs").nested("statement")
+    granted = {action for statement in statements for action in statement["actions"]}
+    # The guide's minimum but logs:CreateLogGroup: the project creates the group itself.
+    assert granted == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"}
+    # The README says how to see whether delivery works.
+    readme = (project_dir / "README.md").read_text()
+    assert "aws ec2 describe-flow-logs" in readme and "DeliverLogsStatus,DeliverLogsErrorMessage" in readme
