@@ -462,3 +462,19 @@ def test_the_flow_log_role_is_the_vpc_guides_and_only_this_accounts_flow_logs_as
     # The README says how to see whether delivery works.
     readme = (project_dir / "README.md").read_text()
     assert "aws ec2 describe-flow-logs" in readme and "DeliverLogsStatus,DeliverLogsErrorMessage" in readme
+
+
+@pytest.mark.parametrize(("region", "partition"), [("eu-west-1", "aws"), ("us-gov-west-1", "aws-us-gov")])
+def test_tfvars_offer_the_permissions_boundary_commented_out(generate: Generate, region: str, partition: str) -> None:
+    project_dir = generate("--region", region)
+    tfvars = (project_dir / "terraform.tfvars").read_text()
+    line = f'# permissions_boundary_arn = "arn:{partition}:iam::ACCOUNT_ID:policy/demo-boundary"\n'
+    assert line in tfvars
+    # One line before it says why: the deployer cannot create roles without it.
+    explanation = tfvars[: tfvars.index(line)].rstrip("\n").rsplit("\n", 1)[-1]
+    assert explanation.startswith("# ") and "deployer-policy.json" in explanation and "roles" in explanation
+    # Uncommented, it sets the variable the roles take their boundary from.
+    project = load_project(project_dir)
+    assert "permissions_boundary_arn" not in project.tfvars
+    (project_dir / "terraform.tfvars").write_text(tfvars.replace(line, line[2:]))
+    assert load_project(project_dir).tfvars["permissions_boundary_arn"] == f"arn:{partition}:iam::ACCOUNT_ID:policy/demo-boundary"
