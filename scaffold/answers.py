@@ -71,7 +71,7 @@ ARCHITECTURE_NOTES = {
 }
 ARCHITECTURES = tuple(ARCHITECTURE_NOTES)
 IAM_MODES = {
-    "inline": "an inline policy with exactly the three ENI actions",
+    "inline": "an inline policy with exactly the six ENI actions the Lambda guide lists",
     "managed": "the AWS managed AWSLambdaVPCAccessExecutionRole policy",
 }
 # Regions whose endpoint service names follow com.amazonaws.<region>.<service>.

@@ -7,7 +7,8 @@ be passed only to the service that uses them, and created or changed only with
 the project's permissions boundary (`NAME-boundary`) attached.
 
 `permissions-boundary.json`: that boundary, the most any role of the project may
-ever do. An administrator creates it once as the policy NAME-boundary.
+ever do, each role only its own part (its statements name their role in an
+aws:PrincipalArn condition). An administrator creates it once as the policy NAME-boundary.
 """
 
 from __future__ import annotations
@@ -196,14 +197,20 @@ BOUNDED_IAM_ACTIONS = (
 MANAGED_POLICY = "arn:{partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 BOUNDARY_POLICY = "arn:{partition}:iam::*:policy/{name}-boundary"
 
-# Where an action can be scoped to this project's own names, it is.
-SCOPED_RESOURCES = {
-    "logs": (
+# Each role's own log group (the group, and its streams).
+ROLE_LOG_GROUPS = {
+    "lambda": (
         "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}",
         "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}:*",
+    ),
+    "flowlogs": (
         "arn:{partition}:logs:*:*:log-group:/aws/vpc-flow-logs/{name}",
         "arn:{partition}:logs:*:*:log-group:/aws/vpc-flow-logs/{name}:*",
     ),
+}
+# Where an action can be scoped to this project's own names, it is.
+SCOPED_RESOURCES = {
+    "logs": ROLE_LOG_GROUPS["lambda"] + ROLE_LOG_GROUPS["flowlogs"],
     "lambda": ("arn:{partition}:lambda:*:*:function:{name}",),
 }  # fmt: skip
 UNSCOPABLE_ACTIONS = ("logs:DescribeLogGroups",)
@@ -321,36 +328,71 @@ def statement(
     return found
 
 
-def permissions_boundary(name: str, partition: str) -> dict[str, object]:
-    """The most any role of the project may do: what its own policies grant."""
-    log_groups = [
-        pattern.format(name=name, partition=partition) for pattern in SCOPED_RESOURCES["logs"]
+def permissions_boundary(types: Iterable[str], name: str, partition: str) -> dict[str, object]:
+    """The most any role of the project may do: what its own policies grant.
+
+    One document for every role of the project, each statement for one role only: it
+    applies when the caller is that role (aws:PrincipalArn, the role's ARN with its
+    path, in every request a role's session makes), so the execution role cannot write
+    to the flow log group, nor the flow log role create network interfaces.
+    """
+    roles = {role for type_name, (role, _) in ROLE_PASSED_BY_TYPE.items() if type_name in types}
+    found: list[Statement] = []
+    for role in sorted(roles):
+        own_role: dict[str, object] = {
+            "ArnLike": {"aws:PrincipalArn": role_arns([role], name, partition)[0]}
+        }
+        log_groups = [
+            pattern.format(name=name, partition=partition) for pattern in ROLE_LOG_GROUPS[role]
+        ]
+        found += [
+            statement(sid, actions, resources, own_role)
+            for sid, actions, resources in ROLE_BOUNDARIES[role](log_groups)
+        ]
+    return {"Version": "2012-10-17", "Statement": found}
+
+
+def lambda_boundary(log_groups: list[str]) -> list[tuple[str, list[str], list[str] | str]]:
+    return [
+        # The Lambda guide's six network-interface actions, which
+        # AWSLambdaVPCAccessExecutionRole (--iam managed) grants too.
+        (
+            "LambdaNetworkInterfaces",
+            [
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:CreateNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:UnassignPrivateIpAddresses",
+            ],
+            "*",
+        ),
+        ("LambdaWritesOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], streams(log_groups)),
+        ("LambdaWritesTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
     ]
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            # The guide's three actions, and what AWSLambdaVPCAccessExecutionRole adds
-            # (--iam managed), so the boundary does not cut the managed policy short.
-            statement(
-                "LambdaNetworkInterfaces",
-                [
-                    "ec2:AssignPrivateIpAddresses",
-                    "ec2:CreateNetworkInterface",
-                    "ec2:DeleteNetworkInterface",
-                    "ec2:DescribeNetworkInterfaces",
-                    "ec2:DescribeSubnets",
-                    "ec2:UnassignPrivateIpAddresses",
-                ],
-                "*",
-            ),
-            statement(
-                "WriteOwnLogs",
-                ["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
-                log_groups,
-            ),
-            statement("WriteTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
-        ],
-    }
+
+
+def flow_logs_boundary(log_groups: list[str]) -> list[tuple[str, list[str], list[str] | str]]:
+    # The VPC guide's minimum for flow logs to CloudWatch Logs, on their own group;
+    # DescribeLogGroups takes no resource.
+    return [
+        (
+            "FlowLogsWriteOwnLogs",
+            ["logs:CreateLogStream", "logs:PutLogEvents"],
+            streams(log_groups),
+        ),
+        ("FlowLogsReadOwnStreams", ["logs:DescribeLogStreams"], log_groups),
+        ("FlowLogsFindLogGroups", ["logs:DescribeLogGroups"], "*"),
+    ]
+
+
+def streams(log_groups: list[str]) -> list[str]:
+    """The log streams of the groups: what CreateLogStream and PutLogEvents act on."""
+    return [group for group in log_groups if group.endswith(":*")]
+
+
+ROLE_BOUNDARIES = {"lambda": lambda_boundary, "flowlogs": flow_logs_boundary}
 
 
 def partition_of(region: str) -> str:
@@ -364,6 +406,8 @@ def render_policies(project_dir: Path, name: str, region: str) -> dict[str, str]
     return {
         "deployer-policy.json": json.dumps(deployer_policy(types, name, partition), indent=2)
         + "\n",
-        "permissions-boundary.json": json.dumps(permissions_boundary(name, partition), indent=2)
+        "permissions-boundary.json": json.dumps(
+            permissions_boundary(types, name, partition), indent=2
+        )
         + "\n",
     }

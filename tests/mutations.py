@@ -157,8 +157,17 @@ MUTATIONS = [
         "eni-permissions",
         FUNCTION,
         '      "ec2:DeleteNetworkInterface",\n',
-        '      "ec2:DescribeSubnets",\n',
+        '      "ec2:DetachNetworkInterface",\n',
         NAT_SINGLE,
+    ),
+    Mutation(
+        "eni-actions-of-the-old-guide",
+        "eni-permissions",
+        FUNCTION,
+        '      "ec2:DescribeSubnets",\n      "ec2:DeleteNetworkInterface",\n'
+        '      "ec2:AssignPrivateIpAddresses",\n      "ec2:UnassignPrivateIpAddresses",\n',
+        '      "ec2:DeleteNetworkInterface",\n',
+        PRIVATE,
     ),
     Mutation(
         "managed-policy-swapped",
@@ -332,8 +341,10 @@ MUTATIONS = [
         "eni-actions-as-a-wildcard",
         "least-privilege",
         FUNCTION,
-        '      "ec2:CreateNetworkInterface",\n      "ec2:DescribeNetworkInterfaces",\n      "ec2:DeleteNetworkInterface",\n',
-        '      "ec2:*NetworkInterface*",\n',
+        '      "ec2:CreateNetworkInterface",\n      "ec2:DescribeNetworkInterfaces",\n'
+        '      "ec2:DescribeSubnets",\n      "ec2:DeleteNetworkInterface",\n'
+        '      "ec2:AssignPrivateIpAddresses",\n      "ec2:UnassignPrivateIpAddresses",\n',
+        '      "ec2:*NetworkInterface*",\n      "ec2:DescribeSubnets",\n      "ec2:*PrivateIpAddresses",\n',
         NAT_SINGLE,
     ),
     Mutation(

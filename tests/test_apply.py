@@ -71,8 +71,11 @@ SCENARIOS: dict[str, Scenario] = {
 }  # fmt: skip
 
 ANYWHERE = "0.0.0.0/0"
-# The three actions the Lambda guide names for a function in a VPC.
-GUIDE_ENI_ACTIONS = ("ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface")
+# The six actions the Lambda guide names for a function in a VPC ("Required IAM permissions").
+GUIDE_ENI_ACTIONS = (
+    "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets",
+    "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+)  # fmt: skip
 
 
 # --- what the emulator holds ---------------------------------------------------------
@@ -100,6 +103,9 @@ class Deployment:
     role_actions: list[tuple[str, str, str]]  # (effect, action, resource) of every policy
     log_group: str
     flow_logs: list[dict[str, Any]]
+    # Each flow log's role, by flow log ID: its trust policy and (effect, action, resource).
+    flow_log_roles: dict[str, tuple[dict[str, Any], list[tuple[str, str, str]]]]
+    account: str
     function_concurrency: int | None
     log_group_kms_key: str | None
 
@@ -188,6 +194,23 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
         document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
         role_actions += policy_statements(document["PolicyVersion"]["Document"])
 
+    flow_logs = ec2.describe_flow_logs(
+        Filters=[{"Name": "resource-id", "Values": [outputs["vpc_id"]]}]
+    )["FlowLogs"]
+    flow_log_roles = {}
+    for flow_log in flow_logs:
+        name = flow_log["DeliverLogsPermissionArn"].rsplit("/", 1)[-1]
+        trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+        granted = [
+            triple
+            for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]
+            for triple in policy_statements(
+                iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
+            )
+        ]
+        trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+        flow_log_roles[flow_log["FlowLogId"]] = (trust, granted)
+
     prefix_lists = ec2.describe_prefix_lists()["PrefixLists"]
     deployed = Deployment(
         answers=answers,
@@ -226,9 +249,9 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
         role_name=role_name,
         role_actions=role_actions,
         log_group=log_group,
-        flow_logs=ec2.describe_flow_logs(
-            Filters=[{"Name": "resource-id", "Values": [outputs["vpc_id"]]}]
-        )["FlowLogs"],
+        flow_logs=flow_logs,
+        flow_log_roles=flow_log_roles,
+        account=emulator.client("sts", region).get_caller_identity()["Account"],
         function_concurrency=concurrency.get("ReservedConcurrentExecutions"),
         log_group_kms_key=next(
             (g.get("kmsKeyId") for g in log_groups["logGroups"] if g["logGroupName"] == log_group),
@@ -529,6 +552,38 @@ def flow_logs(d: Deployment) -> Iterator[str]:
                 f"flow-logs: {flow_log['FlowLogId']} records {flow_log.get('TrafficType')} traffic"
                 f" to {flow_log.get('LogDestinationType')}, expected ALL to cloud-watch-logs"
             )
+        yield from flow_log_role(d, flow_log)
+
+
+# The VPC user guide, "IAM role for publishing flow logs to CloudWatch Logs": the role's
+# minimum permissions, and its trust limited to the account's flow logs (aws:SourceAccount,
+# aws:SourceArn) against the confused deputy.
+FLOW_LOG_ROLE_ACTIONS = (
+    "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogGroups", "logs:DescribeLogStreams",
+)  # fmt: skip
+
+
+def flow_log_role(d: Deployment, flow_log: dict[str, Any]) -> Iterator[str]:
+    flow_log_id = flow_log["FlowLogId"]
+    trust, granted = d.flow_log_roles[flow_log_id]
+    for action in FLOW_LOG_ROLE_ACTIONS:
+        if not any(effect == "Allow" and pattern == action for effect, pattern, _ in granted):
+            yield f"flow-logs: the role of {flow_log_id} is not allowed {action}"
+    partition = "aws-us-gov" if d.answers.region.startswith("us-gov-") else "aws"
+    own = f"arn:{partition}:ec2:{d.answers.region}:{d.account}:vpc-flow-log/{flow_log_id}"
+    foreign = f"arn:{partition}:ec2:{d.answers.region}:210987654321:vpc-flow-log/{flow_log_id}"
+    for statement in trust.get("Statement", []):
+        condition = statement.get("Condition", {})
+        source_arns = condition.get("ArnLike", {}).get("aws:SourceArn", [])
+        source_arns = [source_arns] if isinstance(source_arns, str) else source_arns
+        accounts = condition.get("StringEquals", {}).get("aws:SourceAccount", [])
+        accounts = [accounts] if isinstance(accounts, str) else accounts
+        if accounts != [d.account]:
+            yield f"flow-logs: the trust of {flow_log_id}'s role has aws:SourceAccount {accounts}, expected [{d.account}]"
+        if not any(fnmatchcase(own, arn) for arn in source_arns) or any(
+            fnmatchcase(foreign, arn) for arn in source_arns
+        ):
+            yield f"flow-logs: the trust of {flow_log_id}'s role has aws:SourceArn {source_arns}, expected this account's flow logs in {d.answers.region}"
 
 
 @rule

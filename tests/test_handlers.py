@@ -54,8 +54,20 @@ def test_node_handler_tests_pass(generate: Generate) -> None:
     project = generate("--runtime", "nodejs22.x")
     result = run_node_tests(project)
     assert result.returncode == 0, result.stdout + result.stderr
-    # Without the SDK installed, only its live test is skipped.
-    assert node_counts(result.stdout) == {"pass": 5, "fail": 0, "skipped": 1}, result.stdout
+    # Without the SDK installed, only its two tests (live STS, the client's timeouts) are skipped.
+    assert node_counts(result.stdout) == {"pass": 5, "fail": 0, "skipped": 2}, result.stdout
+
+
+def test_node_handler_imports_only_the_sdk_client_the_runtime_provides(generate: Generate) -> None:
+    """The request handler's options go through the SDK's documented constructor option
+    (a plain object, since 3.521.0), not through an import of the SDK's internals."""
+    project = generate("--runtime", "nodejs22.x")
+    source = (project / "src" / "index.mjs").read_text(encoding="utf-8")
+    imported = set(re.findall(r'(?:from|import\()\s*"([^"]+)"', source))
+    assert imported == {"node:net", "@aws-sdk/client-sts"}, imported
+    assert "requestHandler: {" in source and "throwOnRequestTimeout: true" in source
+    manifest = json.loads((project / "package.json").read_text(encoding="utf-8"))
+    assert set(manifest["devDependencies"]) == {"@aws-sdk/client-sts"}
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +97,7 @@ def test_node_handler_reaches_sts_through_the_sdk(
     env = {**aws_emulator.env("us-east-1"), "AWS_ENDPOINT_URL_STS_LIVE": aws_emulator.endpoint_url}
     result = run_node_tests(project, **env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert node_counts(result.stdout) == {"pass": 6, "fail": 0, "skipped": 0}, result.stdout
+    assert node_counts(result.stdout) == {"pass": 7, "fail": 0, "skipped": 0}, result.stdout
 
 
 @pytest.mark.emulator

@@ -163,14 +163,34 @@ def test_a_nat_gateway_sits_in_a_subnet_that_reaches_an_internet_gateway() -> No
 # --- the role and its ENI grant ---------------------------------------------------------------
 
 
-def test_the_role_holds_the_three_eni_actions() -> None:
+def test_the_role_holds_the_six_eni_actions_of_the_guide() -> None:
     document = change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(LOGGING_POLICY))
     found = broken(document, "eni-permissions")
     assert [f.found.split(" on ")[0] for f in found] == [
         "is not allowed ec2:CreateNetworkInterface",
         "is not allowed ec2:DescribeNetworkInterfaces",
+        "is not allowed ec2:DescribeSubnets",
         "is not allowed ec2:DeleteNetworkInterface",
+        "is not allowed ec2:AssignPrivateIpAddresses",
+        "is not allowed ec2:UnassignPrivateIpAddresses",
     ]
+
+
+def test_the_three_actions_of_the_old_guide_are_not_enough() -> None:
+    old_three = {**ENI_POLICY, "Statement": [{**ENI_POLICY["Statement"][0], "Action": [
+        "ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DeleteNetworkInterface",
+    ]}]}  # fmt: skip
+    found = broken(change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(old_three)), "eni-permissions")
+    assert [f.found.split(" on ")[0] for f in found] == [
+        "is not allowed ec2:DescribeSubnets",
+        "is not allowed ec2:AssignPrivateIpAddresses",
+        "is not allowed ec2:UnassignPrivateIpAddresses",
+    ]
+    # AWSLambdaENIManagementAccess lacks ec2:DescribeSubnets, which the guide lists.
+    without = drop(baseline(), "aws_iam_role_policy.eni")
+    eni_management = created("aws_iam_role_policy_attachment.vpc", {"role": "demo-lambda", "policy_arn": "arn:aws:iam::aws:policy/service-role/AWSLambdaENIManagementAccess"})
+    (missing,) = broken(add(without, eni_management), "eni-permissions")
+    assert "is not allowed ec2:DescribeSubnets" in missing.found
 
 
 def test_a_deny_or_a_scoped_resource_does_not_hold_an_action() -> None:
@@ -179,7 +199,7 @@ def test_a_deny_or_a_scoped_resource_does_not_hold_an_action() -> None:
     (found,) = broken(change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(denied)), "eni-permissions")
     assert "ec2:DeleteNetworkInterface" in found.found
     scoped = {**ENI_POLICY, "Statement": [{**ENI_POLICY["Statement"][0], "Resource": "arn:aws:ec2:*:*:network-interface/*"}]}
-    assert len(broken(change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(scoped)), "eni-permissions")) == 3
+    assert len(broken(change(baseline(), "aws_iam_role_policy.eni", policy=json.dumps(scoped)), "eni-permissions")) == 6
 
 
 def test_the_aws_managed_vpc_access_policy_holds_them_and_the_basic_one_does_not() -> None:
@@ -187,13 +207,13 @@ def test_the_aws_managed_vpc_access_policy_holds_them_and_the_basic_one_does_not
     attached = created("aws_iam_role_policy_attachment.vpc", {"role": "demo-lambda", "policy_arn": "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"})
     assert broken(add(without, attached), "eni-permissions") == []
     basic = created("aws_iam_role_policy_attachment.vpc", {"role": "demo-lambda", "policy_arn": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"})
-    assert len(broken(add(without, basic), "eni-permissions")) == 3
+    assert len(broken(add(without, basic), "eni-permissions")) == 6
 
 
 def test_a_permissions_boundary_caps_the_grants() -> None:
     policy = created("aws_iam_policy.boundary", {"id": "arn:aws:iam::123456789012:policy/boundary", "arn": "arn:aws:iam::123456789012:policy/boundary", "policy": json.dumps(LOGGING_POLICY)})
     bounded = add(change(baseline(), "aws_iam_role.this", permissions_boundary="arn:aws:iam::123456789012:policy/boundary"), policy)
-    assert len(broken(bounded, "eni-permissions")) == 3
+    assert len(broken(bounded, "eni-permissions")) == 6
     elsewhere = change(baseline(), "aws_iam_role.this", permissions_boundary="arn:aws:iam::123456789012:policy/not-here")
     assert broken(elsewhere, "eni-permissions") == [] and not_judged(elsewhere, "eni-permissions")
 

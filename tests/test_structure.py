@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from itertools import product
+from pathlib import Path
 
 import pytest
 from conftest import Generate
@@ -16,11 +17,14 @@ from scaffold.check import judge_project
 from scaffold.cli import build_parser, collect_raw_answers
 from scaffold.deployer import declared_types
 
-# The three actions the Lambda guide names for a function in a VPC.
+# The six actions the Lambda guide names for a function in a VPC ("Required IAM permissions").
 GUIDE_ENI_ACTIONS = {
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
     "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
 }
 
 LAYOUTS = [("private",), ("private-nat", "single"), ("private-nat", "per-az")]
@@ -99,7 +103,7 @@ def test_single_nat_sits_in_the_first_az(generate: Generate) -> None:
     assert len(project.tfvars["private_subnets"]) == 3
 
 
-def test_inline_policy_has_exactly_the_three_eni_actions(generate: Generate) -> None:
+def test_inline_policy_has_exactly_the_six_eni_actions_of_the_guide(generate: Generate) -> None:
     function = load_project(generate("--iam", "inline")).function
     statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
     assert [set(s["actions"]) for s in statements] == [GUIDE_ENI_ACTIONS]
@@ -206,6 +210,7 @@ MUTATIONS = [
     ("modules/network/main.tf", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.public[key]]", "private-subnets"),
     ("modules/network/main.tf", "  depends_on = [terraform_data.network_interface_grant]\n", "", "network-outlives-grant"),
     ("modules/function/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
+    ("modules/function/main.tf", '      "ec2:UnassignPrivateIpAddresses",\n', "", "eni-permissions"),
     ("modules/function/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
     ("modules/function/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
     ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "own-log-group"),
@@ -387,10 +392,89 @@ def test_the_readme_says_what_aws_does(generate: Generate, runtime: str) -> None
         # A function idle for long is Inactive (Lambda's state), not "Idle".
         assert "becomes `Inactive`" in readme and "`Idle`" not in readme
         # Destroy: honest about Lambda's interfaces.
-        assert "20 to 45 minutes" in readme
-    # The managed policy grants more than the guide's three actions: the README says so.
-    assert "grants more than those three" in managed and "ec2:AssignPrivateIpAddresses" in managed
-    assert "exactly those three actions" in inline
+        assert "up to 20 minutes, the Lambda guide says" in " ".join(readme.split())
+    # The guide's six actions, by name; the managed policy grants more: the README says so.
+    for readme in (managed, inline):
+        assert all(f"`{action}`" in readme for action in GUIDE_ENI_ACTIONS)
+        assert "three actions" not in readme and "three network-interface" not in readme
+    assert "also the logs:CreateLogGroup" in managed
+    assert "exactly those six" in inline
     if runtime.startswith("nodejs"):
         # Node 22 reads `node --test DIR` as a glob: the README's command takes no folder.
         assert "\nnode --test\n" in inline and "node --test tests" not in inline
+
+
+# Claims the generated README once made that AWS contradicts, with what AWS says instead.
+WRONG_CLAIMS = {
+    # The provider waits for Lambda's interfaces in parallel, at least 45 minutes in all.
+    "per interface": "45 minutes per interface",
+    # Lambda still releases the old group's interfaces (and creates ones for the new group).
+    "free at once": "a swapped security group is free at once",
+    "can go at once": "a swapped security group is free at once",
+    # The Lambda guide lists six network-interface actions, not three.
+    "three actions": "the three ENI actions",
+    "three network-interface": "the three ENI actions",
+    "exactly the three": "the three ENI actions",
+}
+README_TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "shared" / "{{cookiecutter.name}}" / "README.md"
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [(), ("--iam", "managed", "--flow-logs"), ("--topology", "private-nat"), tuple(EXISTING_VPC)],
+    ids=["private", "managed-flow-logs", "private-nat", "existing"],
+)
+def test_the_readme_makes_no_claim_aws_contradicts(generate: Generate, flags: tuple[str, ...]) -> None:
+    readme = " ".join((generate(*flags) / "README.md").read_text().split())
+    found = {claim: wrong for claim, wrong in WRONG_CLAIMS.items() if claim in readme}
+    assert not found, found
+    # The destroy section: the interfaces are waited for in parallel, and the swapped
+    # group stays busy until Lambda has released the interfaces it held.
+    assert "at once, not one after another" in readme
+    assert "stays busy until they are gone" in readme
+
+
+def test_the_readmes_claims_on_destroy_cite_their_sources() -> None:
+    template = README_TEMPLATE.read_text(encoding="utf-8")
+    section = template[template.index("## Destroy") : template.index("## Operations")]
+    comments = " ".join(re.findall(r"\{#(.*?)#\}", section, re.DOTALL))
+    for source in (
+        "https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-enis",
+        "https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/ec2/vpc_network_interface.go",
+        "https://github.com/hashicorp/terraform-provider-aws/pull/37624",
+    ):
+        assert source in comments, source
+
+
+def test_the_flow_log_role_is_the_vpc_guides_and_only_this_accounts_flow_logs_assume_it(generate: Generate) -> None:
+    project_dir = generate("--flow-logs", "--region", "eu-west-3")
+    network = load_project(project_dir).network
+    (trust,) = network.data("aws_iam_policy_document", "flow_logs_assume_role").nested("statement")
+    conditions = {(c["test"], c["variable"]): c["values"] for c in trust["condition"]}
+    assert conditions[("StringEquals", "aws:SourceAccount")] == ["data.aws_caller_identity.current.account_id"]
+    assert conditions[("ArnLike", "aws:SourceArn")] == [
+        "arn:${data.aws_partition.current.partition}:ec2:${var.region}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"
+    ]
+    statements = network.data("aws_iam_policy_document", "flow_logs").nested("statement")
+    granted = {action for statement in statements for action in statement["actions"]}
+    # The guide's minimum but logs:CreateLogGroup: the project creates the group itself.
+    assert granted == {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"}
+    # The README says how to see whether delivery works.
+    readme = (project_dir / "README.md").read_text()
+    assert "aws ec2 describe-flow-logs" in readme and "DeliverLogsStatus,DeliverLogsErrorMessage" in readme
+
+
+@pytest.mark.parametrize(("region", "partition"), [("eu-west-1", "aws"), ("us-gov-west-1", "aws-us-gov")])
+def test_tfvars_offer_the_permissions_boundary_commented_out(generate: Generate, region: str, partition: str) -> None:
+    project_dir = generate("--region", region)
+    tfvars = (project_dir / "terraform.tfvars").read_text()
+    line = f'# permissions_boundary_arn = "arn:{partition}:iam::ACCOUNT_ID:policy/demo-boundary"\n'
+    assert line in tfvars
+    # One line before it says why: the deployer cannot create roles without it.
+    explanation = tfvars[: tfvars.index(line)].rstrip("\n").rsplit("\n", 1)[-1]
+    assert explanation.startswith("# ") and "deployer-policy.json" in explanation and "roles" in explanation
+    # Uncommented, it sets the variable the roles take their boundary from.
+    project = load_project(project_dir)
+    assert "permissions_boundary_arn" not in project.tfvars
+    (project_dir / "terraform.tfvars").write_text(tfvars.replace(line, line[2:]))
+    assert load_project(project_dir).tfvars["permissions_boundary_arn"] == f"arn:{partition}:iam::ACCOUNT_ID:policy/demo-boundary"

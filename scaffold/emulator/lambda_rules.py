@@ -85,6 +85,11 @@ def lambda_vpc_config_valid(request: Request) -> None:
                 )  # the message is ours
 
 
+# What Lambda is known to refuse a VPC function for: its errors name these three ("does
+# not have permissions to call CreateNetworkInterface on EC2"). The emulator refuses no
+# more than that; the guide's other three (ec2:DescribeSubnets,
+# ec2:AssignPrivateIpAddresses, ec2:UnassignPrivateIpAddresses) are held statically:
+# `check`'s eni-permissions rule requires all six.
 LAMBDA_ROLE_ENI_ACTIONS = (
     "CreateNetworkInterface",
     "DescribeNetworkInterfaces",

@@ -22,10 +22,16 @@ from scaffold.check.values import (
 Network = IPv4Network | IPv6Network
 
 
+# The execution role's permissions for a function in a VPC, as the Lambda developer guide
+# lists them ("Required IAM permissions"; AWSLambdaVPCAccessExecutionRole grants the same):
+# docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
 ENI_ACTIONS = (
     "ec2:CreateNetworkInterface",
     "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
     "ec2:DeleteNetworkInterface",
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:UnassignPrivateIpAddresses",
 )
 # AWS managed policies a function's role is commonly given, as AWS documents them
 # (docs.aws.amazon.com/aws-managed-policy/latest/reference/, policy versions of 2024).

@@ -27,8 +27,10 @@ from scaffold.check.values import Ref, Template, Unknown
 
 @rule(
     "eni-permissions",
-    "The function's execution role is allowed ec2:CreateNetworkInterface,"
-    " ec2:DescribeNetworkInterfaces and ec2:DeleteNetworkInterface on every resource.",
+    "The function's execution role is allowed the six network-interface actions of the"
+    " Lambda guide on every resource: ec2:CreateNetworkInterface,"
+    " ec2:DescribeNetworkInterfaces, ec2:DescribeSubnets, ec2:DeleteNetworkInterface,"
+    " ec2:AssignPrivateIpAddresses and ec2:UnassignPrivateIpAddresses.",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions",
 )
 def eni_permissions(subject: Subject) -> Iterator[Verdict]:

@@ -27,7 +27,8 @@ from scaffold.check.values import Ref, Unknown
 @rule(
     "replacement-security-group",
     "On destroy the function is moved to a rule-less security group of its VPC"
-    " (replace_security_groups_on_destroy), so its own group can go at once.",
+    " (replace_security_groups_on_destroy) before it is deleted, so Lambda starts"
+    " releasing the interfaces of its own group while the function still exists.",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html",
 )
 def replacement_security_group(subject: Subject) -> Iterator[Verdict]:

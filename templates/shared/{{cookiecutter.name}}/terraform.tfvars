@@ -33,3 +33,6 @@ enable_ipv6 = {{ cookiecutter.ipv6 | hcl }}
 
 # Extra tags for every resource (the provider adds Project, ManagedBy and Generator).
 tags = {{ cookiecutter.tags | hcl }}
+
+# Whoever applies with deployer-policy.json can create roles only with this boundary set (README.md, Permissions).
+# permissions_boundary_arn = "arn:{{ cookiecutter.partition }}:iam::ACCOUNT_ID:policy/{{ cookiecutter.name }}-boundary"

@@ -14,17 +14,22 @@ const REQUEST_TIMEOUT_MS = 3000;
 
 let stsClient;
 
-// Built once per execution environment, with timeouts far below the function's.
+// Built once per execution environment, with timeouts far below the function's. The
+// request handler is given as the SDK's documented plain-object form (AWS SDK for
+// JavaScript v3 since 3.521.0, supplemental-docs/CLIENTS.md, "requestHandler"), so the
+// handler imports nothing but the SDK client the runtime provides. throwOnRequestTimeout
+// makes requestTimeout fail the call, as newer SDKs only warn without it; older ones
+// ignore the flag and fail anyway.
 async function getStsClient() {
   if (!stsClient) {
     const { STSClient } = await import("@aws-sdk/client-sts");
-    const { NodeHttpHandler } = await import("@smithy/node-http-handler");
     stsClient = new STSClient({
       maxAttempts: 1,
-      requestHandler: new NodeHttpHandler({
+      requestHandler: {
         connectionTimeout: CONNECT_TIMEOUT_MS,
         requestTimeout: REQUEST_TIMEOUT_MS,
-      }),
+        throwOnRequestTimeout: true,
+      },
     });
   }
   return stsClient;

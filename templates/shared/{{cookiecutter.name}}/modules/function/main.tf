@@ -84,9 +84,12 @@ resource "aws_security_group" "this" {
 }
 
 # On destroy the function is first moved to this group (replace_security_groups_on_destroy),
-# so its own group can go at once. This one has no rules, exists exactly as long as the
-# function, and its deletion waits until Lambda has released the interfaces it holds:
-# the execution role, which Lambda uses to delete them, outlives that wait.
+# so Lambda starts releasing the interfaces of its own group while the function still
+# exists; that group stays busy until they are released, as Lambda also creates
+# interfaces for this one (https://github.com/hashicorp/terraform-provider-aws/pull/37624).
+# This one has no rules, exists exactly as long as the function, and its deletion waits
+# until Lambda has released the interfaces it holds: the execution role, which Lambda
+# uses to delete them, outlives that wait.
 resource "aws_security_group" "released" {
   name_prefix = "${var.name}-released-"
   description = "Holds the network interfaces of Lambda function ${var.name} while they are released on destroy; no rules"
@@ -126,14 +129,20 @@ resource "aws_iam_role" "this" {
 {% if cookiecutter.iam == "inline" %}
 
 data "aws_iam_policy_document" "network_interfaces" {
-  # checkov:skip=CKV_AWS_111: the three ENI actions the Lambda guide requires; Lambda names the interfaces it creates, so no resource constraint is possible.
-  # checkov:skip=CKV_AWS_356: as above: the interfaces do not exist before Lambda creates them, and DescribeNetworkInterfaces takes no resource at all.
+  # checkov:skip=CKV_AWS_111: the six network-interface actions the Lambda guide requires; Lambda names the interfaces it creates, so no resource constraint is possible.
+  # checkov:skip=CKV_AWS_356: as above: the interfaces do not exist before Lambda creates them, and DescribeNetworkInterfaces and DescribeSubnets take no resource at all.
+  # The Lambda developer guide's "Required IAM permissions", the actions
+  # AWSLambdaVPCAccessExecutionRole grants too:
+  # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
   statement {
     sid = "ManageNetworkInterfaces"
     actions = [
       "ec2:CreateNetworkInterface",
       "ec2:DescribeNetworkInterfaces",
+      "ec2:DescribeSubnets",
       "ec2:DeleteNetworkInterface",
+      "ec2:AssignPrivateIpAddresses",
+      "ec2:UnassignPrivateIpAddresses",
     ]
     # Lambda creates the interfaces itself, so their ARNs are unknown here, and
     # Describe calls cannot be scoped to a resource at all.
@@ -234,7 +243,7 @@ resource "aws_lambda_function" "this" {
     ipv6_allowed_for_dual_stack = var.attach_to_vpc && var.enable_ipv6
   }
 
-  # Frees the function's own security group at once on destroy (see aws_security_group.released).
+  # On destroy, moves the function off its own security group first (see aws_security_group.released).
   replace_security_groups_on_destroy = var.attach_to_vpc
   replacement_security_group_ids     = var.attach_to_vpc ? [aws_security_group.released.id] : null
 

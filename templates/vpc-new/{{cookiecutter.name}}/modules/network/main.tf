@@ -81,6 +81,11 @@ resource "aws_cloudwatch_log_group" "flow_logs" {
 
 data "aws_caller_identity" "current" {}
 
+data "aws_partition" "current" {}
+
+# The role, its trust and its permissions as the VPC user guide gives them ("IAM role for
+# publishing flow logs to CloudWatch Logs"), scoped to this project's own log group:
+# https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
 data "aws_iam_policy_document" "flow_logs_assume_role" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -90,11 +95,19 @@ data "aws_iam_policy_document" "flow_logs_assume_role" {
       identifiers = ["vpc-flow-logs.amazonaws.com"]
     }
 
-    # Only on behalf of this account's flow logs (the confused-deputy guard AWS recommends).
+    # Only on behalf of this account's flow logs in this region (the confused-deputy guard
+    # the guide recommends). A flow log's ID exists only once it is created, with this
+    # role already named: hence the wildcard the guide allows for it.
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [data.aws_caller_identity.current.account_id]
+    }
+
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:ec2:${var.region}:${data.aws_caller_identity.current.account_id}:vpc-flow-log/*"]
     }
   }
 }
@@ -119,6 +132,13 @@ data "aws_iam_policy_document" "flow_logs" {
     sid       = "WriteOwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
     resources = ["${aws_cloudwatch_log_group.flow_logs[0].arn}:*"]
+  }
+
+  statement {
+    sid     = "FindLogGroups"
+    actions = ["logs:DescribeLogGroups"]
+    # Part of the guide's minimum; DescribeLogGroups takes no resource, so it cannot be scoped.
+    resources = ["*"]
   }
 }
 
