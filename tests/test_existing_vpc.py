@@ -299,3 +299,38 @@ def test_a_gateway_endpoint_the_vpc_already_has_fails_the_plan_and_still_serves_
         assert {("tcp", 443, 443, lists["s3"]), ("tcp", 443, 443, lists["dynamodb"])} <= rules
         # The project's own endpoint (dynamodb) on the same table passes the re-plan.
         assert "No changes." in runner.run("plan", "-input=false", "-no-color").stdout
+
+
+def test_with_own_security_groups_destroy_keeps_the_role_until_lambda_lets_go(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator, deployer: MakeDeployer
+) -> None:
+    """With the user's security groups, the function also holds the project's rule-less group,
+    so every interface Lambda built waits in its deletion, and the execution role keeps its
+    network-interface permissions (the emulator records their removal) until Lambda has
+    released every interface: none is left behind in the user's subnets."""
+    ec2 = aws_emulator.client("ec2", REGION)
+    network = build_network(ec2)
+    own = ec2.create_security_group(GroupName=f"own-{network.vpc_id}", Description="d", VpcId=network.vpc_id)["GroupId"]
+    project = existing_project(generate, network.vpc_id, network.private_subnets, "--security-group-ids", own)
+    before = aws_emulator.settings()
+    try:
+        with deployed(terraform, project, aws_emulator, deployer) as (runner, _):
+            groups = runner.outputs()["security_group_ids"]
+            assert groups[0] == own
+            # Destroy meets interfaces Lambda holds for seconds after the function is gone.
+            aws_emulator.settings(lambda_eni_release_seconds=8)
+            start = len(aws_emulator.events())
+    finally:
+        aws_emulator.settings(**before)
+    events = aws_emulator.events()[start:]
+    released = [i for i, e in enumerate(events) if e["event"] == "released" and own in e["groups"]]
+    grants = ("network-interfaces", "AWSLambdaVPCAccessExecutionRole")  # --iam inline, managed
+    removed = [
+        i for i, e in enumerate(events)
+        if e["event"] == "allowed" and e["action"] in ("DeleteRolePolicy", "DetachRolePolicy") and e["policy"].endswith(grants)
+    ]  # fmt: skip
+    assert removed, events
+    assert released, f"destroy removed the role's permissions and ended while Lambda still held the interfaces: {events}"
+    assert max(released) < min(removed), f"the role lost its permissions before Lambda let go of its interfaces: {events}"
+    left = ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [own]}])["NetworkInterfaces"]
+    assert left == []
