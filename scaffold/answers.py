@@ -177,11 +177,15 @@ def parse_vpc_id(value: object) -> str:
     return _resource_id("vpc", _text(value))
 
 
-def _id_list(prefix: str, minimum: int) -> Callable[[object], tuple[str, ...]]:
+def _id_list(
+    prefix: str, minimum: int, maximum: int | None = None, why: str = ""
+) -> Callable[[object], tuple[str, ...]]:
     def parse(value: object) -> tuple[str, ...]:
         items = _list_items(value, f"{prefix}-0123456789abcdef0,{prefix}-...")
         if len(items) < minimum:
             raise InvalidAnswer(f"give at least {minimum} {prefix} ids, comma-separated")
+        if maximum is not None and len(items) > maximum:
+            raise InvalidAnswer(f"give at most {maximum} {prefix} ids: {why}")
         ids = tuple(_resource_id(prefix, item) for item in items)
         _reject_duplicates(ids, f"{prefix} id")
         return ids
@@ -483,7 +487,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question(
         "security_group_ids",
         "Security group ids for the function (empty: create a dedicated one)",
-        _id_list("sg", 0),
+        # Lambda takes 5 (API reference, VpcConfig); the project adds one of its own.
+        _id_list("sg", 0, 4, "Lambda takes 5 security groups and the project adds one"),
         "",
         applies=_existing_vpc_applies,
     ),

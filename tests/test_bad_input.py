@@ -383,6 +383,7 @@ CASES = [
     flag("subnet-ids-with-private", "--subnet-ids", "subnet-01234567,subnet-01234568", says="--subnet-ids: does not apply"),
     flag("security-group-ids-malformed", *EXISTING, "--security-group-ids", "sg-xyz", says="--security-group-ids:"),
     flag("security-group-ids-duplicate", *EXISTING, "--security-group-ids", "sg-01234567,sg-01234567", says="--security-group-ids:"),
+    flag("security-group-ids-five", *EXISTING, "--security-group-ids", ",".join(f"sg-0123456{i}" for i in range(5)), says="--security-group-ids: give at most 4"),
     flag("security-group-ids-with-private", "--security-group-ids", "sg-01234567", says="--security-group-ids: does not apply"),
     flag("route-table-ids-malformed", *EXISTING, "--route-table-ids", "rtb-1", says="--route-table-ids:"),
     flag("route-table-ids-wrong-prefix", *EXISTING, "--route-table-ids", "vpc-01234567", says="--route-table-ids:"),

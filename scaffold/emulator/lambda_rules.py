@@ -314,3 +314,18 @@ def reconcile_lambda(backend: Any, *_: Any, **__: Any) -> None:
 
 
 BEFORE_EC2_AND_LAMBDA.append(HYPERPLANE.release_due)
+
+
+@rule("iam", "DeleteRolePolicy", "DetachRolePolicy")
+def role_permissions_removed(request: Request) -> None:
+    # Not a refusal: AWS lets a role lose its network-interface permissions while Lambda still
+    # holds interfaces it must release with them, and they are then left behind ("Lambda
+    # uses the permissions of the function's execution role to create and manage network
+    # interfaces", Lambda developer guide, VPC). Recorded, so a test can see that destroy
+    # removes them only after Lambda has let go of every interface.
+    record(
+        event="allowed",
+        action=request.action,
+        id=request.params.get("RoleName", ""),
+        policy=request.params.get("PolicyName") or request.params.get("PolicyArn", ""),
+    )

@@ -49,15 +49,19 @@ def replacement_security_group(subject: Subject) -> Iterator[Verdict]:
         if not groups:
             yield Broken(name, function.place, "lists no replacement_security_group_ids")
         own = function.security_groups if isinstance(function.security_groups, list) else []
+        # The swap must free some group of the function's (with groups given to the function,
+        # the rule-less replacement group is one of its own too, so its deletion waits for
+        # every interface Lambda built).
+        frees = [group for group in own if group not in groups]
         for group in groups:
             if isinstance(group, NotJudged):
                 yield group
                 continue
-            if group in own:
+            if group in own and not frees:
                 yield Broken(
                     name,
                     function.place,
-                    f"its replacement group {group.address} is one of its own groups",
+                    f"its replacement group {group.address} is one of its own groups, and the swap frees none",
                 )
             if isinstance(group.permissions, Unresolved):
                 yield NotJudged(name, str(group.permissions))
@@ -162,7 +166,10 @@ def egress_allowed(
         return ""
     if peer.kind == "prefix-list":
         if isinstance(peer.value, Ref):
-            if peer.value.address in gateway_endpoints:
+            # data "aws_prefix_list" reads DescribePrefixLists, which lists only the prefix
+            # lists of AWS services (S3, DynamoDB): the destinations of gateway endpoints.
+            service_list = ".data.aws_prefix_list." in f".{peer.value.address}"
+            if peer.value.address in gateway_endpoints or service_list:
                 return "" if https else "only HTTPS is needed for a gateway endpoint"
             return None
         return "" if https else "only HTTPS is needed for a gateway endpoint"

@@ -47,8 +47,14 @@ variable "route_table_ids" {
 
 variable "security_group_ids" {
   type        = list(string)
-  description = "Existing security groups for the function; empty creates a dedicated, egress-only one."
+  description = "Existing security groups for the function (at most 4); empty creates a dedicated, egress-only one. With them the function also holds a rule-less group of this project, whose deletion waits for Lambda to release its interfaces on destroy."
   default     = []
+
+  validation {
+    # https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html: at most 5 groups.
+    condition     = length(var.security_group_ids) <= 4
+    error_message = "Give at most 4 security groups: Lambda takes 5, and the project adds one whose deletion waits for Lambda to release its interfaces."
+  }
 }
 
 variable "internet_egress" {

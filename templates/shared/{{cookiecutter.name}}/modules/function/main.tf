@@ -2,7 +2,16 @@ data "aws_partition" "current" {}
 
 locals {
   # The given security groups, or else the dedicated one (count makes it exist only then).
-  security_group_ids = concat(var.security_group_ids, aws_security_group.this[*].id)
+  # With the given ones goes the rule-less aws_security_group.released (it opens nothing):
+  # every interface Lambda builds then holds a group of this project, whose deletion waits
+  # until Lambda has released them all, and the role's network-interface permissions, which
+  # Lambda releases them with, are destroyed only after it, as with the dedicated group.
+  # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+  security_group_ids = (
+    length(var.security_group_ids) > 0
+    ? concat(var.security_group_ids, [aws_security_group.released.id])
+    : aws_security_group.this[*].id
+  )
 }
 
 resource "aws_security_group" "this" {
@@ -88,8 +97,9 @@ resource "aws_security_group" "this" {
 # exists; that group stays busy until they are released, as Lambda also creates
 # interfaces for this one (https://github.com/hashicorp/terraform-provider-aws/pull/37624).
 # This one has no rules, exists exactly as long as the function, and its deletion waits
-# until Lambda has released the interfaces it holds: the execution role, which Lambda
-# uses to delete them, outlives that wait.
+# until Lambda has released the interfaces it holds (with security groups of your own,
+# every interface of the function holds it too): the execution role, which Lambda uses to
+# delete them, outlives that wait.
 resource "aws_security_group" "released" {
   name_prefix = "${var.name}-released-"
   description = "Holds the network interfaces of Lambda function ${var.name} while they are released on destroy; no rules"
