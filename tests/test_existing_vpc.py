@@ -269,38 +269,6 @@ def test_a_subnet_whose_route_table_is_not_given_fails_the_plan(
     assert f"Subnet {network.private_subnets[1]} uses route table {other_table}, which is not in route_table_ids" in message
 
 
-def test_a_gateway_endpoint_the_vpc_already_has_fails_the_plan_and_still_serves_the_function(
-    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator, deployer: MakeDeployer
-) -> None:
-    """A second S3 endpoint on a route table fails `plan`, naming the table and the route that
-    leads to the endpoint (AWS refuses it: the emulator's gateway_endpoint_one_per_route_table);
-    the project's own endpoint, found on the table from then on, never does; without s3 in
-    gateway_endpoints the project applies, and the function keeps HTTPS to S3's prefix list."""
-    ec2 = aws_emulator.client("ec2", REGION)
-    network = build_network(ec2)
-    theirs = ec2.create_vpc_endpoint(
-        VpcId=network.vpc_id, ServiceName=f"com.amazonaws.{REGION}.s3", RouteTableIds=[network.private_route_table]
-    )["VpcEndpoint"]["VpcEndpointId"]  # fmt: skip
-    tables = ("--route-table-ids", network.private_route_table)
-    project = existing_project(generate, network.vpc_id, network.private_subnets, *tables, "--endpoints", "s3,dynamodb")
-    message = plan_failure(terraform, project, aws_emulator)
-    s3_list = ec2.describe_prefix_lists(Filters=[{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{REGION}.s3"]}])["PrefixLists"][0]["PrefixListId"]
-    assert f"Route table {network.private_route_table} already has a gateway endpoint for s3, not this project's: the target of its route to {s3_list}" in message
-    assert "Remove s3 from gateway_endpoints" in message and "endpoint for dynamodb" not in message
-    (route,) = [r for r in ec2.describe_route_tables(RouteTableIds=[network.private_route_table])["RouteTables"][0]["Routes"] if r.get("DestinationPrefixListId") == s3_list]
-    assert route["GatewayId"] == theirs
-
-    flags = ["--topology", "existing", "--vpc-id", network.vpc_id, "--subnet-ids", ",".join(network.private_subnets)]
-    project = generate(*flags, *tables, "--endpoints", "dynamodb", name="demo-gw")
-    with deployed(terraform, project, aws_emulator, deployer) as (runner, _):
-        (group_id,) = runner.outputs()["security_group_ids"]
-        lists = {p["PrefixListName"].rsplit(".", 1)[-1]: p["PrefixListId"] for p in ec2.describe_prefix_lists()["PrefixLists"]}
-        rules = egress_rules(ec2, group_id)
-        assert {("tcp", 443, 443, lists["s3"]), ("tcp", 443, 443, lists["dynamodb"])} <= rules
-        # The project's own endpoint (dynamodb) on the same table passes the re-plan.
-        assert "No changes." in runner.run("plan", "-input=false", "-no-color").stdout
-
-
 def test_with_own_security_groups_destroy_keeps_the_role_until_lambda_lets_go(
     generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator, deployer: MakeDeployer
 ) -> None:

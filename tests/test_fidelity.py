@@ -627,24 +627,6 @@ def test_a_route_table_takes_one_route_per_destination(ec2: Any, network: Networ
     assert code == "RouteAlreadyExists"
 
 
-def test_route_tables_filter_by_the_prefix_list_they_route(ec2: Any, network: Network) -> None:
-    """DescribeRouteTables' route.destination-prefix-list-id filter, which moto answers with an
-    internal error: an existing-VPC project finds with it the tables that already route S3."""
-    routed, other = (ec2.create_route_table(VpcId=network.vpc)["RouteTable"]["RouteTableId"] for _ in range(2))
-    ec2.create_vpc_endpoint(VpcId=network.vpc, ServiceName=f"com.amazonaws.{REGION}.s3", RouteTableIds=[routed])
-    lists = {p["PrefixListName"]: p["PrefixListId"] for p in ec2.describe_prefix_lists()["PrefixLists"]}
-
-    def tables(prefix_list: str) -> list[str]:
-        filters = [
-            {"Name": "route-table-id", "Values": [routed, other]},
-            {"Name": "route.destination-prefix-list-id", "Values": [prefix_list]},
-        ]
-        return [t["RouteTableId"] for t in ec2.describe_route_tables(Filters=filters)["RouteTables"]]
-
-    assert tables(lists[f"com.amazonaws.{REGION}.s3"]) == [routed]
-    assert tables(lists[f"com.amazonaws.{REGION}.dynamodb"]) == []
-
-
 def test_a_gateway_endpoints_routes_follow_its_route_tables(ec2: Any, network: Network) -> None:
     """ModifyVpcEndpoint adds the prefix-list route to the tables it gains and takes it from
     those it leaves, so DeleteVpcEndpoints later finds every route it removes."""

@@ -299,10 +299,7 @@ def test_existing_vpc_project_obeys_every_rule(generate: Generate, extra: list[s
     assert judge_project(project_dir).broken == []
     assert tfvars_mismatches(project, answers_for(flags)) == []
     assert project.network.of_kind("resource") == [
-        block
-        for block in project.network.of_kind("resource")
-        # terraform_data records facts in the state; it creates nothing in AWS.
-        if block.type in ("aws_vpc_endpoint", "aws_security_group", "terraform_data")
+        block for block in project.network.of_kind("resource") if block.type in ("aws_vpc_endpoint", "aws_security_group")
     ]
 
 

@@ -323,26 +323,6 @@ def sync_modified_endpoint(backend: Any, _result: Any, *args: Any, **kwargs: Any
             gateway_routes_as_aws(backend, endpoint, kwargs)
 
 
-def route_table_filter_as_aws(original: Callable[..., Any]) -> Callable[..., Any]:
-    """RouteTable.get_filter_value with DescribeRouteTables' `route.destination-prefix-list-id`
-    filter (EC2 API reference, DescribeRouteTables: "The ID (prefix) of the AWS service
-    specified in a route in the table"), which moto answers with an internal error. A project
-    in an existing VPC looks up with it the route tables that already route a gateway
-    endpoint's prefix list."""
-
-    @functools.wraps(original)
-    def get_filter_value(table: Any, filter_name: str, method_name: str | None = None) -> Any:
-        if filter_name == "route.destination-prefix-list-id":
-            return [
-                route.destination_prefix_list_id
-                for route in table.routes
-                if route.destination_prefix_list_id
-            ]
-        return original(table, filter_name, method_name)
-
-    return get_filter_value
-
-
 def gateway_routes_as_aws(backend: Any, endpoint: Any, change: dict[str, Any]) -> None:
     """ModifyVpcEndpoint on a gateway endpoint adds its prefix-list route to the route tables
     it gains and removes it from those it leaves (VPC User Guide, gateway endpoints: "we add

@@ -28,7 +28,6 @@ from scaffold.emulator.ec2_rules import (
     delete_vpc_endpoints,
     release_nat_interface,
     revoke_as_aws,
-    route_table_filter_as_aws,
     sync_created_endpoint,
     sync_modified_endpoint,
 )
@@ -103,7 +102,6 @@ def install() -> None:
     from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.ec2.models.nat_gateways import NatGatewayBackend
-    from moto.ec2.models.route_tables import RouteTable
     from moto.ec2.models.security_groups import SecurityGroupBackend
     from moto.ec2.models.subnets import Subnet
     from moto.ec2.models.vpcs import VPCBackend
@@ -132,7 +130,6 @@ def install() -> None:
             after(VPCBackend.modify_vpc_endpoint, sync_modified_endpoint),
         ),
         (VPCBackend, "delete_vpc_endpoints", delete_vpc_endpoints),
-        (RouteTable, "get_filter_value", route_table_filter_as_aws(RouteTable.get_filter_value)),
         (
             NatGatewayBackend,
             "delete_nat_gateway",

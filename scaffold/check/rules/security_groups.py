@@ -166,10 +166,7 @@ def egress_allowed(
         return ""
     if peer.kind == "prefix-list":
         if isinstance(peer.value, Ref):
-            # data "aws_prefix_list" reads DescribePrefixLists, which lists only the prefix
-            # lists of AWS services (S3, DynamoDB): the destinations of gateway endpoints.
-            service_list = ".data.aws_prefix_list." in f".{peer.value.address}"
-            if peer.value.address in gateway_endpoints or service_list:
+            if peer.value.address in gateway_endpoints:
                 return "" if https else "only HTTPS is needed for a gateway endpoint"
             return None
         return "" if https else "only HTTPS is needed for a gateway endpoint"

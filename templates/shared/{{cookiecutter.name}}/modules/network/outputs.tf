@@ -29,8 +29,8 @@ output "ipv6_internet_egress" {
 }
 
 output "gateway_prefix_list_ids" {
-  description = "Prefix lists of the services the private subnets reach through a gateway endpoint (this project's or one the VPC already has), for security group egress rules."
-  value       = [for service in local.reached_gateway_services : data.aws_prefix_list.gateway[service].id]
+  description = "Prefix lists of the gateway endpoints, for security group egress rules."
+  value       = [for endpoint in aws_vpc_endpoint.gateway : endpoint.prefix_list_id]
 }
 
 output "private_route_table_ids" {

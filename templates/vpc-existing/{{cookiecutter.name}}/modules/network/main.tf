@@ -91,65 +91,6 @@ data "aws_route_table" "given" {
   }
 }
 
-# Gateway endpoints the VPC already has on the subnets' route tables. AWS refuses a second
-# endpoint route to one service in a route table ("You can't have multiple endpoint routes to
-# the same service in a single route table":
-# https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html), and the
-# function reaches the service through the existing one just as well.
-data "aws_route_tables" "gateway_endpoint" {
-  for_each = data.aws_prefix_list.gateway
-
-  vpc_id = var.vpc_id
-
-  filter {
-    name   = "route-table-id"
-    values = local.subnet_route_table_ids
-  }
-
-  filter {
-    name   = "route.destination-prefix-list-id"
-    values = [each.value.id]
-  }
-}
-
-# Whether a route table already routed a service when this project first claimed it for its
-# own gateway endpoint: recorded once, so the project's own route, found by the lookup above
-# from then on, is never taken for another endpoint's. (Neither the provider's route data
-# sources, which leave endpoint routes out, nor a VPC endpoint lookup, which cannot filter by
-# route table, can tell whose endpoint a route leads to.)
-resource "terraform_data" "gateway_endpoint_claim" {
-  for_each = {
-    for pair in setproduct(var.gateway_endpoints, var.route_table_ids) : "${pair[0]}/${pair[1]}" => {
-      service        = pair[0]
-      route_table_id = pair[1]
-    }
-  }
-
-  input = {
-    service        = each.value.service
-    route_table_id = each.value.route_table_id
-    prefix_list_id = data.aws_prefix_list.gateway[each.value.service].id
-    routed_before  = contains(data.aws_route_tables.gateway_endpoint[each.value.service].ids, each.value.route_table_id)
-  }
-
-  lifecycle {
-    ignore_changes = [input]
-  }
-}
-
-locals {
-  # Looked up for every gateway service; reached where this project or the VPC routes it.
-  gateway_services = {{ cookiecutter.known_gateway_endpoints | hcl }}
-  reached_gateway_services = sort(distinct(concat(
-    var.gateway_endpoints, [for service, tables in data.aws_route_tables.gateway_endpoint : service if length(tables.ids) > 0]
-  )))
-  subnet_route_table_ids = distinct([for table in data.aws_route_table.of_subnet : table.id])
-  # Route tables of this project's gateway endpoints that routed the service before it.
-  gateway_routes_in_the_way = {
-    for key, claim in terraform_data.gateway_endpoint_claim : key => claim.input if claim.input.routed_before
-  }
-}
-
 locals {
   routes_to_nat = [
     for table in data.aws_route_table.of_subnet : anytrue([for route in table.routes : route.nat_gateway_id != ""])

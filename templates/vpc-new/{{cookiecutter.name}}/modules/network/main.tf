@@ -26,10 +26,6 @@ locals {
   vpc_cidrs       = [aws_vpc.this.cidr_block]
   vpc_ipv6_cidrs  = var.enable_ipv6 ? [aws_vpc.this.ipv6_cidr_block] : []
   private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]
-  # A new VPC has no gateway endpoint but this project's.
-  gateway_services         = var.gateway_endpoints
-  reached_gateway_services  = var.gateway_endpoints
-  gateway_routes_in_the_way = {}
 }
 
 resource "aws_vpc" "this" {
