@@ -1,0 +1,276 @@
+"""The question table: how each answer is asked, parsed and defaulted, and the relations
+between answers, for flags, answers files, update and the wizard alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from scaffold.answers.parsers import (
+    ARCHITECTURE_NOTES,
+    ARCHITECTURES,
+    AZ_RANGE,
+    GATEWAY_ENDPOINTS,
+    IAM_MODES,
+    INTERFACE_ENDPOINTS,
+    MEMORY_RANGE,
+    NAT_LAYOUTS,
+    NEW_VPC_TOPOLOGIES,
+    RUNTIME_NOTES,
+    TIMEOUT_RANGE,
+    TOPOLOGIES,
+    choice,
+    id_list,
+    parse_endpoints,
+    parse_name,
+    parse_output_dir,
+    parse_region,
+    parse_runtime,
+    parse_state_bucket,
+    parse_state_key,
+    parse_tags,
+    parse_vpc_cidr,
+    parse_vpc_id,
+    parse_yes_no,
+    whole_number,
+)
+from scaffold.errors import InvalidAnswer
+
+
+@dataclass(frozen=True)
+class Question:
+    """One answer: how it is asked, parsed and defaulted, for flags, files and the wizard."""
+
+    key: str
+    prompt: str
+    parse: Callable[[object], object]
+    # A value, or a function of the answers so far (e.g. a state key named after the project).
+    default: object
+    choices: Mapping[str, str] = field(default_factory=dict)
+    applies: Callable[[Mapping[str, object]], bool] = lambda answers: True
+    accepts: str = ""  # what a valid answer looks like, for --help
+
+    @property
+    def default_label(self) -> str:
+        """The default as --help shows it."""
+        if callable(self.default):
+            return str(self.default.__doc__)
+        if self.default is None:
+            return "none; required with --topology existing"
+        return str(self.default) if self.default != "" else "none"
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.key.replace("_", "-")
+
+    @property
+    def is_yes_no(self) -> bool:
+        return isinstance(self.default, bool)
+
+    def default_for(self, known: Mapping[str, object]) -> object:
+        return self.default(known) if callable(self.default) else self.default
+
+    def check(self, text: str) -> bool | str:
+        """questionary's validate= contract: True, or the message to show inline."""
+        try:
+            self.parse(text)
+        except InvalidAnswer as problem:
+            return str(problem)
+        return True
+
+
+def _nat_applies(answers: Mapping[str, object]) -> bool:
+    return answers.get("topology") == "private-nat"
+
+
+def _new_vpc_applies(answers: Mapping[str, object]) -> bool:
+    return answers.get("topology") in NEW_VPC_TOPOLOGIES
+
+
+def _existing_vpc_applies(answers: Mapping[str, object]) -> bool:
+    return answers.get("topology") == "existing"
+
+
+def remote_state_applies(answers: Mapping[str, object]) -> bool:
+    return bool(answers.get("state_bucket"))
+
+
+def _default_endpoints(answers: Mapping[str, object]) -> str:
+    """s3,dynamodb (with --topology existing, only when --route-table-ids are given)"""
+    if answers.get("topology") == "existing" and not answers.get("route_table_ids"):
+        return ""  # gateway endpoints attach to route tables: none given, none to attach
+    return ",".join(GATEWAY_ENDPOINTS)
+
+
+def _gateway_endpoints_need_route_tables(answers: Mapping[str, object]) -> str | None:
+    endpoints = answers.get("endpoints")
+    chosen = endpoints if isinstance(endpoints, tuple) else ()
+    gateway = [item for item in chosen if item in GATEWAY_ENDPOINTS]
+    if answers.get("topology") == "existing" and not answers.get("route_table_ids") and gateway:
+        return (
+            f"gateway endpoints ({', '.join(gateway)}) attach to route tables;"
+            " with --topology existing give --route-table-ids"
+        )
+    return None
+
+
+def _default_state_key(answers: Mapping[str, object]) -> str:
+    """NAME/terraform.tfstate"""
+    return f"{answers.get('name', 'vpc-lambda')}/terraform.tfstate"
+
+
+def _default_state_region(answers: Mapping[str, object]) -> object:
+    """the --region"""
+    return answers.get("region", "us-east-1")
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question(
+        "name",
+        "Project and function name",
+        parse_name,
+        "vpc-lambda",
+        accepts="a letter, then up to 39 letters, digits or hyphens; not sg-",
+    ),
+    Question("topology", "Network topology", choice(TOPOLOGIES), "private", TOPOLOGIES),
+    Question("region", "AWS region", parse_region, "us-east-1"),
+    Question(
+        "vpc_id",
+        "ID of the existing VPC",
+        parse_vpc_id,
+        None,
+        applies=_existing_vpc_applies,
+        accepts="vpc-0123456789abcdef0",
+    ),
+    Question(
+        "subnet_ids",
+        "Private subnet ids, comma-separated (2 or more, in different AZs)",
+        id_list("subnet", 2),
+        None,
+        applies=_existing_vpc_applies,
+        accepts="subnet-0123456789abcdef0,subnet-...",
+    ),
+    Question(
+        "security_group_ids",
+        "Security group ids for the function (empty: create a dedicated one)",
+        # Lambda takes 5 (API reference, VpcConfig); the project adds one of its own.
+        id_list("sg", 0, 4, "Lambda takes 5 security groups and the project adds one"),
+        "",
+        applies=_existing_vpc_applies,
+    ),
+    Question(
+        "route_table_ids",
+        "Route table ids of those subnets, for S3/DynamoDB gateway endpoints (empty: none)",
+        id_list("rtb", 0),
+        "",
+        applies=_existing_vpc_applies,
+    ),
+    Question(
+        "vpc_cidr",
+        "VPC CIDR",
+        parse_vpc_cidr,
+        "10.0.0.0/16",
+        applies=_new_vpc_applies,
+        accepts="/16 to /24; its lower half holds the private subnets, /27 at least",
+    ),
+    Question(
+        "azs",
+        "Availability zones (one private subnet each)",
+        whole_number(*AZ_RANGE),
+        2,
+        applies=_new_vpc_applies,
+        accepts=f"{AZ_RANGE[0]} to {AZ_RANGE[1]}, as many as the VPC CIDR holds",
+    ),
+    Question("nat", "NAT layout", choice(NAT_LAYOUTS), "single", NAT_LAYOUTS, _nat_applies),
+    Question(
+        "endpoints",
+        "VPC endpoints",
+        parse_endpoints,
+        _default_endpoints,
+        accepts=f"comma-separated: {', '.join(GATEWAY_ENDPOINTS)} (gateway, free);"
+        f" {', '.join(INTERFACE_ENDPOINTS)} (interface, billed hourly per AZ)",
+    ),
+    Question("runtime", "Lambda runtime", parse_runtime, "python3.12", RUNTIME_NOTES),
+    Question(
+        "architecture", "CPU architecture", choice(ARCHITECTURES), "arm64", ARCHITECTURE_NOTES
+    ),
+    Question(
+        "memory",
+        "Memory (MB)",
+        whole_number(*MEMORY_RANGE),
+        256,
+        accepts=f"{MEMORY_RANGE[0]} to {MEMORY_RANGE[1]}",
+    ),
+    Question(
+        "timeout",
+        "Timeout (seconds)",
+        whole_number(*TIMEOUT_RANGE),
+        30,
+        accepts=f"{TIMEOUT_RANGE[0]} to {TIMEOUT_RANGE[1]}",
+    ),
+    Question(
+        "iam", "ENI permissions of the execution role", choice(IAM_MODES), "inline", IAM_MODES
+    ),
+    Question(
+        "flow_logs",
+        "VPC flow logs to CloudWatch Logs (billed per GB ingested)",
+        parse_yes_no,
+        False,
+        applies=_new_vpc_applies,
+    ),
+    Question(
+        "ipv6",
+        "Dual-stack IPv6: subnets get IPv6 blocks and the function may send IPv6 traffic",
+        parse_yes_no,
+        False,
+    ),
+    Question("tags", "Extra tags, Key=Value comma-separated (empty for none)", parse_tags, ""),
+    Question(
+        "state_bucket",
+        "S3 bucket for remote Terraform state (empty: local state file)",
+        parse_state_bucket,
+        "",
+    ),
+    Question(
+        "state_key",
+        "Key of the state object in that bucket",
+        parse_state_key,
+        _default_state_key,
+        applies=remote_state_applies,
+    ),
+    Question(
+        "state_region",
+        "Region of the state bucket",
+        parse_region,
+        _default_state_region,
+        applies=remote_state_applies,
+    ),
+    Question(
+        "output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."
+    ),
+)
+QUESTIONS_BY_KEY = {question.key: question for question in QUESTIONS}
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A rule between answers, declared beside the questions, for flags, files, update
+    and the wizard alike: judged once every key it needs is known, blamed on `blame`."""
+
+    needs: frozenset[str]
+    blame: str
+    problem: Callable[[Mapping[str, object]], str | None]  # None when the answers fit
+
+    def __call__(self, known: Mapping[str, object]) -> str | None:
+        return self.problem(known) if self.needs <= known.keys() else None
+
+
+# The subnets fitting the VPC CIDR is the other relation: Answers.subnet_plan, planned
+# once per answers and blamed on vpc_cidr (the wizard judges it at azs, as it is asked).
+RELATIONS: tuple[Relation, ...] = (
+    Relation(
+        frozenset({"topology", "route_table_ids", "endpoints"}),
+        "endpoints",
+        _gateway_endpoints_need_route_tables,
+    ),
+)
