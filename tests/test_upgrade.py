@@ -30,7 +30,10 @@ from scaffold.cli import main
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 
 # release -> the commit it was made from; each later release adds a row.
-RELEASES = {"0.2.0": "1dd97844253c4bfab5450e3e0b48731496033fc7"}
+RELEASES = {
+    "0.2.0": "1dd97844253c4bfab5450e3e0b48731496033fc7",
+    "0.3.0": "c4084a3a7ddea9194b8d81a88da8750d252df4a4",
+}
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
