@@ -890,3 +890,44 @@ def test_destroy_waits_for_lambda_to_let_go_of_its_interfaces(
         )
     deleted = {e["id"] for e in events if e["event"] == "allowed"}
     assert subnets | groups <= deleted
+
+
+def test_a_retry_of_a_request_carried_out_gets_the_first_answer(
+    iam: Any, aws_emulator: AwsEmulator
+) -> None:
+    """The SDK sends a request again when it missed the answer; the emulator had carried it out.
+
+    The first attempt reaches the emulator, then the client is told the connection
+    closed (as under load); botocore retries with the same invocation id. Without
+    the kept answer the retry fails with EntityAlreadyExists, as in a CI run.
+    """
+    import urllib.request
+
+    from botocore.exceptions import ConnectionClosedError
+
+    attempts: list[str] = []
+
+    def lose_the_first_answer(request: Any, **_: Any) -> None:
+        attempts.append(request.headers["amz-sdk-request"].decode())
+        if len(attempts) == 1:
+            body = request.body.encode() if isinstance(request.body, str) else request.body
+            sent = urllib.request.Request(
+                request.url, data=body, headers=dict(request.headers), method="POST"
+            )
+            with urllib.request.urlopen(sent, timeout=30) as answer:
+                assert answer.status == 200
+            raise ConnectionClosedError(endpoint_url=request.url)
+
+    name = unique("retried")
+    iam.meta.events.register("before-send.iam.CreateRole", lose_the_first_answer)
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                       "Action": "sts:AssumeRole"}],
+    }))
+    assert role["Role"]["RoleName"] == name
+    assert [a.split(";")[0] for a in attempts] == ["attempt=1", "attempt=2"]
+    assert "answered with the first attempt's 200" in aws_emulator.log.read_text()
+    # A new call with the same name is a new invocation, and AWS's answer stands.
+    code, _ = error_of(iam.create_role, RoleName=name, AssumeRolePolicyDocument="{}")
+    assert code == "EntityAlreadyExists"

@@ -12,6 +12,7 @@ returns what the rules did, in order (core.EVENTS).
 from __future__ import annotations
 
 import argparse
+import collections
 import io
 import json
 import os
@@ -51,22 +52,59 @@ class CaptureRawBody:
 
 
 class OneRequestAtATime:
-    """Serializes moto's request handling.
+    """Serializes moto's request handling, and answers a client's retry with the first answer.
 
     moto's backends have no locks, while Terraform sends up to ten requests at
     once: a request that mutates a list while another serializes it can fail
-    after it has taken effect, which AWS never does (a likely cause of the
-    doubled security group rule calls fixtures_terraform.MotoQuirk retries).
-    Each request takes milliseconds, so one at a time costs nothing noticeable.
+    after it has taken effect, which AWS never does. Each request takes
+    milliseconds, so one at a time costs nothing noticeable.
+
+    The AWS SDKs send a request again when they saw no answer to it (a connection
+    reset, a timeout), with the same `amz-sdk-invocation-id` and a higher
+    `amz-sdk-request: attempt=N`. On a loaded machine the emulator can carry out
+    the first attempt and the client still miss its answer; the retry then fails
+    where AWS's would not have been needed (CreateRole: EntityAlreadyExists). The
+    first attempt's answer (unless a 5xx, which the client is right to retry) is kept,
+    for the last KEPT_ANSWERS invocations, and given to its retries, and the
+    log says so.
     """
+
+    KEPT_ANSWERS = 256
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
         self.lock = threading.Lock()
+        self.answers: collections.OrderedDict[str, tuple[str, list[Any], list[bytes]]] = (
+            collections.OrderedDict()
+        )
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID", "")
+        attempt = environ.get("HTTP_AMZ_SDK_REQUEST", "")
         with self.lock:
-            return list(self.app(environ, start_response))
+            kept = self.answers.get(invocation) if invocation else None
+            if kept is not None and not attempt.startswith("attempt=1;"):
+                status, headers, body = kept
+                print(
+                    f"vpc-lambda-new emulator: {attempt.split(';')[0]} of invocation"
+                    f" {invocation} answered with the first attempt's {status}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+                start_response(status, headers)
+                return body
+            seen: list[tuple[str, list[Any]]] = []
+
+            def keep_status(status: str, headers: list[Any], *rest: Any) -> Any:
+                seen.append((status, list(headers)))
+                return start_response(status, headers, *rest)
+
+            body = list(self.app(environ, keep_status))
+            if invocation and seen and not seen[-1][0].startswith("5"):
+                self.answers[invocation] = (*seen[-1], body)
+                while len(self.answers) > self.KEPT_ANSWERS:
+                    self.answers.popitem(last=False)
+            return body
 
 
 class SettingsRoute:
