@@ -54,7 +54,10 @@ def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False)
             continue
         default = "as recorded" if update else question.default_label
         if question.is_yes_no:
-            on_off = default if update else "on" if question.default else "off"
+            if update or callable(question.default):
+                on_off = default
+            else:
+                on_off = "on" if question.default else "off"
             parser.add_argument(
                 question.flag,
                 dest=question.key,

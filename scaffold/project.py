@@ -53,7 +53,13 @@ class Record:
     def layer(self, project_dir: Path) -> Layer:
         """The record as the lowest layer of answers, for the project where it is now."""
         return Layer(answers_in_place(self.answers, project_dir), recorded=True,
-                     defaults=self.defaults)  # fmt: skip
+                     defaults=self.defaults, release=self.release)  # fmt: skip
+
+    @property
+    def release(self) -> tuple[int, int, int] | None:
+        """The release that wrote the record ("vpc-lambda-new 0.4.0"), None when unknown."""
+        found = re.fullmatch(r"vpc-lambda-new (\d+)\.(\d+)\.(\d+)", self.generator)
+        return (int(found[1]), int(found[2]), int(found[3])) if found else None
 
 
 def parse_record(text: str, path: Path) -> Record:

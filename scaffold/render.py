@@ -87,6 +87,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "public_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.public},
         "gateway_endpoints": list(answers.gateway_endpoints),
         "interface_endpoints": list(answers.interface_endpoints),
+        "execute_api_private_dns": bool(answers.execute_api_private_dns),
         "runtimes": list(model.RUNTIMES),
         "architectures": list(model.ARCHITECTURES),
         "known_gateway_endpoints": list(model.GATEWAY_ENDPOINTS),

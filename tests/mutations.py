@@ -260,8 +260,17 @@ MUTATIONS = [
         "private-dns-on-a-condition",
         "interface-endpoints",
         ENDPOINTS,
-        "  private_dns_enabled = true\n",
+        '  private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns\n',
         "  private_dns_enabled = length(var.interface_endpoints) > 3\n",
+        PRIVATE,
+    ),
+    Mutation(
+        # The execute-api choice is that endpoint's alone: the others keep private DNS.
+        "private-dns-of-every-endpoint-follows-execute-api",
+        "interface-endpoints",
+        ENDPOINTS,
+        '  private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns\n',
+        "  private_dns_enabled = var.execute_api_private_dns\n",
         PRIVATE,
     ),
     Mutation(

@@ -410,6 +410,8 @@ CASES = [
     flag("tags-duplicate-ignoring-case", "--tags", "Team=a,team=b", says="--tags:"),
     flag("tags-provider-default-key", "--tags", "project=x", says="--tags:"),
     flag("tags-provider-default-key-case", "--tags", "MANAGEDBY=me", says="--tags:"),
+    # --execute-api-private-dns: only with the execute-api endpoint; a switch
+    flag("execute-api-private-dns-without-the-endpoint", "--execute-api-private-dns", says="--execute-api-private-dns: does not apply"),
     # --ipv6: yes or no
     flag("ipv6-with-value", "--ipv6=yes", says="argument --ipv6/--no-ipv6: ignored explicit argument"),
     # --state-bucket, --state-key, --state-region: the optional S3 backend

@@ -142,6 +142,10 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
     if topology == "existing" and "route_table_ids" not in kept:
         # Gateway endpoints attach to route tables: without them, interface endpoints only.
         optional["endpoints"] = draw(endpoint_lists(INTERFACE_ENDPOINTS))
+    endpoints = optional["endpoints"] if "endpoints" in kept else ""
+    if "execute-api" in (endpoints.split(",") if isinstance(endpoints, str) else endpoints):
+        optional["execute_api_private_dns"] = draw(st.booleans() | st.sampled_from(["yes", "off"]))
+        kept.add("execute_api_private_dns")
     return data | {key: optional[key] for key in sorted(kept)}
 
 
@@ -219,7 +223,7 @@ YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
 KEYS = (
     "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
     "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
-    "flow_logs", "ipv6", "tags", "state_bucket", "state_key", "state_region", "output_dir",
+    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "state_bucket", "state_key", "state_region", "output_dir",
 )  # fmt: skip
 NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True}
 EXISTING_ONLY = {
@@ -252,6 +256,8 @@ def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[ob
         "vpc_cidr": bad_cidrs(),
         "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),
         "ipv6": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),
+        # Refused either way: not yes or no, or (without execute-api) not applying.
+        "execute_api_private_dns": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS,
         "state_bucket": st.sampled_from(["A", "ab", "-bucket", "bucket-", "a..b", "192.168.1.1", "x" * 64, "under_score", 5]),
         "state_key": st.sampled_from(["", " ", "/abs", "x" * 1025, "a\nb", 3]),
         "state_region": text_except(in_set(REGIONS)),

@@ -311,6 +311,9 @@ def test_gateway_endpoints_are_on_every_private_table_and_no_public_one() -> Non
 def test_interface_endpoints_have_private_dns_and_admit_https_from_the_vpc_only() -> None:
     (dns,) = broken(change(baseline(), 'aws_vpc_endpoint.interface["sts"]', private_dns_enabled=False), "interface-endpoints")
     assert "private DNS off" in dns.found
+    # execute-api's private DNS is the user's choice (on, public APIs answer the VPC 403).
+    execute_api = change(baseline(), 'aws_vpc_endpoint.interface["sts"]', private_dns_enabled=False, service_name="com.amazonaws.us-east-1.execute-api")
+    assert broken(execute_api, "interface-endpoints") == []
     wide = change(baseline(), "aws_security_group.endpoints", ingress=[rule_block("tcp", 443, 443, cidr_blocks=["10.0.0.0/16", "0.0.0.0/0"])])
     (outside,) = broken(wide, "interface-endpoints")
     assert "0.0.0.0/0, outside the VPC" in outside.found

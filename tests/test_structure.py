@@ -200,7 +200,7 @@ MUTATIONS = [
     ("modules/network/main.tf", "map_public_ip_on_launch = false", "map_public_ip_on_launch = true", "public-ip"),
     ("modules/network/main.tf", "  vpc_id = aws_vpc.this.id\n\n  tags", '  vpc_id = aws_vpc.this.id\n  ingress {\n    from_port   = 0\n    to_port     = 0\n    protocol    = "-1"\n    cidr_blocks = ["0.0.0.0/0"]\n  }\n\n  tags', "default-security-group"),
     ("modules/network/endpoints.tf", "route_table_ids = local.private_route_table_ids", "route_table_ids = []", "gateway-endpoints"),
-    ("modules/network/endpoints.tf", "private_dns_enabled = true", "private_dns_enabled = false", "interface-endpoints"),
+    ("modules/network/endpoints.tf", 'private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns', "private_dns_enabled = false", "interface-endpoints"),
     ("modules/network/endpoints.tf", "from_port   = 443", "from_port   = 0", "interface-endpoints"),
     ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "private-subnets"),
     ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-per-az"),

@@ -581,3 +581,47 @@ def test_merge_never_glues_a_marker_to_a_last_line_without_newline() -> None:
     assert merged.splitlines() == [
         b"a", b"<<<<<<< yours", b"yours", b"=======", b"theirs", b">>>>>>> " + update.GENERATOR.encode()
     ]
+
+
+EXISTING_WITH_EXECUTE_API = (
+    "--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
+    "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+    "--endpoints", "sts,execute-api",
+)  # fmt: skip
+
+
+def test_execute_api_private_dns_is_off_in_existing_unless_asked_and_kept_where_it_was_on(
+    generate: Generate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In an existing VPC, private DNS on execute-api breaks every public API call of other
+    # teams' workloads (403): off unless asked. A project from a release that had it on
+    # (every release before the question) keeps it on through an update.
+    project = generate(*EXISTING_WITH_EXECUTE_API)
+    assert "execute_api_private_dns = false" in (project / "terraform.tfvars").read_text()
+    asked = generate(*EXISTING_WITH_EXECUTE_API, "--execute-api-private-dns", name="asked")
+    assert "execute_api_private_dns = true" in (asked / "terraform.tfvars").read_text()
+    record = json.loads((project / ANSWERS_FILE).read_text())
+    del record["execute_api_private_dns"]
+    record["_defaults"].remove("execute_api_private_dns")
+    record["_generator"] = "vpc-lambda-new 0.4.0"
+    (project / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    code, _, err = updated(capsys, project)
+    assert code == 0, err
+    assert "execute_api_private_dns = true" in (project / "terraform.tfvars").read_text()
+    assert json.loads((project / ANSWERS_FILE).read_text())["execute_api_private_dns"] is True
+    # A project of that release without execute-api that adds it now is asked as a new one.
+    plain = generate(*EXISTING_WITH_EXECUTE_API[:-1], "sts", name="plain")
+    record = json.loads((plain / ANSWERS_FILE).read_text())
+    record["_generator"] = "vpc-lambda-new 0.4.0"
+    (plain / ANSWERS_FILE).write_text(json.dumps(record, indent=2) + "\n")
+    code, _, err = updated(capsys, plain, "--endpoints", "sts,execute-api")
+    assert code == 0, err
+    assert "execute_api_private_dns = false" in (plain / "terraform.tfvars").read_text()
+
+
+def test_execute_api_private_dns_applies_only_with_that_endpoint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(capsys, "--no-input", "--output-dir", str(tmp_path), "--execute-api-private-dns")
+    assert code == 2 and err.count("\n") == 1, err
+    assert "--execute-api-private-dns: does not apply" in err

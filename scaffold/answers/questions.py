@@ -49,6 +49,10 @@ class Question:
     choices: Mapping[str, str] = field(default_factory=dict)
     applies: Callable[[Mapping[str, object]], bool] = lambda answers: True
     accepts: str = ""  # what a valid answer looks like, for --help
+    # A question added in a later release: the release, and the answer projects recorded by
+    # an earlier one get, because it is what they had (None: they take the default).
+    since: tuple[int, int, int] | None = None
+    earlier: object = None
 
     @property
     def default_label(self) -> str:
@@ -65,7 +69,7 @@ class Question:
 
     @property
     def is_yes_no(self) -> bool:
-        return isinstance(self.default, bool)
+        return self.parse is parse_yes_no
 
     def default_for(self, known: Mapping[str, object]) -> object:
         return self.default(known) if callable(self.default) else self.default
@@ -112,6 +116,16 @@ def _gateway_endpoints_need_route_tables(answers: Mapping[str, object]) -> str |
             " with --topology existing give --route-table-ids"
         )
     return None
+
+
+def _execute_api_chosen(answers: Mapping[str, object]) -> bool:
+    endpoints = answers.get("endpoints")
+    return isinstance(endpoints, tuple) and "execute-api" in endpoints
+
+
+def _default_execute_api_private_dns(answers: Mapping[str, object]) -> bool:
+    """yes in a new VPC, no in an existing one"""
+    return answers.get("topology") != "existing"
 
 
 def _default_state_key(answers: Mapping[str, object]) -> str:
@@ -189,6 +203,19 @@ QUESTIONS: tuple[Question, ...] = (
         _default_endpoints,
         accepts=f"comma-separated: {', '.join(GATEWAY_ENDPOINTS)} (gateway, free);"
         f" {', '.join(INTERFACE_ENDPOINTS)} (interface, billed hourly per AZ)",
+    ),
+    Question(
+        "execute_api_private_dns",
+        # API Gateway developer guide, "Private REST APIs": with private DNS on the
+        # execute-api endpoint, the VPC cannot reach public (edge-optimized and regional)
+        # APIs by their default names; they answer 403 Forbidden.
+        "Private DNS on the execute-api endpoint (every public API Gateway API then answers"
+        " 403 Forbidden to callers in the VPC)",
+        parse_yes_no,
+        _default_execute_api_private_dns,
+        applies=_execute_api_chosen,
+        since=(0, 5, 0),
+        earlier=True,
     ),
     Question("runtime", "Lambda runtime", parse_runtime, "python3.12", RUNTIME_NOTES),
     Question(

@@ -36,6 +36,7 @@ class Answers:
     azs: int | None
     nat: str | None
     endpoints: tuple[str, ...]
+    execute_api_private_dns: bool | None
     runtime: str
     architecture: str
     memory: int
@@ -110,6 +111,8 @@ class Layer:
     # one that was a default follows the new default when other answers moved it.
     recorded: bool = False
     defaults: frozenset[str] = frozenset()  # (recorded) the answers that were defaults
+    # (recorded) the release that wrote the record; None when it does not say
+    release: tuple[int, int, int] | None = None
 
 
 # Asked for a question no layer answers (the wizard): the question, the value it would
@@ -195,7 +198,21 @@ def _recorded(
             if was_default and question.default_for(then) != question.default_for(now):
                 return None, True
             return layer.answers[question.key], was_default
+        # A project recorded before the question existed, to which it applied then (it
+        # chose what the question is about): it keeps what it had.
+        earlier = question.earlier
+        if layer.recorded and earlier is not None and _predates(layer, question, then):
+            since = ".".join(map(str, question.since or ()))
+            return RawAnswer(earlier, f"{question.flag} (as before {since})"), False
     return None, False
+
+
+def _predates(layer: Layer, question: Question, then: Mapping[str, object]) -> bool:
+    """Whether a recorded layer was written before the question existed, for a project
+    the question applied to."""
+    if question.since is None or (layer.release is not None and layer.release >= question.since):
+        return False
+    return question.applies(then)
 
 
 def _same(question: Question, value: object, default: object) -> bool:

@@ -73,7 +73,7 @@ def gateway_endpoints(subject: Subject) -> Iterator[Verdict]:
 
 @rule(
     "interface-endpoints",
-    "Each interface endpoint has private DNS, and security groups that admit HTTPS only,"
+    "Each interface endpoint has private DNS (execute-api: as chosen), and security groups that admit HTTPS only,"
     " only from inside the VPC, and from the function.",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-endpoints.html",
 )
@@ -81,8 +81,12 @@ def interface_endpoints(subject: Subject) -> Iterator[Verdict]:
     model = subject.model
     name = "interface-endpoints"
     for endpoint in [e for e in model.endpoints if e.endpoint_type == "Interface"]:
-        if endpoint.private_dns is not True:
-            if isinstance(endpoint.private_dns, Unknown):
+        # execute-api is the one service whose private DNS is the user's choice: on, public
+        # APIs answer the VPC 403 (API Gateway developer guide, "Private REST APIs"); off,
+        # private APIs are called by the endpoint's own names.
+        chosen = isinstance(endpoint.service, str) and endpoint.service.endswith(".execute-api")
+        if endpoint.private_dns is not True and not chosen:
+            if isinstance(endpoint.private_dns, Unknown) or isinstance(endpoint.service, Unknown):
                 yield NotJudged(name, f"{endpoint.address}.private_dns_enabled is not known")
             else:
                 yield Broken(

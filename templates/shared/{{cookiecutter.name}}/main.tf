@@ -27,7 +27,10 @@ module "network" {
 
   gateway_endpoints   = var.gateway_endpoints
   interface_endpoints = var.interface_endpoints
-  tags                = var.tags
+  # API Gateway developer guide, "Private REST APIs": with private DNS on this endpoint,
+  # the VPC cannot reach public APIs by their default names.
+  execute_api_private_dns = var.execute_api_private_dns
+  tags                    = var.tags
 }
 
 module "function" {

@@ -27,6 +27,13 @@ public_subnets = {{ cookiecutter.public_subnets | hcl }}
 
 gateway_endpoints   = {{ cookiecutter.gateway_endpoints | hcl }}
 interface_endpoints = {{ cookiecutter.interface_endpoints | hcl }}
+{% if "execute-api" in cookiecutter.interface_endpoints %}
+
+# Private DNS on the execute-api endpoint sends every caller in the VPC to it for
+# *.execute-api names: public API Gateway APIs then answer them 403 Forbidden. Off, call
+# private APIs through the endpoint's own DNS name with an x-apigw-api-id header.
+execute_api_private_dns = {{ cookiecutter.execute_api_private_dns | hcl }}
+{% endif %}
 
 # Dual stack: IPv6 for the {{ "subnets' blocks" if cookiecutter.topology == "existing" else "VPC and its subnets" }}, allowed for the function.
 enable_ipv6 = {{ cookiecutter.ipv6 | hcl }}

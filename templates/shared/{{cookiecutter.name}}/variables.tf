@@ -135,6 +135,12 @@ variable "interface_endpoints" {
   }
 }
 
+variable "execute_api_private_dns" {
+  type        = bool
+  description = "Private DNS on the execute-api interface endpoint. On, every caller in the VPC reaches *.execute-api names through it, and public (edge-optimized and regional) API Gateway APIs answer them 403 Forbidden; off, private APIs are called through the endpoint's own DNS name with an x-apigw-api-id header."
+  default     = false
+}
+
 variable "runtime" {
   type        = string
   description = "Lambda runtime of the handler in src/."

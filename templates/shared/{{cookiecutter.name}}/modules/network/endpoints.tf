@@ -45,10 +45,12 @@ resource "aws_security_group" "endpoints" {
 resource "aws_vpc_endpoint" "interface" {
   for_each = toset(var.interface_endpoints)
 
-  vpc_id              = local.vpc_id
-  service_name        = "com.amazonaws.${var.region}.${each.key}"
-  vpc_endpoint_type   = "Interface"
-  private_dns_enabled = true
+  vpc_id            = local.vpc_id
+  service_name      = "com.amazonaws.${var.region}.${each.key}"
+  vpc_endpoint_type = "Interface"
+  # The SDK reaches a service by its regular name only through private DNS. execute-api is
+  # the exception the user chooses: on, it answers for every public API's name too (403).
+  private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns
   subnet_ids          = local.endpoint_subnet_ids
   security_group_ids  = [aws_security_group.endpoints[0].id]
 

@@ -108,6 +108,12 @@ variable "interface_endpoints" {
   default     = []
 }
 
+variable "execute_api_private_dns" {
+  type        = bool
+  description = "Private DNS on the execute-api endpoint (every other interface endpoint has it on)."
+  default     = false
+}
+
 variable "tags" {
   type        = map(string)
   description = "Extra tags for every resource."
