@@ -235,7 +235,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         from scaffold.update import run_update
 
         options = build_update_parser().parse_args(arguments[1:])
-        return run_update(options, collect_raw_answers(options), interactive(options))
+        return run_update(
+            options.project_dir,
+            collect_raw_answers(options),
+            interactive=interactive(options),
+            dry_run=options.dry_run,
+            baseline=options.baseline,
+        )
     if arguments and arguments[0] == "emulator":
         # Imported here: moto comes with an optional extra, and generation never needs it.
         from scaffold.emulator.command import run_emulator
@@ -245,11 +251,17 @@ def run(argv: Sequence[str] | None = None) -> int:
     if arguments and arguments[0] == "check":
         from scaffold.check import run_check
 
-        return run_check(build_check_parser().parse_args(arguments[1:]))
+        checked = build_check_parser().parse_args(arguments[1:])
+        return run_check(checked.project_dir, plan=checked.plan)
     options = build_parser().parse_args(arguments)
     from scaffold.generate import run_generate
 
-    return run_generate(options, collect_raw_answers(options), interactive(options))
+    return run_generate(
+        collect_raw_answers(options),
+        interactive=interactive(options),
+        force=options.force,
+        dry_run=options.dry_run,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -4,12 +4,16 @@ The project is rendered in layers (cookiecutter templates, one after another
 into one folder): `shared` for what every project has, a handler layer for
 the runtime's language, then the topology's network layers. Writing the
 result into place (a new project, or an update of an existing one) is
-scaffold/update.py's and scaffold/transaction.py's.
+scaffold/update.py's and scaffold/storage's.
 """
 
 from __future__ import annotations
 
 import runpy
+import stat
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +22,7 @@ import jinja2.ext
 from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
+from scaffold.baseline import baseline_of_folder
 from scaffold.checkov_skip import CHECKOV_SKIP
 from scaffold.costs import estimate, unit_money
 from scaffold.deployer import DECLARATION, render_policies
@@ -153,3 +158,40 @@ def scan_exceptions_section(project: Path) -> str:
         *rows,
     ]
     return "\n".join(lines) + "\n"
+
+
+GENERATOR = f"vpc-lambda-new {__version__}"
+BUILD_SCRIPT = "scripts/build_package.py"
+ZIP = "build/function.zip"
+
+
+# --- the generated project, rendered off to the side --------------------------------
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A project rendered off to the side, before it is written."""
+
+    folder: Path
+    files: dict[str, bytes]  # every generated file but the derived ones and the metadata
+    modes: dict[str, int]
+    build: Callable[[Path], Path]  # the rendered scripts/build_package.py: build_package
+
+
+def render_off_to_the_side(answers: Answers, scratch: Path) -> Rendered:
+
+    folder = render_tree(answers, scratch)
+    found = baseline_of_folder(folder, GENERATOR, "render")
+    modes = {path: stat.S_IMODE((folder / path).stat().st_mode) for path in found.files}
+    script = runpy.run_path(str(folder / BUILD_SCRIPT))
+    return Rendered(folder, dict(found.files), modes, script["build_package"])
+
+
+def build_zip(rendered: Rendered, sources: Mapping[str, bytes], scratch: Path) -> bytes:
+    """What the rendered build script makes of these src/ files (paths relative to src/)."""
+    project = Path(tempfile.mkdtemp(dir=scratch))
+    for relative, data in sources.items():
+        (project / "src" / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / "src" / relative).write_bytes(data)
+    (project / "src").mkdir(exist_ok=True)
+    return rendered.build(project).read_bytes()

@@ -53,7 +53,7 @@ def cache_folder() -> Path | None:
     return folder
 
 
-def project_folder(layer: Path) -> Path:
+def layer_template_folder(layer: Path) -> Path:
     """The layer's one folder named after a cookiecutter variable, as cookiecutter finds it."""
     for entry in sorted(layer.iterdir()):
         if (
@@ -98,7 +98,7 @@ def render_layers(layers: list[Path], context: dict[str, Any], output_dir: Path)
     names: dict[str, str] = {}  # path names rendered, shared by the layers
     project: Path | None = None
     for layer in layers:
-        root = project_folder(layer)
+        root = layer_template_folder(layer)
         env = environment(root, env_vars, extensions)
         target = output_dir / render_name(env, root.name, context, names)
         target.mkdir(parents=True, exist_ok=True)

@@ -24,25 +24,23 @@ folder's own files are all kept.
 The deployment zip is derived from src/: it is rebuilt from the final src/
 when the zip on disk is the generator's (as recorded, or what
 scripts/build_package.py makes of the current src/), and kept and reported
-otherwise. All changes are committed by `scaffold.transaction.commit_changes`:
+otherwise. All changes are committed by `scaffold.storage.commit_changes`:
 all or nothing.
 """
 
 from __future__ import annotations
 
-import argparse
 import difflib
+import os
 import re
-import runpy
 import stat
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold import __version__
-from scaffold.answers import Answers, Layer, RawAnswer, walk
+from scaffold.answers import Answers, Layer, given, walk
 from scaffold.answers_file import expand_path
 from scaffold.baseline import (
     BASELINE_FILE,
@@ -66,9 +64,15 @@ from scaffold.project import (
     read_record,
     recorded_answers,
 )
-from scaffold.render import render_tree
+from scaffold.render import (
+    GENERATOR,
+    ZIP,
+    Rendered,
+    build_zip,
+    render_off_to_the_side,
+)
 from scaffold.signals import interrupted_late, past_point_of_no_return
-from scaffold.transaction import (
+from scaffold.storage import (
     Change,
     ProjectFolder,
     commit_changes,
@@ -77,44 +81,9 @@ from scaffold.transaction import (
     refuse_if_pending,
 )
 
-GENERATOR = f"vpc-lambda-new {__version__}"
-BUILD_SCRIPT = "scripts/build_package.py"
-ZIP = "build/function.zip"
 METADATA_FILES = (ANSWERS_FILE, BASELINE_FILE)
 CONFLICT_START = re.compile(rb"^<<<<<<< ", re.MULTILINE)
 # The end marker names the generator: a line of a file of its own cannot be mistaken for it.
-
-
-# --- the generated project, rendered off to the side --------------------------------
-
-
-@dataclass(frozen=True)
-class Rendered:
-    """A project rendered off to the side, before it is written."""
-
-    folder: Path
-    files: dict[str, bytes]  # every generated file but the derived ones and the metadata
-    modes: dict[str, int]
-    build: Callable[[Path], Path]  # the rendered scripts/build_package.py: build_package
-
-
-def render_off_to_the_side(answers: Answers, scratch: Path) -> Rendered:
-
-    folder = render_tree(answers, scratch)
-    found = baseline_of_folder(folder, GENERATOR, "render")
-    modes = {path: stat.S_IMODE((folder / path).stat().st_mode) for path in found.files}
-    script = runpy.run_path(str(folder / BUILD_SCRIPT))
-    return Rendered(folder, dict(found.files), modes, script["build_package"])
-
-
-def build_zip(rendered: Rendered, sources: Mapping[str, bytes], scratch: Path) -> bytes:
-    """What the rendered build script makes of these src/ files (paths relative to src/)."""
-    project = Path(tempfile.mkdtemp(dir=scratch))
-    for relative, data in sources.items():
-        (project / "src" / relative).parent.mkdir(parents=True, exist_ok=True)
-        (project / "src" / relative).write_bytes(data)
-    (project / "src").mkdir(exist_ok=True)
-    return rendered.build(project).read_bytes()
 
 
 def sources_on_disk(project_dir: Path) -> dict[str, bytes]:
@@ -567,33 +536,44 @@ def baseline_from_option(text: str, project_dir: Path, name: object) -> Baseline
 # --- update and --force -------------------------------------------------------------
 
 
-def run_update(options: argparse.Namespace, raw: Mapping[str, RawAnswer], interactive: bool) -> int:
+def run_update(
+    project: str | os.PathLike[str],
+    answers: Mapping[str, object] | None = None,
+    *,
+    interactive: bool = False,
+    dry_run: bool = False,
+    baseline: str | None = None,
+) -> int:
+    """Update the project in folder `project` to this release and these new answers (over
+    its recorded ones), merging every file with the user's edits; the exit code."""
+    raw = given(answers or {})
+    project = os.fspath(project)
     if "output_dir" in raw:
         raise ScaffoldError(
             f"{raw['output_dir'].source}: update writes the project where it is; to move it,"
             " move its folder"
         )
-    if "\0" in options.project_dir or not options.project_dir.strip():
+    if "\0" in project or not project.strip():
         raise ScaffoldError("project: give the folder of a generated project")
-    project_dir = expand_path(options.project_dir)
-    with project_folder(project_dir, read_only=options.dry_run) as folder:
-        if options.dry_run:
+    project_dir = expand_path(project)
+    with project_folder(project_dir, read_only=dry_run) as folder:
+        if dry_run:
             refuse_if_pending(folder, "update --dry-run")
         else:
             recovered = recover(folder)
             if recovered:
                 say(f"vpc-lambda-new: {quoted(project_dir)}: {recovered}", error=True)
-        record, base = read_metadata(folder, baseline=options.baseline is None)
-        if options.baseline is not None:
+        record, base = read_metadata(folder, baseline=baseline is None)
+        if baseline is not None:
             name = record.answers["name"].value if "name" in record.answers else None
-            base = baseline_from_option(options.baseline, project_dir, name)
+            base = baseline_from_option(baseline, project_dir, name)
             if not base.paths() and raw:
                 # Nothing to merge against: the files stay as they are, so new answers
                 # would be recorded without being in them.
                 raise ScaffoldError(
                     "--baseline: an empty folder adopts the project as it is; run"
                     f" `vpc-lambda-new update {quoted(project_dir)} --baseline"
-                    f" {quoted(options.baseline)}` without new answers first, then update again"
+                    f" {quoted(baseline)}` without new answers first, then update again"
                 )
         elif base is None:
             raise older_project(project_dir, record)
@@ -601,10 +581,10 @@ def run_update(options: argparse.Namespace, raw: Mapping[str, RawAnswer], intera
         if interactive:
             from scaffold.wizard import ask
 
-            answers = ask(layers, updating=True)
-            if answers is None:
+            chosen = ask(layers, updating=True)
+            if chosen is None:
                 say("Nothing was changed.")
                 return EXIT_OK
         else:
-            answers = walk(layers)
-        return write_update(folder, answers, base, dry_run=options.dry_run, verb="Updated")
+            chosen = walk(layers)
+        return write_update(folder, chosen, base, dry_run=dry_run, verb="Updated")

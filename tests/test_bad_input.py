@@ -27,7 +27,7 @@ from scaffold.answers import QUESTIONS
 from scaffold.baseline import BASELINE_FILE
 from scaffold.cli import main
 from scaffold.project import ANSWERS_FILE
-from scaffold.transaction import JOURNAL_FOLDER
+from scaffold.storage import JOURNAL_FOLDER
 
 EXISTING = ("--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568")
 ROOT = os.geteuid() == 0  # root ignores permission bits: those rows simulate the refusal

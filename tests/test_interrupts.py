@@ -1,6 +1,6 @@
 """Interrupts and crashes at every file operation of the write path: the old project or the new one.
 
-`scaffold.transaction.operation_hook` is called before every file operation of
+`scaffold.storage.folder.operation_hook` is called before every file operation of
 the write path. The sweeps below run each scenario once to count those
 operations, then once per operation, interrupted exactly there:
 
@@ -31,9 +31,16 @@ from pathlib import Path
 import pytest
 from tree_state import tree_state
 
-from scaffold import generate, transaction, update
+from scaffold import update
 from scaffold.cli import main
-from scaffold.transaction import JOURNAL_FOLDER, project_folder, recover
+from scaffold.storage import (
+    JOURNAL_FOLDER,
+    STAGING_PREFIX,
+    project_folder,
+    recover,
+    sweep_stale_staging,
+)
+from scaffold.storage import folder as storage_folder
 
 EXISTING = (
     "--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
@@ -51,7 +58,7 @@ def leftovers(folder: Path) -> list[str]:
     return sorted(
         path.relative_to(folder).as_posix()
         for path in folder.rglob("*")
-        if path.name == JOURNAL_FOLDER or path.name.startswith(generate.STAGING_PREFIX)
+        if path.name == JOURNAL_FOLDER or path.name.startswith(STAGING_PREFIX)
     )
 
 
@@ -111,9 +118,9 @@ def prepare(tmp_path: Path, scenario: Scenario, monkeypatch: pytest.MonkeyPatch)
     scenario.prepare(pristine)
     reference = copy_of(pristine, tmp_path / "reference")
     operations: list[str] = []
-    monkeypatch.setattr(transaction, "operation_hook", operations.append)
+    monkeypatch.setattr(storage_folder, "operation_hook", operations.append)
     code = run_in(reference, scenario.argv)
-    monkeypatch.setattr(transaction, "operation_hook", None)
+    monkeypatch.setattr(storage_folder, "operation_hook", None)
     assert code in (0, 3, 4)
     assert leftovers(reference) == []
     return Prepared(pristine, content(reference), code, operations)
@@ -158,9 +165,9 @@ def test_ctrl_c_at_every_file_operation_leaves_the_old_or_the_new(
     for count in range(1, len(prepared.operations) + 1):
         sandbox = copy_of(prepared.pristine, tmp_path / "sandbox")
         before = tree_state(sandbox)
-        monkeypatch.setattr(transaction, "operation_hook", raise_at(count, KeyboardInterrupt()))
+        monkeypatch.setattr(storage_folder, "operation_hook", raise_at(count, KeyboardInterrupt()))
         code = run_in(sandbox, scenario.argv)
-        monkeypatch.setattr(transaction, "operation_hook", None)
+        monkeypatch.setattr(storage_folder, "operation_hook", None)
         where = f"interrupted before {prepared.operations[count - 1]!r} (operation {count})"
         assert leftovers(sandbox) == [], where
         if code == 130:
@@ -184,9 +191,9 @@ def test_a_failure_at_every_file_operation_leaves_the_old_or_the_new(
     for count in range(1, len(prepared.operations) + 1):
         sandbox = copy_of(prepared.pristine, tmp_path / "sandbox")
         before = tree_state(sandbox)
-        monkeypatch.setattr(transaction, "operation_hook", raise_at(count, OSError(5, "Input/output error")))
+        monkeypatch.setattr(storage_folder, "operation_hook", raise_at(count, OSError(5, "Input/output error")))
         code = run_in(sandbox, scenario.argv)
-        monkeypatch.setattr(transaction, "operation_hook", None)
+        monkeypatch.setattr(storage_folder, "operation_hook", None)
         where = f"failed at {prepared.operations[count - 1]!r} (operation {count})"
         assert leftovers(sandbox) == [], where
         if code == 1:
@@ -210,7 +217,7 @@ def crash_at(count: int, folder: Path, argv: tuple[str, ...]) -> int:
                 if seen == count:
                     os.kill(os.getpid(), signal.SIGKILL)
 
-            transaction.operation_hook = hook
+            storage_folder.operation_hook = hook
             os._exit(main(list(argv)))
         finally:
             os._exit(99)
@@ -221,7 +228,7 @@ def crash_at(count: int, folder: Path, argv: tuple[str, ...]) -> int:
 def recover_after_crash(sandbox: Path, scenario: Scenario) -> None:
     """What the next run on that project does first."""
     project = sandbox / scenario.project
-    generate.sweep_stale_staging(project.parent, project.name)
+    sweep_stale_staging(project.parent, project.name)
     if project.is_dir():
         with project_folder(project) as folder:
             recover(folder)
@@ -283,7 +290,7 @@ def test_the_next_run_after_a_crash_says_what_it_recovered(
 
 DRIVER = """
 import sys
-from scaffold import transaction
+from scaffold.storage import folder as storage_folder
 from scaffold.cli import main
 
 kind, count = sys.argv[1].rsplit(":", 1)
@@ -300,7 +307,7 @@ def pause(operation):
             sys.stdin.readline()
 
 
-transaction.operation_hook = pause
+storage_folder.operation_hook = pause
 sys.exit(main(sys.argv[2:]))
 """
 

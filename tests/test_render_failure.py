@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 from tree_state import tree_state
 
-from scaffold import render, templating, transaction
+from scaffold import render, storage, templating
 from scaffold.cli import main
+from scaffold.storage import folder as storage_folder
 
 Inject = Callable[[pytest.MonkeyPatch, Path], None]
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
@@ -84,7 +85,7 @@ def fail_at_step(kind: str, count: int, error: BaseException) -> Inject:
                 if seen == count:
                     raise error
 
-        monkeypatch.setattr(transaction, "operation_hook", hook)
+        monkeypatch.setattr(storage_folder, "operation_hook", hook)
 
     return inject
 
@@ -175,4 +176,4 @@ def test_a_failed_force_run_can_simply_be_repeated(
     assert (project / "notes.txt").read_text() == "mine\n"
     assert (project / "src" / "helper.py").read_text() == "# mine\n"
     assert sorted(path.name for path in out.iterdir()) == ["vpc-lambda"]
-    assert not (project / transaction.JOURNAL_FOLDER).exists()
+    assert not (project / storage.JOURNAL_FOLDER).exists()

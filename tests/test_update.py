@@ -27,7 +27,7 @@ from scaffold import render, update
 from scaffold.baseline import BASELINE_FILE
 from scaffold.cli import main
 from scaffold.project import ANSWERS_FILE
-from scaffold.transaction import JOURNAL_FOLDER
+from scaffold.storage import JOURNAL_FOLDER
 
 EXISTING = (
     "--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
@@ -173,7 +173,7 @@ def test_a_conflicting_edit_is_marked_and_reported(
     assert conflicts == [
         (
             f"vpc-lambda-new: conflict: {str(tfvars)!r}: both you and vpc-lambda-new changed the same"
-            f" lines: 1 conflict marked <<<<<<< yours ... >>>>>>> {update.GENERATOR}"
+            f" lines: 1 conflict marked <<<<<<< yours ... >>>>>>> {render.GENERATOR}"
         )
     ]
     assert "broken rule" not in err  # conflicts first: the check waits until they are resolved
@@ -182,7 +182,7 @@ def test_a_conflicting_edit_is_marked_and_reported(
     assert (code, out) == (4, "conflict: terraform.tfvars still holds conflict markers; resolve them\n")
     # Resolved by hand, the project passes check; a second update finds nothing to do.
     tfvars.write_text(text.replace("<<<<<<< yours\nmemory_size  = 384 # ours\n=======\n", "").replace(
-        f">>>>>>> {update.GENERATOR}\n", ""
+        f">>>>>>> {render.GENERATOR}\n", ""
     ))
     assert run(capsys, "check", str(project))[0] == 0
     code, out, _ = updated(capsys, project)
@@ -571,7 +571,7 @@ def test_merge_marks_overlapping_changes_with_standard_markers() -> None:
     merged, conflicts = update.merge(b"a\nb\nc\n", b"a\nyours\nc\n", b"a\ntheirs\nc\n")
     assert conflicts == 1
     assert merged == (
-        b"a\n<<<<<<< yours\nyours\n=======\ntheirs\n>>>>>>> " + update.GENERATOR.encode() + b"\nc\n"
+        b"a\n<<<<<<< yours\nyours\n=======\ntheirs\n>>>>>>> " + render.GENERATOR.encode() + b"\nc\n"
     )
 
 
@@ -579,7 +579,7 @@ def test_merge_never_glues_a_marker_to_a_last_line_without_newline() -> None:
     merged, conflicts = update.merge(b"a\nb", b"a\nyours", b"a\ntheirs")
     assert conflicts == 1
     assert merged.splitlines() == [
-        b"a", b"<<<<<<< yours", b"yours", b"=======", b"theirs", b">>>>>>> " + update.GENERATOR.encode()
+        b"a", b"<<<<<<< yours", b"yours", b"=======", b"theirs", b">>>>>>> " + render.GENERATOR.encode()
     ]
 
 

@@ -71,6 +71,7 @@ from scaffold.answers.walk import (
     Layer,
     RawAnswer,
     build_answers,
+    given,
     walk,
 )
 
@@ -115,6 +116,7 @@ __all__ = [
     "Relation",
     "build_answers",
     "choice",
+    "given",
     "id_list",
     "parse_endpoints",
     "parse_name",

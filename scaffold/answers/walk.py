@@ -241,6 +241,15 @@ def _recorded_values(layers: Sequence[Layer]) -> dict[str, object]:
     return known
 
 
+def given(values: Mapping[str, object]) -> dict[str, RawAnswer]:
+    """Answers as a library caller passes them ({"memory": 512}), each named by its key;
+    a RawAnswer passes through."""
+    return {
+        key: value if isinstance(value, RawAnswer) else RawAnswer(value, key)
+        for key, value in values.items()
+    }
+
+
 def build_answers(raw: Mapping[str, RawAnswer]) -> Answers:
     """Validate every answer (defaults for the rest) into one Answers object."""
     return walk([Layer(raw)])

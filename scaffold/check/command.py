@@ -13,7 +13,6 @@ plan-time checks of topology `existing`.
 
 from __future__ import annotations
 
-import argparse
 import json
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -29,7 +28,7 @@ from scaffold.check.values import PlanValues, module_of
 from scaffold.console import EXIT_RULES_BROKEN, say
 from scaffold.errors import ScaffoldError, quoted
 from scaffold.project import files_with_conflict_markers, recorded_answers
-from scaffold.transaction import project_folder, refuse_if_pending
+from scaffold.storage import project_folder, refuse_if_pending
 
 PLAN_LIMIT_BYTES = 256 * 1024 * 1024
 SEVERITY = {rule.id: rule.severity for rule in RULES}
@@ -231,14 +230,15 @@ def walk_plan_configuration(module: Mapping[str, Any], prefix: str) -> Iterator[
 # --- the command ---------------------------------------------------------------------------------
 
 
-def run_check(options: argparse.Namespace) -> int:
-
-    project_dir = Path(options.project_dir).expanduser()
+def run_check(project: str | Path = ".", *, plan: str | None = None) -> int:
+    """Judge the guide's rules on the project in folder `project` (with `plan`, on a plan or
+    state in JSON from `terraform show -json`); print the report; the exit code."""
+    project_dir = Path(project).expanduser()
     if not project_dir.exists():
         raise ScaffoldError(f"project: {quoted(project_dir)} does not exist")
     if not project_dir.is_dir():
         raise ScaffoldError(f"project: {quoted(project_dir)} is not a folder")
-    document = load_document(options.plan) if options.plan is not None else None
+    document = load_document(plan) if plan is not None else None
     with project_folder(project_dir, read_only=True) as folder:  # not while an update writes it
         refuse_if_pending(folder, "check")
         marked = files_with_conflict_markers(project_dir)
