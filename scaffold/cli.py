@@ -24,6 +24,7 @@ from scaffold.console import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_OK,
     lost_output,
     lost_output_line,
     say,
@@ -153,8 +154,10 @@ def build_check_parser() -> ArgumentParser:
         " generated project breaks, one line each. Without --plan it judges the Terraform"
         " text and names the rules it could not judge; with --plan it judges the values"
         " Terraform resolved.",
-        epilog="Exit codes: 0 no rule broken, 1 internal error, 2 bad input, 4 at least one rule"
-        " broken, 130 interrupted.",
+        epilog="Waive a finding beside its resource, with the reason: `# vpc-lambda-new:ignore=RULE-ID"
+        " reason` in the block or directly above it. Exit codes: 0 no rule broken (of --fail-on's"
+        " severity, not waived), 1 internal error, 2 bad input, 4 at least one rule broken, 130"
+        " interrupted.",
     )
     parser.add_argument(
         "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
@@ -163,6 +166,26 @@ def build_check_parser() -> ArgumentParser:
         "--plan",
         metavar="FILE",
         help="the JSON of a plan or state: terraform show -json PLANFILE > FILE",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "sarif"),
+        default="text",
+        help="text for people; json, or sarif (SARIF 2.1.0, for code scanning) for machines"
+        " (default: text)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=("error", "warning"),
+        default="error",
+        help="exit 4 when a rule of this severity or above is broken and not waived: error"
+        " (a rule of the guide or of AWS) or warning (a convention of this project)"
+        " (default: error)",
+    )
+    parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule (id, severity, what it checks, the document it enforces) and exit",
     )
     return parser
 
@@ -252,7 +275,15 @@ def run(argv: Sequence[str] | None = None) -> int:
         from scaffold.check import run_check
 
         checked = build_check_parser().parse_args(arguments[1:])
-        return run_check(checked.project_dir, plan=checked.plan)
+        if checked.list_rules:
+            from scaffold.check.report import rule_table
+
+            for line in rule_table():
+                say(line)
+            return EXIT_OK
+        return run_check(
+            checked.project_dir, plan=checked.plan, output=checked.format, fail_on=checked.fail_on
+        )
     options = build_parser().parse_args(arguments)
     from scaffold.generate import run_generate
 

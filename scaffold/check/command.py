@@ -16,58 +16,22 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from scaffold.answers_file import expand_path, read_bounded
 from scaffold.check.config import Module, load_configuration
 from scaffold.check.model import Model, load_tfvars, strip_keys
-from scaffold.check.rules import RULES, Broken, Intent, NotJudged, Runner, Subject, Verdict
+from scaffold.check.report import Finding, Report
+from scaffold.check.rules import Intent, NotJudged, Runner, Severity, Subject
 from scaffold.check.values import PlanValues, module_of
+from scaffold.check.waivers import locate, read_waivers
 from scaffold.console import EXIT_RULES_BROKEN, say
 from scaffold.errors import ScaffoldError, quoted
 from scaffold.project import files_with_conflict_markers, recorded_answers
 from scaffold.storage import project_folder, refuse_if_pending
 
 PLAN_LIMIT_BYTES = 256 * 1024 * 1024
-SEVERITY = {rule.id: rule.severity for rule in RULES}
-
-
-@dataclass
-class Report:
-    broken: list[Broken] = field(default_factory=list)
-    not_judged: list[NotJudged] = field(default_factory=list)
-    judged: list[str] = field(default_factory=list)  # rules with a verdict on everything they cover
-
-    def not_judged_by_rule(self) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = {}
-        for verdict in self.not_judged:
-            reasons = found.setdefault(verdict.rule, [])
-            if verdict.why not in reasons:
-                reasons.append(verdict.why)
-        return found
-
-    @property
-    def errors(self) -> list[Broken]:
-        """The broken rules of the guide and of AWS (severity error)."""
-        return [verdict for verdict in self.broken if SEVERITY.get(verdict.rule) != "warning"]
-
-    @property
-    def warnings(self) -> list[Broken]:
-        """The broken conventions of this project (severity warning): they fail neither
-        `check` nor an update."""
-        return [verdict for verdict in self.broken if SEVERITY.get(verdict.rule) == "warning"]
-
-    def lines(self) -> list[str]:
-        """One line per broken rule, then one per broken convention (a warning), then one per
-        rule not judged (with its first reason)."""
-        shown = [str(verdict) for verdict in self.errors]
-        shown += [f"warning: {verdict}" for verdict in self.warnings]
-        for rule_name, reasons in self.not_judged_by_rule().items():
-            more = f" (and {len(reasons) - 1} more)" if len(reasons) > 1 else ""
-            shown.append(f"{rule_name}: not judged: {reasons[0]}{more}")
-        return shown
 
 
 # --- judging a project ------------------------------------------------------------------------
@@ -106,15 +70,19 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
         model = Model.from_configuration(
             configuration, load_tfvars(project_dir, configuration), policies
         )
-    report = Report()
-    verdicts: list[tuple[str, Verdict]] = []
+    report = Report(judged_from=judged_from(document))
     subject = Subject(model, configuration, project_dir, intent)
+    waivers = read_waivers(project_dir)
     for each, found in Runner(subject).run():
-        verdicts += [(each.id, verdict) for verdict in found]
+        for verdict in found:
+            if isinstance(verdict, NotJudged):
+                report.not_judged.append(verdict)
+                continue
+            where = locate(verdict.address, configuration, project_dir)
+            waiver = next((w for w in waivers if w.covers(verdict.rule, where)), None)
+            report.findings.append(Finding(verdict, where, waiver))
         if not any(isinstance(verdict, NotJudged) for verdict in found):
             report.judged.append(each.id)
-    report.broken = [verdict for _name, verdict in verdicts if isinstance(verdict, Broken)]
-    report.not_judged = [verdict for _name, verdict in verdicts if isinstance(verdict, NotJudged)]
     if model.unenumerated and document is None:
         report.not_judged.append(
             NotJudged(
@@ -127,6 +95,14 @@ def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) 
             NotJudged("evaluator", f"the evaluator does not support the function {name}")
         )
     return report
+
+
+def judged_from(document: Mapping[str, Any] | None) -> str:
+    if document is None:
+        return "the configuration alone"
+    if "resource_changes" in document or "planned_values" in document:
+        return "the plan"
+    return "the state"
 
 
 def check_project(project_dir: Path) -> list[str]:
@@ -230,9 +206,17 @@ def walk_plan_configuration(module: Mapping[str, Any], prefix: str) -> Iterator[
 # --- the command ---------------------------------------------------------------------------------
 
 
-def run_check(project: str | Path = ".", *, plan: str | None = None) -> int:
+def run_check(
+    project: str | Path = ".",
+    *,
+    plan: str | None = None,
+    output: str = "text",
+    fail_on: Severity = "error",
+) -> int:
     """Judge the guide's rules on the project in folder `project` (with `plan`, on a plan or
-    state in JSON from `terraform show -json`); print the report; the exit code."""
+    state in JSON from `terraform show -json`); print the report in `output` (text, json or
+    sarif); the exit code: EXIT_RULES_BROKEN when a rule of severity `fail_on` or above is
+    broken and not waived."""
     project_dir = Path(project).expanduser()
     if not project_dir.exists():
         raise ScaffoldError(f"project: {quoted(project_dir)} does not exist")
@@ -247,25 +231,13 @@ def run_check(project: str | Path = ".", *, plan: str | None = None) -> int:
                 say(f"conflict: {path} still holds conflict markers; resolve them")
             return EXIT_RULES_BROKEN
         report = judge_project(project_dir, document)
-    for line in report.lines():
-        say(line)
-    not_judged = len(report.not_judged_by_rule())
-    if document is None:
-        judged_from = "the configuration alone" + (
-            " (give --plan to judge the rest)" if not_judged else ""
-        )
+    shown = str(project_dir.absolute())
+    if output == "json":
+        say(report.as_json(shown))
+    elif output == "sarif":
+        say(report.as_sarif())
     else:
-        judged_from = (
-            "the plan"
-            if "resource_changes" in document or "planned_values" in document
-            else "the state"
-        )
-    total = len(RULES)
-    warned = len({b.rule for b in report.warnings})
-    summary = (
-        f"{project_dir.absolute()}: {len({b.rule for b in report.errors})} of {total} rules"
-        f" broken, {not_judged} not judged, judged from {judged_from}"
-        + (f"; {warned} convention{'s' if warned > 1 else ''} not followed" if warned else "")
-    )
-    say(summary)
-    return EXIT_RULES_BROKEN if report.errors else 0
+        for line in report.lines():
+            say(line)
+        say(report.summary(shown))
+    return EXIT_RULES_BROKEN if report.fails(fail_on) else 0

@@ -41,7 +41,7 @@ ORDER = (
     "interface-endpoints", "interface-endpoint-subnets", "tenancy", "multi-az",
     "function-egress", "endpoint-dns", "trust", "least-privilege", "own-log-group",
     "public-ip", "flow-logs",
-    "documented-interface", "scan-exceptions", "existing-plan-checks",
+    "documented-interface", "scan-exceptions", "existing-plan-checks", "waivers",
 )  # fmt: skip
 RULES.sort(key=lambda each: ORDER.index(each.id))
 RULE_NAMES = [each.id for each in RULES]

@@ -10,8 +10,9 @@ from typing import Any
 
 from scaffold.check.config import Module, Node
 from scaffold.check.evaluator import Evaluator
-from scaffold.check.rules.base import GUIDE, Broken, Subject, Verdict, rule
+from scaffold.check.rules.base import GUIDE, RULES, Broken, Subject, Verdict, rule
 from scaffold.check.values import Scope
+from scaffold.check.waivers import read_waivers
 from scaffold.checkov_skip import CHECKOV_SKIP
 
 
@@ -77,6 +78,27 @@ def scan_exceptions(subject: Subject) -> Iterator[Verdict]:
             if skip and not skip["rest"].lstrip(":").strip():
                 where = f"{path.relative_to(project).as_posix()}:{number}"
                 yield Broken("scan-exceptions", where, f"skips {skip['check']} without a reason")
+
+
+@rule(
+    "waivers",
+    "Every `# vpc-lambda-new:ignore=RULE-ID reason` waiver names known rules, gives its"
+    " reason, and sits in or directly above the block it waives.",
+    link="https://www.checkov.io/2.Basics/Suppressing%20and%20Skipping%20Policies.html",
+)
+def waivers(subject: Subject) -> Iterator[Verdict]:
+    known = {each.id for each in RULES}
+    for waiver in read_waivers(subject.project):
+        where = str(waiver.where)
+        unknown = [name for name in waiver.rules if name not in known]
+        if not waiver.rules:
+            yield Broken("waivers", where, "names no rule (ignore=RULE-ID reason)")
+        elif unknown:
+            yield Broken("waivers", where, f"names an unknown rule: {', '.join(unknown)} (check --list-rules)")
+        if not waiver.reason:
+            yield Broken("waivers", where, "gives no reason: a waiver waives nothing without one")
+        if waiver.span is None:
+            yield Broken("waivers", where, "is neither in a block nor directly above one")
 
 
 def tokens_of(node: Node) -> set[str]:
