@@ -134,11 +134,12 @@ class Project:
     root: ModuleBlocks
     network: ModuleBlocks
     function: ModuleBlocks
+    execution_role: ModuleBlocks
     tfvars: dict[str, Any]
 
     @property
     def modules(self) -> list[ModuleBlocks]:
-        return [self.root, self.network, self.function]
+        return [self.root, self.execution_role, self.network, self.function]
 
 
 def load_project(folder: Path) -> Project:
@@ -148,5 +149,6 @@ def load_project(folder: Path) -> Project:
         root=load_module(folder),
         network=load_module(folder / "modules" / "network"),
         function=load_module(folder / "modules" / "function"),
+        execution_role=load_module(folder / "modules" / "execution_role"),
         tfvars=tfvars,
     )

@@ -21,6 +21,9 @@ PRIVATE_ROUTES = f"vpc-private/{NAME}/modules/network/routes.tf"
 NAT_ROUTES = f"vpc-privatepublic/{NAME}/modules/network/routes.tf"
 ENDPOINTS = f"shared/{NAME}/modules/network/endpoints.tf"
 FUNCTION = f"shared/{NAME}/modules/function/main.tf"
+FUNCTION_GROUPS = f"shared/{NAME}/modules/function/security_groups.tf"
+FUNCTION_IAM = f"shared/{NAME}/modules/function/iam.tf"
+ROLE = f"shared/{NAME}/modules/execution_role/main.tf"
 ROOT = f"shared/{NAME}/main.tf"
 
 # Topology existing: the harness fills in the IDs of a network it builds (or, without a
@@ -147,15 +150,16 @@ MUTATIONS = [
     Mutation(
         "eni-policy-with-logging-document",
         "eni-permissions",
-        FUNCTION,
+        ROLE,
         "  policy = data.aws_iam_policy_document.network_interfaces.json\n",
-        "  policy = data.aws_iam_policy_document.logging.json\n",
+        # The role module's other document: the network-interface actions are gone.
+        "  policy = data.aws_iam_policy_document.assume_role.json\n",
         PRIVATE,
     ),
     Mutation(
         "eni-action-swapped",
         "eni-permissions",
-        FUNCTION,
+        ROLE,
         '      "ec2:DeleteNetworkInterface",\n',
         '      "ec2:DetachNetworkInterface",\n',
         NAT_SINGLE,
@@ -163,7 +167,7 @@ MUTATIONS = [
     Mutation(
         "eni-actions-of-the-old-guide",
         "eni-permissions",
-        FUNCTION,
+        ROLE,
         '      "ec2:DescribeSubnets",\n      "ec2:DeleteNetworkInterface",\n'
         '      "ec2:AssignPrivateIpAddresses",\n      "ec2:UnassignPrivateIpAddresses",\n',
         '      "ec2:DeleteNetworkInterface",\n',
@@ -172,7 +176,7 @@ MUTATIONS = [
     Mutation(
         "managed-policy-swapped",
         "eni-permissions",
-        FUNCTION,
+        ROLE,
         "policy/service-role/AWSLambdaVPCAccessExecutionRole",
         "policy/service-role/AWSLambdaBasicExecutionRole",
         (*PRIVATE, "--iam", "managed"),
@@ -183,11 +187,12 @@ MUTATIONS = [
         # subnets that exist, "depend on the role, not on its policy" cuts them all.
         "function-depends-on-the-role-not-the-grant",
         "eni-depends-on",
-        FUNCTION,
-        "  depends_on = [\n    {{ cookiecutter.network_interface_grant }},\n",
-        "  depends_on = [\n    aws_iam_role.this,\n",
+        ROOT,
+        "  role_name               = module.execution_role.role_name\n"
+        "  network_interface_grant = module.execution_role.network_interface_grant\n",
+        "  role_name               = module.execution_role.role_name\n"
+        "  network_interface_grant = module.execution_role.role_name\n",
         EXISTING,
-        also=(("depends_on = [{{ cookiecutter.network_interface_grant }}]", "depends_on = [aws_iam_role.this]"),),
     ),
     Mutation(
         "subnets-released-after-the-grant",
@@ -200,11 +205,11 @@ MUTATIONS = [
     Mutation(
         "function-group-released-after-the-grant",
         "network-outlives-grant",
-        FUNCTION,
+        FUNCTION_GROUPS,
         "  lifecycle {\n    create_before_destroy = true\n  }\n\n  # Deleted before the permissions Lambda needs to release its interfaces.\n"
-        "  depends_on = [{{ cookiecutter.network_interface_grant }}]\n",
+        "  depends_on = [terraform_data.network_interface_grant]\n",
         "  lifecycle {\n    create_before_destroy = true\n  }\n\n  # Deleted before the permissions Lambda needs to release its interfaces.\n"
-        "  depends_on = [aws_iam_role.this]\n",
+        "  depends_on = [aws_cloudwatch_log_group.this]\n",
         PRIVATE,
     ),
     Mutation(
@@ -325,7 +330,7 @@ MUTATIONS = [
     Mutation(
         "function-egress-widened-to-anywhere",
         "function-egress",
-        FUNCTION,
+        FUNCTION_GROUPS,
         "    cidr_blocks      = var.vpc_cidrs\n",
         '    cidr_blocks      = ["0.0.0.0/0"]\n',
         NAT_SINGLE,
@@ -333,7 +338,7 @@ MUTATIONS = [
     Mutation(
         "internet-egress-condition-inverted",
         "function-egress",
-        FUNCTION,
+        FUNCTION_GROUPS,
         'for_each = var.internet_egress ? ["0.0.0.0/0"] : []',
         'for_each = var.internet_egress ? [] : ["0.0.0.0/0"]',
         PRIVATE,
@@ -349,7 +354,7 @@ MUTATIONS = [
     Mutation(
         "eni-actions-as-a-wildcard",
         "least-privilege",
-        FUNCTION,
+        ROLE,
         '      "ec2:CreateNetworkInterface",\n      "ec2:DescribeNetworkInterfaces",\n'
         '      "ec2:DescribeSubnets",\n      "ec2:DeleteNetworkInterface",\n'
         '      "ec2:AssignPrivateIpAddresses",\n      "ec2:UnassignPrivateIpAddresses",\n',
@@ -359,9 +364,9 @@ MUTATIONS = [
     Mutation(
         "logging-on-every-log-group",
         "own-log-group",
-        FUNCTION,
+        FUNCTION_IAM,
         '    resources = ["${aws_cloudwatch_log_group.this.arn}:*"]\n',
-        '    resources = ["arn:${data.aws_partition.current.partition}:logs:*:*:*"]\n',
+        '    resources = ["arn:aws:logs:*:*:*"]\n',
         PRIVATE,
         without_plan=False,  # the partition is read at plan time
     ),
@@ -384,7 +389,7 @@ MUTATIONS = [
     Mutation(
         "role-trusts-ec2-too",
         "trust",
-        FUNCTION,
+        ROLE,
         '      identifiers = ["lambda.amazonaws.com"]\n',
         '      identifiers = ["lambda.amazonaws.com", "ec2.amazonaws.com"]\n',
         PRIVATE,

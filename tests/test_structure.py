@@ -104,14 +104,14 @@ def test_single_nat_sits_in_the_first_az(generate: Generate) -> None:
 
 
 def test_inline_policy_has_exactly_the_six_eni_actions_of_the_guide(generate: Generate) -> None:
-    function = load_project(generate("--iam", "inline")).function
+    function = load_project(generate("--iam", "inline")).execution_role
     statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
     assert [set(s["actions"]) for s in statements] == [GUIDE_ENI_ACTIONS]
     assert not function.resources("aws_iam_role_policy_attachment")
 
 
 def test_managed_policy_is_partition_aware(generate: Generate) -> None:
-    function = load_project(generate("--iam", "managed")).function
+    function = load_project(generate("--iam", "managed")).execution_role
     arn = function.resource("aws_iam_role_policy_attachment", "vpc_access").body["policy_arn"]
     assert arn == "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
     assert not function.has("aws_iam_role_policy.network_interfaces")
@@ -209,13 +209,13 @@ MUTATIONS = [
     ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-subnets"),
     ("modules/network/main.tf", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.public[key]]", "private-subnets"),
     ("modules/network/main.tf", "  depends_on = [terraform_data.network_interface_grant]\n", "", "network-outlives-grant"),
-    ("modules/function/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
-    ("modules/function/main.tf", '      "ec2:UnassignPrivateIpAddresses",\n', "", "eni-permissions"),
-    ("modules/function/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
-    ("modules/function/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
-    ("modules/function/main.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "own-log-group"),
+    ("modules/execution_role/main.tf", '      "ec2:DeleteNetworkInterface",\n', "", "eni-permissions"),
+    ("modules/execution_role/main.tf", '      "ec2:UnassignPrivateIpAddresses",\n', "", "eni-permissions"),
+    ("modules/execution_role/main.tf", '"ec2:CreateNetworkInterface",', '"ec2:*",', "least-privilege"),
+    ("modules/execution_role/main.tf", 'identifiers = ["lambda.amazonaws.com"]', 'identifiers = ["ec2.amazonaws.com"]', "trust"),
+    ("modules/function/iam.tf", 'resources = ["${aws_cloudwatch_log_group.this.arn}:*"]', 'resources = ["*"]', "own-log-group"),
     ("modules/function/main.tf", "replace_security_groups_on_destroy = var.attach_to_vpc", "replace_security_groups_on_destroy = false", "replacement-security-group"),
-    ("modules/function/main.tf", 'cidr_blocks      = var.vpc_cidrs', 'cidr_blocks      = ["0.0.0.0/0"]', "function-egress"),
+    ("modules/function/security_groups.tf", 'cidr_blocks      = var.vpc_cidrs', 'cidr_blocks      = ["0.0.0.0/0"]', "function-egress"),
     ("main.tf", "subnet_ids         = module.network.private_subnet_ids", "subnet_ids         = module.network.public_subnet_ids", "private-subnets"),
     ("variables.tf", '  description = "Memory of the function in MB; CPU scales with it."\n', "", "documented-interface"),
     ("outputs.tf", '  description = "ARN of the Lambda function."\n', "", "documented-interface"),
@@ -365,21 +365,27 @@ def test_destroy_keeps_the_network_interface_grant_until_lambda_let_go(generate:
     function = project.function.resource("aws_lambda_function", "this").body
     assert function["replace_security_groups_on_destroy"] == "var.attach_to_vpc"
     assert "aws_security_group.released" in refs(function["replacement_security_group_ids"])
+    # The function and its groups wait for the grant (through their anchor), and go before it.
+    assert "terraform_data.network_interface_grant" in refs(function["depends_on"])
     for name in ("this", "released"):
-        assert grant in refs(project.function.resource("aws_security_group", name).body["depends_on"]), name
+        assert "terraform_data.network_interface_grant" in refs(project.function.resource("aws_security_group", name).body["depends_on"]), name
     # The subnets wait for Lambda's interfaces: they go before the grant (through the anchor).
-    anchor = project.network.resource("terraform_data", "network_interface_grant").body
-    assert anchor["input"] == "var.network_interface_grant"
+    for module in (project.network, project.function):
+        anchor = module.resource("terraform_data", "network_interface_grant").body
+        assert anchor["input"] == "var.network_interface_grant"
     assert refs(project.network.resource("aws_subnet", "private").body["depends_on"]) == {"terraform_data.network_interface_grant"}
     calls = {block.name: block.body for block in project.root.of_kind("module")}
-    assert calls["network"]["network_interface_grant"] == "module.function.network_interface_grant"
-    output = next(block for block in project.function.of_kind("output") if block.name == "network_interface_grant")
+    for consumer in ("network", "function"):
+        assert calls[consumer]["network_interface_grant"] == "module.execution_role.network_interface_grant"
+    # The role's module depends on neither: every arrow between the modules points one way.
+    assert not {ref for value in calls["execution_role"].values() for ref in refs(value) if ref.startswith("module.")}
+    output = next(block for block in project.execution_role.of_kind("output") if block.name == "network_interface_grant")
     assert refs(output.body["value"]) == {grant}
 
 
 def test_role_names_carry_the_region(generate: Generate) -> None:
     project = load_project(generate("--flow-logs", "--region", "eu-west-3"))
-    assert project.function.resource("aws_iam_role", "this").body["name"] == "${var.name}-lambda-${var.region}"
+    assert project.execution_role.resource("aws_iam_role", "this").body["name"] == "${var.name}-lambda-${var.region}"
     assert project.network.resource("aws_iam_role", "flow_logs").body["name"] == "${var.name}-flowlogs-${var.region}"
     assert project.root.of_kind("module")[0].body["region"] == "var.region"
 

@@ -1,3 +1,14 @@
+# The execution role first: the network and the function both consume it, and it
+# depends on neither, so every arrow between the modules points one way.
+module "execution_role" {
+  source = "./modules/execution_role"
+
+  name                     = var.name
+  region                   = var.region
+  permissions_boundary_arn = var.permissions_boundary_arn
+  tags                     = var.tags
+}
+
 module "network" {
   source = "./modules/network"
 
@@ -22,7 +33,7 @@ module "network" {
   flow_log_retention_days  = var.log_retention_days
   permissions_boundary_arn = var.permissions_boundary_arn
   # The subnets are destroyed before the permissions Lambda needs to release its interfaces in them.
-  network_interface_grant = module.function.network_interface_grant
+  network_interface_grant = module.execution_role.network_interface_grant
 {% endif %}
 
   gateway_endpoints   = var.gateway_endpoints
@@ -37,7 +48,6 @@ module "function" {
   source = "./modules/function"
 
   name               = var.name
-  region             = var.region
   runtime            = var.runtime
   handler            = "{{ cookiecutter.handler }}"
   architecture       = var.architecture
@@ -63,10 +73,13 @@ module "function" {
   aws_api_probe           = module.network.internet_egress || contains(var.interface_endpoints, "sts")
 
 {% if cookiecutter.topology == "existing" %}
-  security_group_ids       = var.security_group_ids
+  security_group_ids   = var.security_group_ids
 {% endif %}
-  reserved_concurrency     = var.reserved_concurrency
-  tracing_mode             = var.tracing_mode
-  log_kms_key_arn          = var.log_kms_key_arn
-  permissions_boundary_arn = var.permissions_boundary_arn
+  reserved_concurrency = var.reserved_concurrency
+  tracing_mode         = var.tracing_mode
+  log_kms_key_arn      = var.log_kms_key_arn
+
+  role_arn                = module.execution_role.role_arn
+  role_name               = module.execution_role.role_name
+  network_interface_grant = module.execution_role.network_interface_grant
 }

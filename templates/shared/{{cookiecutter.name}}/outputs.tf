@@ -42,5 +42,5 @@ output "function_arn" {
 
 output "role_arn" {
   description = "ARN of the function's execution role."
-  value       = module.function.role_arn
+  value       = module.execution_role.role_arn
 }

@@ -12,13 +12,3 @@ output "function_arn" {
   description = "ARN of the Lambda function."
   value       = aws_lambda_function.this.arn
 }
-
-output "role_arn" {
-  description = "ARN of the execution role."
-  value       = aws_iam_role.this.arn
-}
-
-output "network_interface_grant" {
-  description = "ID of the role's network-interface permissions; what Lambda's interfaces in the subnets depend on."
-  value       = {{ cookiecutter.network_interface_grant }}.id
-}

@@ -1,6 +1,6 @@
 variable "name" {
   type        = string
-  description = "Name of the function; prefixes its role, security group and log group."
+  description = "Name of the function; prefixes its security groups and names its log group."
 }
 
 variable "runtime" {
@@ -49,11 +49,6 @@ variable "vpc_id" {
   description = "VPC of the function's security group."
 }
 
-variable "region" {
-  type        = string
-  description = "AWS region; account-global names (the role) carry it."
-}
-
 variable "vpc_cidrs" {
   type        = list(string)
   description = "IPv4 CIDR blocks of the VPC (primary and secondary); the function may open any connection inside them."
@@ -89,10 +84,19 @@ variable "aws_api_probe" {
   default     = false
 }
 
-variable "permissions_boundary_arn" {
+variable "role_arn" {
   type        = string
-  description = "Optional ARN of the IAM policy that bounds the execution role."
-  default     = null
+  description = "ARN of the function's execution role (module.execution_role)."
+}
+
+variable "role_name" {
+  type        = string
+  description = "Name of that role, for the function's own policies (its logs, its traces)."
+}
+
+variable "network_interface_grant" {
+  type        = string
+  description = "ID of the role's network-interface permissions: the function is created after them and destroyed before them."
 }
 
 variable "security_group_ids" {
