@@ -277,11 +277,6 @@ def test_no_template_noise(generate: Generate) -> None:
             assert "cookiecutter" not in text, path
 
 
-EXISTING = [
-    "--topology", "existing", "--vpc-id", "vpc-0abc1234def567890",
-    "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
-]  # fmt: skip
-
 
 @pytest.mark.parametrize(
     "extra",
@@ -293,7 +288,7 @@ EXISTING = [
     ids=["defaults", "route-tables-and-endpoints", "own-security-groups"],
 )
 def test_existing_vpc_project_obeys_every_rule(generate: Generate, extra: list[str]) -> None:
-    flags = EXISTING + extra
+    flags = EXISTING_VPC + extra
     project_dir = generate(*flags)
     project = load_project(project_dir)
     assert judge_project(project_dir).broken == []
@@ -304,14 +299,14 @@ def test_existing_vpc_project_obeys_every_rule(generate: Generate, extra: list[s
 
 
 def test_existing_vpc_without_route_tables_skips_gateway_endpoints(generate: Generate) -> None:
-    project = load_project(generate(*EXISTING))
+    project = load_project(generate(*EXISTING_VPC))
     assert project.tfvars["gateway_endpoints"] == []
     readme = (project.root.folder / "README.md").read_text()
     assert "--route-table-ids" in readme
 
 
 def test_given_security_groups_replace_the_dedicated_one(generate: Generate) -> None:
-    project = load_project(generate(*EXISTING, "--security-group-ids", "sg-01234567"))
+    project = load_project(generate(*EXISTING_VPC, "--security-group-ids", "sg-01234567"))
     assert project.tfvars["security_group_ids"] == ["sg-01234567"]
     group = project.function.resource("aws_security_group", "this").body
     assert group["count"] == "length(var.security_group_ids) > 0 ? 0 : 1"
@@ -328,7 +323,7 @@ EXISTING_MUTATIONS = [
 
 @pytest.mark.parametrize(("old", "new", "says"), EXISTING_MUTATIONS, ids=[m[2] for m in EXISTING_MUTATIONS])
 def test_checker_names_a_broken_plan_time_check(generate: Generate, old: str, new: str, says: str) -> None:
-    project_dir = generate(*EXISTING)
+    project_dir = generate(*EXISTING_VPC)
     path = project_dir / "modules" / "network" / "main.tf"
     text = path.read_text()
     assert old in text
@@ -340,7 +335,7 @@ def test_checker_names_a_broken_plan_time_check(generate: Generate, old: str, ne
 @pytest.mark.parametrize("topology", ["private", "existing"])
 def test_security_groups_are_replaced_create_before_destroy(generate: Generate, topology: str) -> None:
     """A fixed name would make a replacement wait for (or clash with) the old group."""
-    flags = ["--endpoints", "sts"] if topology == "private" else [*EXISTING, "--endpoints", "sts"]
+    flags = ["--endpoints", "sts"] if topology == "private" else [*EXISTING_VPC, "--endpoints", "sts"]
     project = load_project(generate(*flags))
     groups = project.function.resources("aws_security_group") + project.network.resources("aws_security_group")
     assert {block.address for block in groups} == {
@@ -484,3 +479,25 @@ def test_tfvars_offer_the_permissions_boundary_commented_out(generate: Generate,
     assert "permissions_boundary_arn" not in project.tfvars
     (project_dir / "terraform.tfvars").write_text(tfvars.replace(line, line[2:]))
     assert load_project(project_dir).tfvars["permissions_boundary_arn"] == f"arn:{partition}:iam::ACCOUNT_ID:policy/demo-boundary"
+
+
+CONTRACT_LINE = re.compile(r"^#   ([a-z_0-9]+)\s{2,}\S")
+
+
+@pytest.mark.parametrize("flags", [(), ("--topology", "private-nat"), tuple(EXISTING_VPC)], ids=["private", "private-nat", "existing"])
+def test_every_network_layer_keeps_the_contract_the_shared_files_read(generate: Generate, flags: tuple[str, ...]) -> None:
+    project_dir = generate(*flags)
+    network = project_dir / "modules" / "network"
+    contract = {
+        match[1]
+        for line in (network / "outputs.tf").read_text().splitlines()
+        if (match := CONTRACT_LINE.match(line))
+    }
+    assert len(contract) == 7, contract
+    defined = set(load_project(project_dir).network.locals)
+    assert contract <= defined, sorted(contract - defined)
+    # The shared files read the topology only through the contract (and their own locals).
+    shared_own = {"endpoint_subnet_ids"}
+    for name in ("outputs.tf", "endpoints.tf"):
+        read = set(re.findall(r"\blocal\.([a-z_0-9]+)", (network / name).read_text()))
+        assert read <= contract | shared_own, (name, sorted(read - contract - shared_own))

@@ -1,3 +1,14 @@
+# The network layer's contract. Every topology's layer (a new VPC: vpc-new with vpc-private
+# or vpc-privatepublic; vpc-existing) defines these locals, and this module's shared files
+# (these outputs, endpoints.tf) read the topology through them alone:
+#   vpc_id                   ID of the VPC
+#   vpc_cidrs                its IPv4 blocks, primary first
+#   vpc_ipv6_cidrs           its IPv6 blocks; empty without IPv6
+#   private_subnets          the function's subnets (objects with id and availability_zone), in AZ order
+#   private_route_table_ids  their route tables, for gateway endpoints
+#   internet_egress          whether they reach the internet (IPv4) through NAT
+#   ipv6_internet_egress     whether they reach the IPv6 internet through an egress-only gateway
+
 output "vpc_id" {
   description = "ID of the VPC."
   value       = local.vpc_id
