@@ -164,11 +164,23 @@ def findings(items: list[dict], kind: str) -> set[tuple[str, str, str]]:
 
 
 # A skip should hide a finding that is there without it; one that hides nothing is stale.
-# Stale skips fail the scan: the README would list an exception that is not one.
+# Stale skips fail the scan: the README would list an exception that is not one. Judged
+# where checkov evaluates the resource without the skip: a resource a variant does not
+# create (count = 0, e.g. flow logs off) is judged in the variants that create it, and a
+# skip confirmed in no variant at all is stale too.
 skipped, found_without_skips = findings(reports, "skipped_checks"), findings(unskipped, "failed_checks")
-stale = Counter((path.split("/", 2)[2], resource, check) for path, resource, check in skipped - found_without_skips)
+evaluated = {(path, resource) for path, resource, _check in findings(unskipped, "passed_checks") | found_without_skips}
+stale = Counter(
+    (path.split("/", 2)[2], resource, check)
+    for path, resource, check in skipped - found_without_skips
+    if (path, resource) in evaluated
+)
 for (path, resource, check), variants in sorted(stale.items()):
     problems.append(f"stale skip {check} at {resource} in {path} ({variants} variants): checkov finds nothing there without it")
+confirmed = {(path.split("/", 2)[2], check) for path, _resource, check in skipped & found_without_skips}
+for path, check in sorted({(path.split("/", 2)[2], check) for path, _resource, check in skipped} - confirmed):
+    if not any(key[0] == path and key[2] == check for key in stale):
+        problems.append(f"stale skip {check} in {path}: checkov finds nothing there without it in any variant")
 # The pattern of scaffold/checkov_skip.py, copied: this Python runs in checkov's own
 # virtualenv, which does not have the package; tests/test_checkov_skip.py holds the two equal.
 SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?P<rest>(?::\s*(?P<reason>.*))?.*)")

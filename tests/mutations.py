@@ -135,7 +135,7 @@ MUTATIONS = [
         "nat-gateways-in-private-subnets",
         "nat-placement",
         NAT_ROUTES,
-        "  allocation_id = aws_eip.nat[each.key].id\n  subnet_id     = each.value.id\n",
+        "  allocation_id = aws_eip.nat[each.key].id\n  subnet_id     = aws_subnet.public[each.key].id\n",
         "  allocation_id = aws_eip.nat[each.key].id\n  subnet_id     = aws_subnet.private[each.key].id\n",
         NAT_PER_AZ,
     ),

@@ -34,11 +34,11 @@ def test_replacing_the_function_security_group_waits_for_nothing_and_loses_nothi
         in_use = ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [old_group]}])
         assert in_use["NetworkInterfaces"], "the emulator gave the function its interfaces"
         # A new description replaces a security group (AWS cannot change it in place).
-        main = project / "modules" / "function" / "main.tf"
-        text = main.read_text(encoding="utf-8")
+        groups_file = project / "modules" / "function" / "security_groups.tf"
+        text = groups_file.read_text(encoding="utf-8")
         edited = text.replace('no inbound; outbound only where it needs to go"', 'no inbound; outbound only where needed"', 1)
         assert edited != text
-        main.write_text(edited, encoding="utf-8")
+        groups_file.write_text(edited, encoding="utf-8")
         applied = runner.apply()
         assert "1 added, 1 changed, 1 destroyed" in applied, applied
         (new_group,) = runner.outputs()["security_group_ids"]

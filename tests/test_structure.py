@@ -205,7 +205,7 @@ MUTATIONS = [
     ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "private-subnets"),
     ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-per-az"),
     ("modules/network/routes.tf", "gateway_id             = aws_internet_gateway.this.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-placement"),
-    ("modules/network/routes.tf", "  subnet_id     = each.value.id", "  subnet_id     = aws_subnet.private[each.key].id", "nat-placement"),
+    ("modules/network/routes.tf", "  subnet_id     = aws_subnet.public[each.key].id", "  subnet_id     = aws_subnet.private[each.key].id", "nat-placement"),
     ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-subnets"),
     ("modules/network/main.tf", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]", "private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.public[key]]", "private-subnets"),
     ("modules/network/main.tf", "  depends_on = [terraform_data.network_interface_grant]\n", "", "network-outlives-grant"),

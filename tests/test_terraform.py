@@ -88,8 +88,9 @@ def expected_resource_counts(answers: Answers) -> dict[str, int]:
         "aws_vpc_endpoint": len(answers.endpoints),
         # The function's own group, the one it moves to on destroy, and the endpoints' group.
         "aws_security_group": 3 if answers.interface_endpoints else 2,
-        # The anchor that orders the subnets before the role's network-interface permissions.
-        "terraform_data": 1,
+        # The anchors that order the subnets, and the function with its groups, before the
+        # role's network-interface permissions.
+        "terraform_data": 2,
         "aws_flow_log": flow_logs,
         # The function's role and log group, and the flow logs' own.
         "aws_iam_role": 1 + flow_logs,

@@ -64,10 +64,12 @@ resource "aws_eip" "nat" {
 }
 
 resource "aws_nat_gateway" "this" {
-  for_each = aws_subnet.public
+  # Keyed by the variable, as the Elastic IPs are: the same keys as aws_subnet.public, and
+  # a for_each checkov's graph expands alike for both, so it sees each EIP's gateway.
+  for_each = var.public_subnets
 
   allocation_id = aws_eip.nat[each.key].id
-  subnet_id     = each.value.id
+  subnet_id     = aws_subnet.public[each.key].id
 
   tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
 
