@@ -71,6 +71,32 @@ def test_generated_project_obeys_every_rule(
     assert tfvars_mismatches(load_project(project_dir), answers_for(flags)) == []
 
 
+@pytest.mark.parametrize(
+    ("zones", "waiting"),
+    [
+        # Names are known from the configuration: every zone rule is judged.
+        ("us-east-1c,us-east-1a,us-east-1d", set()),
+        # AZ IDs name this account's zones only once a plan reads them: the rules that
+        # compare zones wait for a plan.
+        ("use1-az4,use1-az1,use1-az2", {"interface-endpoint-subnets", "multi-az", "nat-per-az"}),
+    ],
+    ids=["names", "az-ids"],
+)
+@pytest.mark.parametrize("layout", LAYOUTS, ids=["-".join(layout) for layout in LAYOUTS])
+def test_pinned_zones_obey_every_rule(
+    generate: Generate, layout: tuple[str, ...], zones: str, waiting: set[str]
+) -> None:
+    flags = [*flags_for(layout, "inline", RUNTIMES[0], "s3,sts", 3), "--zones", zones]
+    project_dir = generate(*flags)
+    report = judge_project(project_dir)
+    if layout[-1] != "per-az":
+        waiting = waiting - {"nat-per-az"}
+    assert report.broken == [] and set(report.not_judged_by_rule()) == waiting
+    parsed = load_project(project_dir)
+    assert parsed.tfvars["availability_zones"] == zones.split(",")
+    assert tfvars_mismatches(parsed, answers_for(flags)) == []
+
+
 @pytest.mark.parametrize("layout", LAYOUTS, ids=["-".join(layout) for layout in LAYOUTS])
 def test_dual_stack_project_obeys_every_rule(generate: Generate, layout: tuple[str, ...]) -> None:
     flags = [*flags_for(layout, "inline", RUNTIMES[0], "s3,sts", 3), "--ipv6"]
