@@ -164,6 +164,7 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "aws_flow_log": ("ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:DescribeFlowLogs"),
     "terraform_data": (),
     "data.aws_availability_zones": ("ec2:DescribeAvailabilityZones",),
+    "data.aws_vpc_endpoint_service": ("ec2:DescribeVpcEndpointServices",),
     "data.aws_vpc": ("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeRouteTables"),
     "data.aws_subnet": ("ec2:DescribeSubnets",),
     "data.aws_route_table": ("ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces"),

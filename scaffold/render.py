@@ -89,6 +89,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "private_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.private},
         "subnet_nodes": diagram_subnet_nodes(answers),
         "subnet_count": answers.azs or len(answers.subnet_ids or ()),
+        "zones_are_ids": any(map(model.ZONE_ID_PATTERN.fullmatch, answers.zones or ())),
         "public_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.public},
         "gateway_endpoints": list(answers.gateway_endpoints),
         "interface_endpoints": list(answers.interface_endpoints),
@@ -115,7 +116,11 @@ def diagram_subnet_nodes(answers: Answers) -> dict[str, str]:
     """Mermaid node id -> label of each subnet the function attaches to."""
     if answers.subnet_ids:
         return {f"subnet{index + 1}": f"subnet {id}" for index, id in enumerate(answers.subnet_ids)}
-    return {s.key: f"private subnet {s.key}<br/>{s.cidr}" for s in answers.subnet_plan.private}
+    zones = dict(zip((s.key for s in answers.subnet_plan.private), answers.zones or ()))
+    return {
+        s.key: f"private subnet {s.key}<br/>{zones[s.key] + '<br/>' if s.key in zones else ''}{s.cidr}"
+        for s in answers.subnet_plan.private
+    }
 
 
 def render_tree(answers: Answers, parent: Path) -> Path:

@@ -331,7 +331,7 @@ def print_summary(answers: Answers) -> None:
 
 SUMMARISED = frozenset(
     {"name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids"}
-    | {"route_table_ids", "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture"}
+    | {"route_table_ids", "vpc_cidr", "zones", "azs", "nat", "endpoints", "runtime", "architecture"}
     | {"memory", "timeout", "iam", "output_dir", "ipv6"}
 )
 
@@ -353,6 +353,12 @@ def shown_item(item: object) -> str:
 def new_network_rows(answers: Answers) -> list[tuple[str, str]]:
     plan = answers.subnet_plan
     rows = [("VPC CIDR", str(answers.vpc_cidr))]
+    zones = ", ".join(answers.zones or ()) or (
+        "the region's first that every interface endpoint service is offered in"
+        if answers.interface_endpoints
+        else "the region's first"
+    )
+    rows.append(("Zones", f"{zones} (az1..az{answers.azs})"))
     subnets = [("private", subnet) for subnet in plan.private]
     subnets += [("public", subnet) for subnet in plan.public]
     for index, (kind, subnet) in enumerate(subnets):

@@ -322,6 +322,18 @@ class AwsEmulator:
             answer: dict[str, Any] = json.loads(response.read())
             return answer
 
+    @contextlib.contextmanager
+    def services_offered_in(self, zones: Mapping[str, list[str]]) -> Iterator[None]:
+        """Endpoint services (full names) offered only in these zone names, as AWS offers
+        some (moto offers each in every zone): DescribeVpcEndpointServices lists those
+        zones, and CreateVpcEndpoint refuses a subnet elsewhere, until the block ends."""
+        before = self.settings()["endpoint_service_zones"]
+        self.settings(endpoint_service_zones={**before, **zones})
+        try:
+            yield
+        finally:
+            self.settings(endpoint_service_zones=before)
+
 
 def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -40,6 +40,8 @@ def tfvars_mismatches(project: Project, answers: Answers) -> list[str]:
         }
     else:
         wanted |= {"vpc_cidr": str(answers.vpc_cidr), "enable_flow_logs": answers.flow_logs}
+        # Pinned zones, in az1..azN order; none pinned leaves the variable to its default.
+        wanted["availability_zones"] = list(answers.zones) if answers.zones else None
     for key, value in wanted.items():
         if tfvars.get(key) != value:
             found.append(f"tfvars: {key} = {tfvars.get(key)!r}, answered {value!r}")

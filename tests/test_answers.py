@@ -40,6 +40,12 @@ ACCEPTS = [
     ("vpc_cidr", "10.0.0.0/16", IPv4Network("10.0.0.0/16")),
     ("vpc_cidr", "192.168.4.0/24", IPv4Network("192.168.4.0/24")),
     ("vpc_cidr", "172.20.0.0/20", IPv4Network("172.20.0.0/20")),
+    ("zones", "us-east-1a,us-east-1c", ("us-east-1a", "us-east-1c")),
+    ("zones", "use1-az1, use1-az4", ("use1-az1", "use1-az4")),  # AZ IDs
+    ("zones", ["euw1-az3", "euw1-az1", "euw1-az2"], ("euw1-az3", "euw1-az1", "euw1-az2")),
+    ("zones", "ap-southeast-2b,ap-southeast-2a", ("ap-southeast-2b", "ap-southeast-2a")),
+    ("zones", "usgw1-az1,usgw1-az2", ("usgw1-az1", "usgw1-az2")),
+    ("zones", "", ()),
     ("azs", "6", 6),
     ("azs", 2, 2),
     ("nat", "per-az", "per-az"),
@@ -91,6 +97,12 @@ REJECTS = [
     ("vpc_cidr", "300.0.0.0/16", "not an IPv4 CIDR"),
     ("vpc_cidr", "fd00::/64", "not an IPv4 CIDR"),
     ("vpc_cidr", "127.0.0.0/16", "loopback"),
+    ("zones", "us-east-1", "neither an AZ name such as us-east-1a nor an AZ ID"),
+    ("zones", "use1-az1,az2", "neither an AZ name"),
+    ("zones", "use1-az1,us-east-1b", "names (us-east-1a) or AZ IDs (use1-az1), not both"),
+    ("zones", "use1-az1", "pin 2 to 6 zones"),
+    ("zones", "use1-az1,use1-az1", "zone 'use1-az1' is listed more than once"),
+    ("zones", "USE1-AZ1,USE1-AZ2", "neither an AZ name"),
     ("azs", "1", "out of range"),
     ("azs", "7", "out of range"),
     ("azs", "two", "not a whole number"),
@@ -164,8 +176,63 @@ def test_cidr_must_hold_the_subnets() -> None:
         answers_from(vpc_cidr="10.0.0.0/24", azs=5)
 
 
+@pytest.mark.parametrize(
+    ("region", "zones"),
+    [
+        ("us-east-1", "use1-az6,use1-az1"),
+        ("us-east-1", "us-east-1f,us-east-1a"),
+        ("ap-northeast-1", "apne1-az4,apne1-az1"),
+        ("eu-central-1", "euc1-az2,euc1-az3"),
+        ("sa-east-1", "sae1-az1,sae1-az2"),
+        ("us-gov-east-1", "usge1-az1,usge1-az2"),
+        ("ca-central-1", "cac1-az1,cac1-az2"),
+    ],
+)
+def test_pinned_zones_by_name_or_id_set_the_az_count(region: str, zones: str) -> None:
+    answers = answers_from(region=region, zones=zones)
+    assert answers.zones == tuple(zones.split(","))
+    assert answers.azs == 2  # as many as pinned, by default
+
+
+@pytest.mark.parametrize(
+    ("region", "zones"),
+    [
+        ("eu-west-1", "use1-az1,use1-az2"),  # another region's AZ IDs
+        ("us-east-1", "use2-az1,use2-az2"),
+        ("us-east-1", "us-east-2a,us-east-2b"),  # another region's names
+        ("ap-southeast-1", "apse2-az1,apse2-az2"),
+    ],
+)
+def test_zones_of_another_region_are_refused(region: str, zones: str) -> None:
+    first = zones.split(",")[0]
+    with pytest.raises(ScaffoldError, match=rf"^--zones: {first} is not an availability zone of --region {region}$"):
+        answers_from(region=region, zones=zones)
+
+
+def test_pinned_zones_and_the_az_count_agree() -> None:
+    assert answers_from(zones="use1-az1,use1-az2,use1-az4", azs=3).azs == 3
+    with pytest.raises(ScaffoldError, match=r"^--azs: 3 AZs, but --zones pins 2 \(use1-az1, use1-az2\)"):
+        answers_from(zones="use1-az1,use1-az2", azs=3)
+
+
+def test_zones_only_for_a_new_vpc() -> None:
+    with pytest.raises(ScaffoldError, match=r"^--zones: does not apply to --topology existing$"):
+        answers_from(
+            topology="existing", vpc_id="vpc-01234567", subnet_ids="subnet-01234567,subnet-01234568",
+            zones="use1-az1,use1-az2",
+        )  # fmt: skip
+
+
 def test_endpoints_are_canonically_ordered() -> None:
     assert answers_from(endpoints="sts,dynamodb,s3").endpoints == ("s3", "dynamodb", "sts")
+
+
+@pytest.mark.parametrize("zones", ["", "use1-az4,use1-az1", "us-east-1c,us-east-1a"])
+def test_record_round_trips_with_pinned_zones(zones: str) -> None:
+    answers = answers_from(zones=zones, endpoints="s3,sts")
+    record = answers.to_record()
+    again = build_answers({key: RawAnswer(value, key) for key, value in record.items()})
+    assert again == answers_from(zones=zones, endpoints="s3,sts", output_dir=".")
 
 
 def test_record_round_trips() -> None:

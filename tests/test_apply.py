@@ -33,7 +33,7 @@ from fixtures_terraform import (
 )
 from project_expectations import expected_public_subnets
 
-from scaffold.answers import Answers
+from scaffold.answers import ZONE_ID_PATTERN, Answers
 from scaffold.check import judge_project
 from scaffold.cli import main
 
@@ -68,6 +68,8 @@ SCENARIOS: dict[str, Scenario] = {
         (), variables=(("reserved_concurrency", 2),), then=(("reserved_concurrency", -1),)
     ),
     "log-kms-key": Scenario((), log_kms_key=True, then_new_log_kms_key=True),
+    # AZ IDs, the same zones in every account, in an order that is not the region's.
+    "zone-ids-sts": Scenario(("--zones", "use1-az4,use1-az1,use1-az2", "--endpoints", "s3,sts")),
 }  # fmt: skip
 
 ANYWHERE = "0.0.0.0/0"
@@ -318,6 +320,20 @@ def subnets_by_their_routes(d: Deployment) -> Iterator[str]:
     for subnet in [*d.private_subnets.values(), *d.public_subnets.values()]:
         if subnet.get("MapPublicIpOnLaunch"):
             yield f"subnets: {d.name_of(subnet['SubnetId'])} maps public IPs on launch"
+
+
+@rule
+def subnets_in_the_pinned_zones(d: Deployment) -> Iterator[str]:
+    """Pinned zones (names or AZ IDs), az1..azN in the order given."""
+    pinned = d.answers.zones or ()
+    by_id = all(ZONE_ID_PATTERN.fullmatch(zone) for zone in pinned)
+    placed = {}
+    for subnet in d.private_subnets.values():
+        name = next((t["Value"] for t in subnet.get("Tags", []) if t["Key"] == "Name"), "")
+        placed[name.rpartition("-")[2]] = subnet["AvailabilityZoneId" if by_id else "AvailabilityZone"]
+    wanted = {f"az{index + 1}": zone for index, zone in enumerate(pinned)}
+    if pinned and placed != wanted:
+        yield f"pinned-zones: the private subnets lie in {placed}, pinned {wanted}"
 
 
 @rule

@@ -334,6 +334,15 @@ CASES = [
     flag("azs-word", "--azs", "two", says="--azs:"),
     flag("azs-fraction", "--azs", "2.5", says="--azs:"),
     flag("azs-with-existing", *EXISTING, "--azs", "3", says="--azs: does not apply"),
+    # --zones
+    flag("zones-bad-form", "--zones", "us-east-1,use1", says="--zones: 'us-east-1' is neither an AZ name"),
+    flag("zones-names-and-ids", "--zones", "us-east-1a,use1-az1", says="--zones: give AZ names (us-east-1a) or AZ IDs (use1-az1), not both"),
+    flag("zones-one", "--zones", "use1-az1", says="--zones: pin 2 to 6 zones"),
+    flag("zones-twice", "--zones", "use1-az1,use1-az1", says="--zones: zone 'use1-az1' is listed more than once"),
+    flag("zones-other-region", "--region", "eu-west-1", "--zones", "use1-az1,use1-az2", says="--zones: use1-az1 is not an availability zone of --region eu-west-1"),
+    flag("zones-count-not-azs", "--zones", "use1-az1,use1-az2", "--azs", "3", says="--azs: 3 AZs, but --zones pins 2"),
+    flag("zones-with-existing", *EXISTING, "--zones", "use1-az1,use1-az2", says="--zones: does not apply"),
+    answers_file("zones-in-file-not-a-list", "zones: 3\n", says="zones in {file}: expected a comma-separated list"),
     # --nat
     flag("nat-with-private", "--nat", "per-az", says="--nat: does not apply to --topology private"),
     flag("nat-single-with-private", "--topology", "private", "--nat", "single", says="--nat: does not apply"),

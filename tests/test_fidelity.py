@@ -585,6 +585,42 @@ def test_an_interface_endpoint_takes_one_subnet_per_zone(ec2: Any, network: Netw
     ec2.delete_security_group(GroupId=network.group)
 
 
+def test_an_interface_endpoint_only_in_zones_its_service_is_offered_in(
+    ec2: Any, network: Network, aws_emulator: AwsEmulator
+) -> None:
+    sts = f"com.amazonaws.{REGION}.sts"
+    # moto offers every service in every zone: what the provider reads there, unnarrowed.
+    (listed,) = ec2.describe_vpc_endpoint_services(ServiceNames=[sts])["ServiceDetails"]
+    assert network.zones[1] in listed["AvailabilityZones"]
+    with aws_emulator.services_offered_in({sts: [network.zones[0]]}):
+        # The data the plan reads and the rule that refuses at apply are one.
+        (listed,) = ec2.describe_vpc_endpoint_services(ServiceNames=[sts])["ServiceDetails"]
+        assert listed["AvailabilityZones"] == [network.zones[0]]
+        code, message = error_of(
+            ec2.create_vpc_endpoint, VpcId=network.vpc, ServiceName=sts, VpcEndpointType="Interface",
+            SubnetIds=[network.subnet_a, network.subnet_b], SecurityGroupIds=[network.group],
+        )  # fmt: skip
+        assert code == "InvalidParameter"
+        assert message == (
+            f"The VPC endpoint service {sts} does not support the availability zone of the"
+            f" subnet: {network.subnet_b}."
+        )
+        endpoint = ec2.create_vpc_endpoint(
+            VpcId=network.vpc, ServiceName=sts, VpcEndpointType="Interface",
+            SubnetIds=[network.subnet_a], SecurityGroupIds=[network.group],
+        )["VpcEndpoint"]  # fmt: skip
+        code, _ = error_of(
+            ec2.modify_vpc_endpoint,
+            VpcEndpointId=endpoint["VpcEndpointId"],
+            AddSubnetIds=[network.subnet_b],
+        )
+        assert code == "InvalidParameter"
+        # A gateway endpoint has no subnets: the rule leaves it alone.
+        ec2.create_vpc_endpoint(VpcId=network.vpc, ServiceName=f"com.amazonaws.{REGION}.s3")
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint["VpcEndpointId"], AddSubnetIds=[network.subnet_b])
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])
+
+
 def test_private_dns_needs_the_vpcs_dns(ec2: Any) -> None:
     network = build_network(ec2, dns=False)
     code, message = error_of(

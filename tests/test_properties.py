@@ -223,7 +223,7 @@ YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
 KEYS = (
     "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
     "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
-    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "state_bucket", "state_key", "state_region", "output_dir",
+    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "state_bucket", "state_key", "state_region", "output_dir",
 )  # fmt: skip
 NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True}
 EXISTING_ONLY = {
@@ -256,6 +256,8 @@ def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[ob
         "vpc_cidr": bad_cidrs(),
         "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),
         "ipv6": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),
+        # One zone, no zone at all, a name beside an ID, a zone twice: refused in any region.
+        "zones": st.sampled_from(["us-east-1a", "zz", "use1-az1,us-east-1b", "eu-west-1a,eu-west-1a", 5, ["x", "y"]]),
         # Refused either way: not yes or no, or (without execute-api) not applying.
         "execute_api_private_dns": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS,
         "state_bucket": st.sampled_from(["A", "ab", "-bucket", "bucket-", "a..b", "192.168.1.1", "x" * 64, "under_score", 5]),

@@ -55,6 +55,7 @@ EXTRA: dict[str, tuple[str, ...]] = {
     ),
     "private-defaults-nat-less": (),
     "private-ipv6-sts": ("--ipv6", "--endpoints", "s3,sts"),
+    "private-zone-ids-sts": ("--zones", "use1-az4,use1-az1", "--endpoints", "s3,sts"),
     "nat-per-az-ipv6-3az": ("--topology", "private-nat", "--nat", "per-az", "--azs", "3", "--ipv6"),
     "nat-single-ipv6-flow-logs-node": (
         "--topology", "private-nat", "--ipv6", "--flow-logs", "--runtime", "nodejs22.x",

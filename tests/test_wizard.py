@@ -206,10 +206,34 @@ def test_az_counts_the_cidr_cannot_hold_are_disabled_with_the_reason(
     terminal = wizard()
     enter_through(terminal, ["name", "topology", "region"])
     terminal.answer(prompt("vpc_cidr"), CTRL_U + "10.0.0.0/24" + ENTER)
+    terminal.answer(prompt("zones"))
     terminal.expect_text(prompt("azs"))
     terminal.expect_text("room for 4 of at least /27, not 5")
     terminal.child.send(CTRL_C)
     assert terminal.finish() == 130
+
+
+@pytest.mark.pty
+def test_zones_pinned_by_az_id_set_the_az_count(wizard: SpawnWizard, tmp_path: Path) -> None:
+    terminal = wizard()
+    keys = asked("private")
+    enter_through(terminal, keys[: keys.index("zones")])
+    terminal.answer(prompt("zones"), "use1-az1,use1-az2" + ENTER)
+    terminal.expect_text(prompt("azs"))
+    terminal.expect_text("3 AZs, but --zones pins 2")  # the counts that do not fit, disabled
+    terminal.child.send(ENTER)  # 2, as many as pinned
+    enter_through(terminal, keys[keys.index("azs") + 1 :])
+    terminal.expect_text("use1-az1, use1-az2 (az1..az2)")
+    terminal.answer(CONFIRM)
+    assert terminal.finish() == 0, terminal.transcript
+    parsed = load_project(terminal.cwd / "vpc-lambda")
+    assert parsed.tfvars["availability_zones"] == ["use1-az1", "use1-az2"]
+
+    scripted = generate_without_prompts(
+        tmp_path / "scripted", "--no-input", "--zones", "use1-az1,use1-az2"
+    )
+    assert scripted.returncode == 0, scripted.stderr
+    assert tree(terminal.cwd / "vpc-lambda") == tree(tmp_path / "scripted" / "vpc-lambda")
 
 
 @pytest.mark.pty

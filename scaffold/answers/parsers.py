@@ -134,6 +134,57 @@ def parse_runtime(value: object) -> str:
     return choice(RUNTIMES)(text)
 
 
+# An AZ name is its region's name and a letter (us-east-1a); the letters are shuffled per
+# account, so us-east-1a of one account may be another's us-east-1c. An AZ ID (use1-az1)
+# names the same physical zone in every account (AWS RAM User Guide, "Availability Zone
+# IDs for your AWS resources"): its prefix abbreviates the region (us-east-1: use1).
+ZONE_NAME_PATTERN = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d[a-z]")
+ZONE_ID_PATTERN = re.compile(r"[a-z]{2,}\d+-az\d+")
+_REGION_WORDS = {
+    "east": "e", "west": "w", "north": "n", "south": "s", "central": "c",
+    "northeast": "ne", "southeast": "se", "northwest": "nw", "southwest": "sw", "gov": "g",
+}  # fmt: skip
+
+
+def zone_id_prefix(region: str) -> str:
+    """The prefix of a region's AZ IDs: use1 for us-east-1, apse2 for ap-southeast-2."""
+    parts = region.split("-")
+    return parts[0] + "".join(_REGION_WORDS.get(part, part) for part in parts[1:-1]) + parts[-1]
+
+
+def is_zone_id(zone: str) -> bool:
+    return bool(ZONE_ID_PATTERN.fullmatch(zone))
+
+
+def zone_in_region(zone: str, region: str) -> bool:
+    if is_zone_id(zone):
+        return zone.rpartition("-az")[0] == zone_id_prefix(region)
+    return zone[:-1] == region
+
+
+def parse_zones(value: object) -> tuple[str, ...]:
+    """AZs to pin, in az1..azN order: all names (us-east-1a) or all IDs (use1-az1); none
+    leaves the choice to Terraform (the region's first zones that every interface
+    endpoint service offers)."""
+    items = _list_items(value, "us-east-1a,us-east-1b or use1-az1,use1-az2")
+    if not items:
+        return ()
+    for item in items:
+        if not (ZONE_NAME_PATTERN.fullmatch(item) or ZONE_ID_PATTERN.fullmatch(item)):
+            raise InvalidAnswer(
+                f"{shortened(item)} is neither an AZ name such as us-east-1a nor an AZ ID"
+                " such as use1-az1"
+            )
+    if len({is_zone_id(item) for item in items}) > 1:
+        # A name and an ID may be one zone, which only the account can tell.
+        raise InvalidAnswer("give AZ names (us-east-1a) or AZ IDs (use1-az1), not both")
+    low, high = AZ_RANGE
+    if not low <= len(items) <= high:
+        raise InvalidAnswer(f"pin {low} to {high} zones, one per private subnet, or none")
+    _reject_duplicates(items, "zone")
+    return tuple(items)
+
+
 def parse_region(value: object) -> str:
     text = _text(value)
     if text not in REGIONS:

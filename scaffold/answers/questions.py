@@ -32,7 +32,9 @@ from scaffold.answers.parsers import (
     parse_vpc_cidr,
     parse_vpc_id,
     parse_yes_no,
+    parse_zones,
     whole_number,
+    zone_in_region,
 )
 from scaffold.errors import InvalidAnswer
 
@@ -128,6 +130,28 @@ def _default_execute_api_private_dns(answers: Mapping[str, object]) -> bool:
     return answers.get("topology") != "existing"
 
 
+def _default_azs(answers: Mapping[str, object]) -> int:
+    """2, or as many as --zones pins"""
+    zones = answers.get("zones")
+    return len(zones) if isinstance(zones, tuple) and zones else AZ_RANGE[0]
+
+
+def _zones_in_region(answers: Mapping[str, object]) -> str | None:
+    zones = answers.get("zones")
+    region = str(answers.get("region"))
+    for zone in zones if isinstance(zones, tuple) else ():
+        if not zone_in_region(zone, region):
+            return f"{zone} is not an availability zone of --region {region}"
+    return None
+
+
+def _one_subnet_per_pinned_zone(answers: Mapping[str, object]) -> str | None:
+    zones, azs = answers.get("zones"), answers.get("azs")
+    if isinstance(zones, tuple) and zones and azs != len(zones):
+        return f"{azs} AZs, but --zones pins {len(zones)} ({', '.join(zones)}): one per AZ"
+    return None
+
+
 def _default_state_key(answers: Mapping[str, object]) -> str:
     """NAME/terraform.tfstate"""
     return f"{answers.get('name', 'vpc-lambda')}/terraform.tfstate"
@@ -188,10 +212,20 @@ QUESTIONS: tuple[Question, ...] = (
         accepts="/16 to /24; its lower half holds the private subnets, /27 at least",
     ),
     Question(
+        "zones",
+        "Zones to pin, names or AZ IDs, comma-separated (empty: chosen at plan)",
+        parse_zones,
+        "",
+        applies=_new_vpc_applies,
+        accepts="us-east-1a,us-east-1b, or AZ IDs, the same zones in every account:"
+        " use1-az1,use1-az2; empty: the region's first that every interface endpoint"
+        " service is offered in",
+    ),
+    Question(
         "azs",
         "Availability zones (one private subnet each)",
         whole_number(*AZ_RANGE),
-        2,
+        _default_azs,
         applies=_new_vpc_applies,
         accepts=f"{AZ_RANGE[0]} to {AZ_RANGE[1]}, as many as the VPC CIDR holds",
     ),
@@ -295,6 +329,8 @@ class Relation:
 # The subnets fitting the VPC CIDR is the other relation: Answers.subnet_plan, planned
 # once per answers and blamed on vpc_cidr (the wizard judges it at azs, as it is asked).
 RELATIONS: tuple[Relation, ...] = (
+    Relation(frozenset({"region", "zones"}), "zones", _zones_in_region),
+    Relation(frozenset({"zones", "azs"}), "azs", _one_subnet_per_pinned_zone),
     Relation(
         frozenset({"topology", "route_table_ids", "endpoints"}),
         "endpoints",

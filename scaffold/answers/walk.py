@@ -33,6 +33,7 @@ class Answers:
     security_group_ids: tuple[str, ...] | None
     route_table_ids: tuple[str, ...] | None
     vpc_cidr: ipaddress.IPv4Network | None
+    zones: tuple[str, ...] | None
     azs: int | None
     nat: str | None
     endpoints: tuple[str, ...]

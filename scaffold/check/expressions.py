@@ -15,6 +15,7 @@ from scaffold.check.functions import FUNCTIONS, UNKNOWN_AWARE
 from scaffold.check.values import (
     UNKNOWN,
     EvaluationError,
+    Filtered,
     Instance,
     Ref,
     Scope,
@@ -282,6 +283,14 @@ class ExpressionEvaluator:
         )
         collection = self.expression(collection_node, scope)
         if is_unknown(collection):
+            if (
+                isinstance(collection, Ref)
+                and not as_object
+                and condition_node is not None
+                and len(names) == 1
+                and bare_identifier(rest[0]) == names[0]
+            ):
+                return Filtered(collection)  # [for x in REF : x if ...]: some of REF's items
             return UNKNOWN
         items: list[Any] = []
         result: dict[str, Any] = {}
@@ -383,6 +392,8 @@ class ExpressionEvaluator:
     def index(self, value: Any, key: Any) -> Any:
         if is_unknown(key):
             return UNKNOWN
+        if isinstance(value, Filtered) and isinstance(key, int) and not isinstance(key, bool):
+            return value.item(key)
         if isinstance(value, Ref):
             return value.extended(key if isinstance(key, (int, str)) else str(key))
         if isinstance(value, Instance):

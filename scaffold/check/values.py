@@ -47,6 +47,22 @@ class Ref(Unknown):
 
 
 @dataclass(frozen=True, repr=False)
+class Filtered(Unknown):
+    """`[for item in REF : item if CONDITION]` with a condition not known before apply: some
+    of REF's items, in their order. Which ones is unknown, but two positions of it hold
+    two different positions of REF: item N of it is Ref(REF's address, REF's path +
+    ("filtered", N))."""
+
+    source: Ref
+
+    def __repr__(self) -> str:
+        return f"some of {self.source!r}"
+
+    def item(self, position: int) -> Ref:
+        return self.source.extended("filtered", position)
+
+
+@dataclass(frozen=True, repr=False)
 class Template(Unknown):
     """A string with known and unknown parts, e.g. an ARN with an unknown partition."""
 

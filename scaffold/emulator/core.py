@@ -53,6 +53,10 @@ class Settings:
     lambda_eni_release: str = field(
         default_factory=lambda: os.environ.get(RELEASE_MODE_ENV, "delete")
     )
+    # Endpoint service name -> the only zone names it is offered in (ec2_rules: what
+    # DescribeVpcEndpointServices lists and what CreateVpcEndpoint accepts). moto offers
+    # every service in every zone; AWS does not, so tests narrow a service here.
+    endpoint_service_zones: dict[str, list[str]] = field(default_factory=dict)
 
     def update(self, changes: dict[str, Any]) -> None:
         if "lambda_eni_release_seconds" in changes:
@@ -61,11 +65,20 @@ class Settings:
             if changes["lambda_eni_release"] not in RELEASE_MODES:
                 raise ValueError(f"lambda_eni_release must be one of {RELEASE_MODES}")
             self.lambda_eni_release = str(changes["lambda_eni_release"])
+        if "endpoint_service_zones" in changes:
+            zones = changes["endpoint_service_zones"]
+            if not isinstance(zones, dict) or not all(
+                isinstance(names, list) and all(isinstance(name, str) for name in names)
+                for names in zones.values()
+            ):
+                raise ValueError("endpoint_service_zones maps service names to lists of zone names")
+            self.endpoint_service_zones = {str(key): list(names) for key, names in zones.items()}
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "lambda_eni_release_seconds": self.lambda_eni_release_seconds,
             "lambda_eni_release": self.lambda_eni_release,
+            "endpoint_service_zones": dict(self.endpoint_service_zones),
         }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from scaffold.emulator.core import (
     LOCK,
+    SETTINGS,
     Request,
     ec2_backend,
     enis_in_use,
@@ -160,6 +161,74 @@ def interface_endpoint_one_subnet_per_zone(request: Request) -> None:
                 " by the VPC endpoint service.",
             )
         seen[zone] = subnet_id
+
+
+def endpoint_services_as_offered(original: Callable[..., Any]) -> Callable[..., Any]:
+    """VPCBackend.describe_vpc_endpoint_services, each service's AvailabilityZones narrowed
+    to the zones SETTINGS.endpoint_service_zones offers it in (moto lists every zone of the
+    region for every service; AWS lists "the Availability Zones in which the service is
+    available", EC2 API Reference, ServiceDetail)."""
+
+    @functools.wraps(original)
+    def describe(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(backend, *args, **kwargs)
+        narrowed = SETTINGS.endpoint_service_zones
+        if not narrowed:
+            return result
+        details = []
+        for service in result["servicesDetails"]:
+            offered = narrowed.get(service["ServiceName"])
+            if offered is not None:  # a copy: moto keeps one list of services per region
+                zones = [zone for zone in service["AvailabilityZones"] if zone in offered]
+                service = {**service, "AvailabilityZones": zones}
+            details.append(service)
+        return {**result, "servicesDetails": details}
+
+    return describe
+
+
+def zones_offered(backend: Any, region: str, service_name: str) -> list[str] | None:
+    """The zones DescribeVpcEndpointServices lists for a service: the same answer the
+    provider's data "aws_vpc_endpoint_service" reads at plan. None: no such service."""
+    try:
+        found = backend.describe_vpc_endpoint_services([service_name], [], None, None, region)
+    except moto_errors():
+        return None
+    details = [s for s in found["servicesDetails"] if s["ServiceName"] == service_name]
+    return list(details[0]["AvailabilityZones"]) if details else None
+
+
+@rule("ec2", "CreateVpcEndpoint", "ModifyVpcEndpoint")
+def interface_endpoint_zone_offered(request: Request) -> None:
+    # An interface endpoint's subnets must lie in zones its service is offered in (AWS
+    # Knowledge Center, "interface-endpoint-availability-zone": "Error: The VPC endpoint
+    # service ... does not support the Availability Zone of the subnet"); the API answers
+    # InvalidParameter with the text below, as reported from AWS in
+    # terraform-aws-modules/terraform-aws-vpc #462 and #785. moto accepts any subnet.
+    backend = ec2_backend(request.account, request.region)
+    if request.action == "CreateVpcEndpoint":
+        if request.params.get("VpcEndpointType", "Gateway").lower() != "interface":
+            return
+        service_name, subnets = request.params.get("ServiceName", ""), request.listed("SubnetId")
+    else:
+        endpoint = backend.vpc_end_points.get(request.params.get("VpcEndpointId", ""))
+        if endpoint is None or str(endpoint.vpc_endpoint_type).lower() != "interface":
+            return
+        service_name, subnets = endpoint.service_name, request.listed("AddSubnetId")
+    offered = zones_offered(backend, request.region, service_name)
+    if offered is None:
+        return  # moto answers InvalidServiceName itself
+    for subnet_id in subnets:
+        try:
+            zone = backend.get_subnet(subnet_id).availability_zone
+        except moto_errors():
+            continue  # moto answers InvalidSubnetID.NotFound itself
+        if zone not in offered:
+            raise request.error(
+                "InvalidParameter",
+                f"The VPC endpoint service {service_name} does not support the availability"
+                f" zone of the subnet: {subnet_id}.",
+            )
 
 
 @rule("ec2", "CreateVpcEndpoint", "ModifyVpcEndpoint")

@@ -26,6 +26,7 @@ from typing import Any
 from scaffold.emulator.core import ORIGINAL, REQUEST_RULES
 from scaffold.emulator.ec2_rules import (
     delete_vpc_endpoints,
+    endpoint_services_as_offered,
     release_nat_interface,
     revoke_as_aws,
     sync_created_endpoint,
@@ -130,6 +131,11 @@ def install() -> None:
             after(VPCBackend.modify_vpc_endpoint, sync_modified_endpoint),
         ),
         (VPCBackend, "delete_vpc_endpoints", delete_vpc_endpoints),
+        (
+            VPCBackend,
+            "describe_vpc_endpoint_services",
+            endpoint_services_as_offered(VPCBackend.describe_vpc_endpoint_services),
+        ),
         (
             NatGatewayBackend,
             "delete_nat_gateway",

@@ -5,7 +5,8 @@ serves it on 127.0.0.1 only, threaded like `moto.server`: the emulator the test 
 runs every apply against, and the one a generated project's `make local` uses. Besides moto's own routes
 (/moto-api/...), it answers /fidelity-api/settings: GET returns the rules'
 settings as JSON, POST merges a JSON object into them (the tests shorten or
-change how Lambda's interfaces are released); and /fidelity-api/events: GET
+change how Lambda's interfaces are released, or offer an endpoint service in fewer
+zones: `endpoint_service_zones`); and /fidelity-api/events: GET
 returns what the rules did, in order (core.EVENTS).
 """
 

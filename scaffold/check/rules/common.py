@@ -87,16 +87,22 @@ def distinct_zones(zones: list[object]) -> int | None:
     """How many different AZs, or None when that is not known before apply.
 
     Unknown zones still count when they are different positions of one
-    aws_availability_zones list: the names it lists are distinct."""
+    aws_availability_zones list, or of one filtered part of it (the zones every
+    interface endpoint service is offered in): the names it lists are distinct."""
     if all(isinstance(zone, str) for zone in zones):
         return len(set(zones))
     listed = [
         zone
         for zone in zones
-        if isinstance(zone, Ref) and zone.path[:1] == ("names",) and len(zone.path) == 2
+        if isinstance(zone, Ref) and zone.path[:1] == ("names",)
+        and (len(zone.path) == 2 or (len(zone.path) == 3 and zone.path[1] == "filtered"))
         and ".aws_availability_zones." in f".{zone.address}" and "data." in zone.address
     ]  # fmt: skip
-    if len(listed) == len(zones) and len({zone.address for zone in listed}) == 1:
+    if (
+        len(listed) == len(zones)
+        and len({zone.address for zone in listed}) == 1
+        and len({len(zone.path) for zone in listed}) == 1  # not names[0] beside filtered[0]
+    ):
         return len({zone.path for zone in listed})
     return None
 

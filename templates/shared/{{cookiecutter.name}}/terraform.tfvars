@@ -16,8 +16,16 @@ security_group_ids = {{ cookiecutter.security_group_ids | hcl }}
 vpc_cidr         = {{ cookiecutter.vpc_cidr | hcl }}
 enable_flow_logs = {{ cookiecutter.flow_logs | hcl }}
 
+{% if cookiecutter.zones %}
+# One private subnet per availability zone: azN is the Nth zone of availability_zones.
+private_subnets = {{ cookiecutter.private_subnets | hcl }}
+
+# The pinned zones, az1..azN in order{{ ": AZ IDs name the same zones in every account" if cookiecutter.zones_are_ids else "" }}.
+availability_zones = {{ cookiecutter.zones | hcl }}
+{% else %}
 # One private subnet per availability zone: azN is the Nth available AZ of the region.
 private_subnets = {{ cookiecutter.private_subnets | hcl }}
+{% endif %}
 {% if cookiecutter.topology == "private-nat" %}
 
 # One public subnet per NAT gateway ({{ cookiecutter.nat }}).

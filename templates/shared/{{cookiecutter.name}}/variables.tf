@@ -103,12 +103,17 @@ variable "enable_flow_logs" {
 
 variable "availability_zones" {
   type        = list(string)
-  description = "Optional zone names to pin (e.g. [\"us-east-1a\", \"us-east-1b\"]), one per private subnet in az1..azN order; empty takes the region's first standard zones."
+  description = "Optional zones to pin, one per private subnet in az1..azN order: names (e.g. [\"us-east-1a\", \"us-east-1b\"]) or AZ IDs, the same zones in every account (e.g. [\"use1-az1\", \"use1-az2\"]). Every interface endpoint service must offer each of them. Empty takes the region's first standard zones that every interface endpoint service offers."
   default     = []
 
   validation {
     condition     = length(distinct(var.availability_zones)) == length(var.availability_zones)
     error_message = "Pin each availability zone once: one private subnet per zone."
+  }
+
+  validation {
+    condition     = alltrue([for zone in var.availability_zones : can(regex("^([a-z]{2}(-[a-z]+)+-[0-9][a-z]|[a-z]{2,}[0-9]+-az[0-9]+)$", zone))])
+    error_message = "Pin zones by name (us-east-1a) or by AZ ID (use1-az1)."
   }
 }
 {% endif %}

@@ -42,6 +42,17 @@ resource "aws_security_group" "endpoints" {
   }
 }
 
+# An interface endpoint service is offered in some zones of a region, not always all
+# (AWS Knowledge Center, "interface-endpoint-availability-zone"), and AWS refuses an endpoint subnet in
+# another ("The VPC endpoint service ... does not support the availability zone of the
+# subnet"): the zones each one offers, read at plan.
+data "aws_vpc_endpoint_service" "interface" {
+  for_each = toset(var.interface_endpoints)
+
+  service_name = "com.amazonaws.${var.region}.${each.key}"
+  service_type = "Interface"
+}
+
 resource "aws_vpc_endpoint" "interface" {
   for_each = toset(var.interface_endpoints)
 
@@ -55,4 +66,11 @@ resource "aws_vpc_endpoint" "interface" {
   security_group_ids  = [aws_security_group.endpoints[0].id]
 
   tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for subnet in local.private_subnets : contains(data.aws_vpc_endpoint_service.interface[each.key].availability_zones, subnet.availability_zone)])
+      error_message = "The VPC endpoint service ${data.aws_vpc_endpoint_service.interface[each.key].service_name} does not support the availability zone ${join(", ", distinct([for subnet in local.private_subnets : "${subnet.availability_zone} (${lookup(local.zone_ids_by_name, subnet.availability_zone, "")})" if !contains(data.aws_vpc_endpoint_service.interface[each.key].availability_zones, subnet.availability_zone)]))} of the function's subnets; it is offered in ${join(", ", sort(data.aws_vpc_endpoint_service.interface[each.key].availability_zones))}. {{ "Use subnets in zones it is offered in" if cookiecutter.topology == "existing" else "Pin zones (availability_zones) that every interface endpoint service offers, or pin none" }}, or leave ${each.key} out of interface_endpoints."
+    }
+  }
 }

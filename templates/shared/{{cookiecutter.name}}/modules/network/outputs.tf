@@ -8,6 +8,7 @@
 #   private_route_table_ids  their route tables, for gateway endpoints
 #   internet_egress          whether they reach the internet (IPv4) through NAT
 #   ipv6_internet_egress     whether they reach the IPv6 internet through an egress-only gateway
+#   zone_ids_by_name         the AZ ID of each zone the subnets are in, for messages that name both
 
 output "vpc_id" {
   description = "ID of the VPC."

@@ -57,7 +57,7 @@ variable "public_subnets" {
 
 variable "availability_zones" {
   type        = list(string)
-  description = "Optional zone names to pin, in az1..azN order; empty takes the region's first standard zones."
+  description = "Optional zones to pin, names or AZ IDs, in az1..azN order; empty takes the region's first standard zones that every interface endpoint service offers."
   default     = []
 
   validation {

@@ -118,6 +118,7 @@ locals {
   ]
   vpc_ipv6_cidrs          = var.enable_ipv6 && coalesce(data.aws_vpc.this.ipv6_cidr_block, "none") != "none" ? [data.aws_vpc.this.ipv6_cidr_block] : []
   private_subnets         = [for id in var.subnet_ids : data.aws_subnet.selected[id]]
+  zone_ids_by_name        = zipmap([for id in var.subnet_ids : data.aws_subnet.selected[id].availability_zone], [for id in var.subnet_ids : data.aws_subnet.selected[id].availability_zone_id])
   private_route_table_ids = var.route_table_ids
   internet_egress         = coalesce(var.internet_egress, anytrue(local.routes_to_nat))
   ipv6_internet_egress = var.enable_ipv6 && anytrue([

@@ -1,5 +1,5 @@
 data "aws_availability_zones" "available" {
-  # checkov:skip=CKV_AWS_394: AZ names differ per account, so they cannot be pinned at generation; set var.availability_zones to pin them. Subnets are keyed az1..azN, and impaired zones are not filtered out, so no index ever shifts.
+  # checkov:skip=CKV_AWS_394: AZ names differ per account, so they cannot be pinned at generation; set var.availability_zones to pin them (by name, or by AZ ID, the same in every account). Subnets are keyed az1..azN, and impaired zones are not filtered out, so no index ever shifts.
   filter {
     name   = "opt-in-status"
     values = ["opt-in-not-required"]
@@ -7,16 +7,33 @@ data "aws_availability_zones" "available" {
 
   lifecycle {
     postcondition {
-      condition     = length(var.availability_zones) > 0 || length(self.names) >= length(var.private_subnets)
-      error_message = "This region has fewer availability zones than private subnets; remove entries from private_subnets."
+      condition     = alltrue([for zone in var.availability_zones : contains(concat(self.names, self.zone_ids), zone)])
+      error_message = "availability_zones pins ${join(", ", [for zone in var.availability_zones : zone if !contains(concat(self.names, self.zone_ids), zone)])}, not a standard availability zone of ${var.region} in this account; its zones are ${join(", ", [for index, name in self.names : "${name} (${self.zone_ids[index]})"])}."
+    }
+    postcondition {
+      condition     = length(distinct([for zone in var.availability_zones : try(self.names[index(self.zone_ids, zone)], zone)])) == length(var.availability_zones)
+      error_message = "availability_zones names one zone twice, by its name and by its AZ ID; pin each zone once."
+    }
+    postcondition {
+      # Interface endpoint services are not offered in every zone (AWS Knowledge Center,
+      # "interface-endpoint-availability-zone"): unpinned subnets go only where all are.
+      condition     = length(var.availability_zones) > 0 || length([for name in self.names : name if alltrue([for service in data.aws_vpc_endpoint_service.interface : contains(service.availability_zones, name)])]) >= length(var.private_subnets)
+      error_message = length(var.interface_endpoints) == 0 ? "This region has fewer availability zones than private subnets; remove entries from private_subnets." : "This region has fewer availability zones that every interface endpoint service (${join(", ", var.interface_endpoints)}) offers than private subnets; remove entries from private_subnets, or services from interface_endpoints."
     }
   }
 }
 
 locals {
-  # azN is the Nth zone of the region (or of var.availability_zones): keys stay
-  # stable when subnets are added or removed.
-  zone_names = length(var.availability_zones) > 0 ? var.availability_zones : data.aws_availability_zones.available.names
+  # azN is the Nth zone of var.availability_zones (an AZ ID stands for the zone this
+  # account names by it), or else the Nth zone of the region that every interface
+  # endpoint service offers: keys stay stable when subnets are added or removed.
+  zone_names_by_id = zipmap(data.aws_availability_zones.available.zone_ids, data.aws_availability_zones.available.names)
+  zone_ids_by_name = zipmap(data.aws_availability_zones.available.names, data.aws_availability_zones.available.zone_ids)
+  offered_zone_names = [
+    for name in data.aws_availability_zones.available.names : name
+    if alltrue([for service in data.aws_vpc_endpoint_service.interface : contains(service.availability_zones, name)])
+  ]
+  zone_names = length(var.availability_zones) > 0 ? [for zone in var.availability_zones : strcontains(zone, "-az") ? local.zone_names_by_id[zone] : zone] : local.offered_zone_names
   az_names   = { for index, key in sort(keys(var.private_subnets)) : key => local.zone_names[index] }
   # The /64 of subnet azN is numbered from N, never from its position, so adding
   # an AZ later renumbers nothing: private azN takes N-1, public azN takes 128+N-1.
