@@ -51,6 +51,21 @@ class Mutation:
 
 MUTATIONS = [
     Mutation(
+        # "No internet" is contradicted by a default route to anything, not only to gateways
+        # the model names: here a transit gateway that leads who knows where.
+        "private-table-default-route-to-a-transit-gateway",
+        "private-subnets",
+        PRIVATE_ROUTES,
+        "resource \"aws_route_table_association\" \"private\" {",
+        'resource "aws_route" "elsewhere" {\n'
+        "  route_table_id         = aws_route_table.private.id\n"
+        '  destination_cidr_block = "0.0.0.0/0"\n'
+        '  transit_gateway_id     = "tgw-0123456789abcdef0"\n'
+        "}\n\n"
+        "resource \"aws_route_table_association\" \"private\" {",
+        PRIVATE,
+    ),
+    Mutation(
         "private-table-dynamic-default-route",
         "private-subnets",
         PRIVATE_ROUTES,

@@ -117,14 +117,36 @@ def test_the_function_on_a_public_subnet_is_broken() -> None:
     assert 'aws_subnet.public["b"] uses aws_route_table.public' in found.found
 
 
-def test_in_topology_private_a_route_to_an_appliance_is_not_judged_rather_than_passed() -> None:
-    appliance = created("aws_route.appliance", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/0", "network_interface_id": "eni-1"})
-    document = add(private_topology(), appliance)
-    assert broken(document, "private-subnets", PRIVATE) == []
-    (said,) = not_judged(document, "private-subnets", PRIVATE)
-    assert "may be a NAT instance" in said.why
+def test_in_topology_private_a_default_route_to_anything_is_broken() -> None:
+    # "No internet" holds only if nothing in the subnets' tables leads everywhere: an
+    # appliance, a transit gateway, a peering connection, a firewall endpoint alike.
+    for target in (
+        {"network_interface_id": "eni-1"},
+        {"transit_gateway_id": "tgw-1"},
+        {"vpc_peering_connection_id": "pcx-1"},
+        {"vpc_endpoint_id": "vpce-firewall"},
+        {"local_gateway_id": "lgw-1"},
+    ):
+        default = created("aws_route.out", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/0", **target})
+        (found,) = broken(add(private_topology(), default), "private-subnets", PRIVATE)
+        assert "sends all of 0.0.0.0/0 through" in found.found and next(iter(target)) in found.found
+    v6 = created("aws_route.out6", {"route_table_id": "rtb-a", "destination_ipv6_cidr_block": "::/0", "transit_gateway_id": "tgw-1"})
+    assert broken(add(private_topology(), v6), "private-subnets", PRIVATE)
+    # Two halves are a default route too.
+    halves = [
+        created(f"aws_route.half{n}", {"route_table_id": "rtb-a", "destination_cidr_block": block, "transit_gateway_id": "tgw-1"})
+        for n, block in enumerate(("0.0.0.0/1", "128.0.0.0/1"))
+    ]
+    (split,) = broken(add(add(private_topology(), halves[0]), halves[1]), "private-subnets", PRIVATE)
+    assert "send every IPv4 address out of the VPC" in split.found
+    # A narrower block is a private path: a peered VPC, an on-premises range.
     peering = created("aws_route.peer", {"route_table_id": "rtb-a", "destination_cidr_block": "172.16.0.0/12", "vpc_peering_connection_id": "pcx-1"})
     assert verdicts(add(private_topology(), peering), PRIVATE) == []
+    # Where a route leads is not known: not judged, never passed.
+    unknown_destination = unknown(add(private_topology(), default), "aws_route.out", "destination_cidr_block")
+    assert broken(unknown_destination, "private-subnets", PRIVATE) == []
+    (said,) = not_judged(unknown_destination, "private-subnets", PRIVATE)
+    assert "is not known before apply" in said.why
 
 
 def test_an_unknown_association_is_not_judged_rather_than_passed() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from scaffold.check.model import (
@@ -61,11 +62,57 @@ def private_subnets(subject: Subject) -> Iterator[Verdict]:
                     )
                 elif route.kind == "unresolved":
                     yield NotJudged(name, f"the target of {route.source.address}: {route.target}")
-                elif route.kind == "instance" and not intent.internet:
-                    yield NotJudged(
-                        name,
-                        f"{route.source.address} routes {route.describe()}, an instance or interface that may be a NAT instance",
-                    )
+                elif not intent.internet and route.kind in ("other", "instance"):
+                    yield from way_out(name, where, route, intent.topology)
+            if not intent.internet:
+                yield from split_default(name, table, users, routes, intent.topology)
+
+
+# A route to anything but the VPC itself or an internet/NAT gateway (judged above): a
+# transit gateway, a peering connection, an instance or interface, a firewall or gateway
+# load balancer endpoint, a virtual private, local or carrier gateway, a core network.
+def way_out(name: str, where: str, route: Any, topology: str) -> Iterator[Verdict]:
+    """In a topology without internet, a default route (0.0.0.0/0, ::/0) to any target is a
+    way out that the topology, its README and the handler's AWS_API_PROBE=off deny; a
+    route to a narrower block (a peered VPC, an on-premises range) is a private path."""
+    destination = route.destination
+    if isinstance(destination, (IPv4Network, IPv6Network)):
+        if destination.prefixlen == 0:
+            yield Broken(
+                name,
+                route.source.place,
+                f"{where} sends all of {destination} through {route.target_attribute or route.kind}:"
+                f" a way out of the VPC, and topology {topology} has none",
+            )
+    elif not isinstance(destination, str):  # a prefix list ID is a gateway endpoint's
+        yield NotJudged(
+            name,
+            f"where {route.source.address} leads ({route.target_attribute or route.kind})"
+            " is not known before apply",
+        )
+
+
+def split_default(
+    name: str, table: RouteTable, users: str, routes: list[Any], topology: str
+) -> Iterator[Verdict]:
+    """Routes that together cover all addresses (0.0.0.0/1 and 128.0.0.0/1) are a default
+    route too."""
+    outward = [route for route in routes if route.kind != "local"]
+    for version in (4, 6):
+        blocks = [
+            route.destination
+            for route in outward
+            if isinstance(route.destination, (IPv4Network, IPv6Network))
+            and route.destination.version == version
+            and route.destination.prefixlen > 0
+        ]
+        if len(blocks) > 1 and covers_everything(blocks, version):
+            yield Broken(
+                name,
+                table.place,
+                f"{users}: together its routes {', '.join(str(b) for b in blocks)} send every IPv{version}"
+                f" address out of the VPC, and topology {topology} has no way out",
+            )
 
 
 def function_tables(
