@@ -302,3 +302,26 @@ def test_with_own_security_groups_destroy_keeps_the_role_until_lambda_lets_go(
     assert max(released) < min(removed), f"the role lost its permissions before Lambda let go of its interfaces: {events}"
     left = ec2.describe_network_interfaces(Filters=[{"Name": "group-id", "Values": [own]}])["NetworkInterfaces"]
     assert left == []
+
+
+def test_ipv4_and_ipv6_exposure_are_judged_apart(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    # A route table whose only internet gateway route is ::/0 is not a public IPv4 subnet:
+    # the plan goes through and warns that IPv6 reaches the subnets both ways.
+    ec2 = aws_emulator.client("ec2", REGION)
+    network = build_network(ec2)
+    (gateway,) = ec2.describe_internet_gateways(
+        Filters=[{"Name": "attachment.vpc-id", "Values": [network.vpc_id]}]
+    )["InternetGateways"]
+    ec2.create_route(
+        RouteTableId=network.private_route_table,
+        DestinationIpv6CidrBlock="::/0",
+        GatewayId=gateway["InternetGatewayId"],
+    )
+    project = existing_project(generate, network.vpc_id, network.private_subnets)
+    runner = terraform(project, aws_emulator, REGION)
+    runner.init()
+    planned = " ".join(runner.run("plan", "-input=false", "-no-color").stdout.split())
+    assert "routes IPv6 to an internet gateway" in planned
+    assert "is public" not in planned

@@ -88,6 +88,20 @@ def test_an_ipv6_route_to_an_internet_gateway_is_public_and_to_an_egress_only_on
     assert "::/0 -> aws_internet_gateway.this" in found.found
 
 
+def test_ipv4_and_ipv6_exposure_are_judged_apart() -> None:
+    # ::/0 to an internet gateway is not a public IPv4 subnet: in an existing network its
+    # owners may choose it (the plan warns); this project's own networks never do.
+    v6 = created("aws_route.v6", {"route_table_id": "rtb-a", "destination_ipv6_cidr_block": "::/0", "gateway_id": "igw-1"})
+    document = add(private_topology(), v6)
+    assert broken(document, "private-subnets", Intent("existing")) == []
+    (opened,) = broken(document, "private-subnets", PRIVATE)
+    assert "IPv6 from the internet reaches these subnets" in opened.found and "public" not in opened.found
+    assert broken(document, "gateway-endpoints", PRIVATE) == []  # not a public route table
+    v4 = created("aws_route.v4", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/0", "gateway_id": "igw-1"})
+    (public,) = broken(add(private_topology(), v4), "private-subnets", Intent("existing"))
+    assert public.found.endswith("goes to an internet gateway: public")
+
+
 def test_in_topology_private_a_nat_or_egress_only_route_is_broken_too() -> None:
     assert broken(baseline(), "private-subnets", PRIVATE) != []
     assert broken(baseline(), "private-subnets", NAT_PER_AZ) == []

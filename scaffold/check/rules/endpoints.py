@@ -67,7 +67,10 @@ def gateway_endpoints(subject: Subject) -> Iterator[Verdict]:
             routes = model.routes_of(table)
             if isinstance(routes, Unresolved):
                 yield NotJudged(name, str(routes))
-            elif any(route.kind == "internet-gateway" for route in routes):
+            elif any(
+                route.kind == "internet-gateway" and not isinstance(route.destination, IPv6Network)
+                for route in routes
+            ):
                 yield Broken(name, endpoint.place, f"is on {table.address}, a public route table")
 
 

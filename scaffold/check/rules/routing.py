@@ -27,8 +27,8 @@ from scaffold.check.rules.common import (
 @rule(
     "private-subnets",
     "The function's subnets reach the internet only through NAT (IPv4) or an egress-only"
-    " internet gateway (IPv6), and in topology private not at all; a route to an internet"
-    " gateway, for any destination, makes a subnet public.",
+    " internet gateway (IPv6), and in topology private not at all; an IPv4 route to an"
+    " internet gateway makes a subnet public, and IPv6 to one opens it to the internet.",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
 def private_subnets(subject: Subject) -> Iterator[Verdict]:
@@ -50,7 +50,18 @@ def private_subnets(subject: Subject) -> Iterator[Verdict]:
             users = f"{', '.join(s.address for s in subnets)} {'use' if len(subnets) > 1 else 'uses'} {table.address}"
             for route in routes:
                 where = f"{users}, whose route {route.describe()}"
-                if route.kind == "internet-gateway":
+                if route.kind == "internet-gateway" and is_ipv6(route):
+                    # IPv4 and IPv6 apart: ::/0 to an internet gateway does not make a subnet
+                    # public (no IPv4 way in or out); it opens IPv6 both ways. An existing
+                    # network's owners may choose that (plan warns); this project's never do.
+                    if intent.topology != "existing":
+                        yield Broken(
+                            name,
+                            route.source.place,
+                            f"{where} goes to an internet gateway: IPv6 from the internet reaches"
+                            " these subnets; an egress-only internet gateway lets them out only",
+                        )
+                elif route.kind == "internet-gateway":
                     yield Broken(
                         name, route.source.place, f"{where} goes to an internet gateway: public"
                     )
@@ -71,6 +82,10 @@ def private_subnets(subject: Subject) -> Iterator[Verdict]:
 # A route to anything but the VPC itself or an internet/NAT gateway (judged above): a
 # transit gateway, a peering connection, an instance or interface, a firewall or gateway
 # load balancer endpoint, a virtual private, local or carrier gateway, a core network.
+def is_ipv6(route: Any) -> bool:
+    return isinstance(route.destination, IPv6Network)
+
+
 def way_out(name: str, where: str, route: Any, topology: str) -> Iterator[Verdict]:
     """In a topology without internet, a default route (0.0.0.0/0, ::/0) to any target is a
     way out that the topology, its README and the handler's AWS_API_PROBE=off deny; a

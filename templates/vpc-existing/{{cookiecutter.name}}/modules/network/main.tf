@@ -68,8 +68,11 @@ data "aws_route_table" "of_subnet" {
 
   lifecycle {
     postcondition {
-      condition     = !anytrue([for route in self.routes : startswith(route.gateway_id, "igw-")])
-      error_message = "Subnet ${each.key} is public: its route table ${self.id} routes to an internet gateway. A public subnet gives a Lambda function neither internet access nor a public IP; use private subnets, with a route to a NAT gateway if the function needs the internet."
+      # IPv4 and IPv6 apart: an IPv4 route to an internet gateway makes a subnet public,
+      # while ::/0 to an internet gateway is IPv6 internet access, as an egress-only
+      # gateway gives (judged with ipv6_internet_egress below).
+      condition     = !anytrue([for route in self.routes : startswith(route.gateway_id, "igw-") && route.cidr_block != ""])
+      error_message = "Subnet ${each.key} is public: its route table ${self.id} routes IPv4 to an internet gateway. A public subnet gives a Lambda function neither internet access nor a public IP; use private subnets, with a route to a NAT gateway if the function needs the internet."
     }
     postcondition {
       condition     = length(var.gateway_endpoints) == 0 || contains(var.route_table_ids, self.id)
@@ -105,6 +108,13 @@ check "internet_access" {
   }
 
   assert {
+    condition = !anytrue([
+      for table in data.aws_route_table.of_subnet : anytrue([for route in table.routes : startswith(route.gateway_id, "igw-") && route.ipv6_cidr_block != ""])
+    ])
+    error_message = "A subnet of the function routes IPv6 to an internet gateway: the function reaches the IPv6 internet, and IPv6 from the internet reaches the subnet (the function's security group admits nothing inbound). An egress-only internet gateway lets it out only."
+  }
+
+  assert {
     condition     = alltrue(local.routes_to_nat) || !anytrue(local.routes_to_nat)
     error_message = "Only some subnets of the function route to a NAT gateway: invocations that run in the others have no internet access."
   }
@@ -122,6 +132,8 @@ locals {
   private_route_table_ids = var.route_table_ids
   internet_egress         = coalesce(var.internet_egress, anytrue(local.routes_to_nat))
   ipv6_internet_egress = var.enable_ipv6 && anytrue([
-    for table in data.aws_route_table.of_subnet : anytrue([for route in table.routes : route.ipv6_cidr_block == "::/0" && route.egress_only_gateway_id != ""])
+    for table in data.aws_route_table.of_subnet : anytrue([
+      for route in table.routes : route.ipv6_cidr_block == "::/0" && (route.egress_only_gateway_id != "" || startswith(route.gateway_id, "igw-"))
+    ])
   ])
 }
