@@ -216,6 +216,69 @@ SCOPED_RESOURCES = {
 }  # fmt: skip
 UNSCOPABLE_ACTIONS = ("logs:DescribeLogGroups",)
 
+# EC2, scoped by the Project tag the provider puts on everything the project creates
+# (default_tags): created only with it (aws:RequestTag, sent in the create call's
+# TagSpecifications), tagged only while being created (ec2:CreateAction) or when already
+# the project's, and changed or deleted only when it carries it (aws:ResourceTag).
+# https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html
+EC2_CREATED_WITH_TAGS = (
+    "ec2:AllocateAddress",
+    "ec2:CreateEgressOnlyInternetGateway",
+    "ec2:CreateFlowLogs",
+    "ec2:CreateInternetGateway",
+    "ec2:CreateNatGateway",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateSubnet",
+    "ec2:CreateVpc",
+    "ec2:CreateVpcEndpoint",
+)
+EC2_ON_OWN_RESOURCES = (
+    "ec2:AssociateRouteTable",
+    "ec2:AssociateSubnetCidrBlock",
+    "ec2:AssociateVpcCidrBlock",
+    "ec2:AttachInternetGateway",
+    "ec2:CreateRoute",
+    "ec2:DeleteEgressOnlyInternetGateway",
+    "ec2:DeleteFlowLogs",
+    "ec2:DeleteInternetGateway",
+    "ec2:DeleteNatGateway",
+    "ec2:DeleteRoute",
+    "ec2:DeleteRouteTable",
+    "ec2:DeleteSecurityGroup",
+    "ec2:DeleteSubnet",
+    "ec2:DeleteTags",
+    "ec2:DeleteVpc",
+    "ec2:DeleteVpcEndpoints",
+    "ec2:DetachInternetGateway",
+    "ec2:DisassociateAddress",
+    "ec2:DisassociateRouteTable",
+    "ec2:DisassociateSubnetCidrBlock",
+    "ec2:DisassociateVpcCidrBlock",
+    "ec2:ModifySubnetAttribute",
+    "ec2:ModifyVpcAttribute",
+    "ec2:ReleaseAddress",
+    "ec2:ReplaceRoute",
+    "ec2:ReplaceRouteTableAssociation",
+)
+# Still account-wide, each for its reason (the generated README says so):
+# - the security-group rule calls and ModifyVpcEndpoint: the VPC's default security group
+#   is adopted before it carries the tag, and an endpoint in an existing VPC names the
+#   owners' route tables and subnets, which do not carry it;
+# - detaching and deleting network interfaces: Lambda creates them, untagged.
+# In `existing` the VPC is known, so these are held to it (ec2:Vpc).
+EC2_IN_THE_VPC = (
+    "ec2:AuthorizeSecurityGroupEgress",
+    "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DetachNetworkInterface",
+    "ec2:ModifyVpcEndpoint",
+    "ec2:RevokeSecurityGroupEgress",
+    "ec2:RevokeSecurityGroupIngress",
+)
+# Lambda: a function created or reconfigured only in the project's VPC, where it is known.
+LAMBDA_VPC_ACTIONS = ("lambda:CreateFunction", "lambda:UpdateFunctionConfiguration")
+
 # A top-level resource or data block as `terraform fmt` writes it.
 DECLARATION = re.compile(
     r'^(?P<kind>resource|data) "(?P<type>[a-z0-9_]+)" "(?P<name>[A-Za-z0-9_-]+)"', re.MULTILINE
@@ -241,7 +304,11 @@ def role_arns(roles: Iterable[str], name: str, partition: str) -> list[str]:
     ]
 
 
-def deployer_policy(types: Iterable[str], name: str, partition: str) -> dict[str, object]:
+def deployer_policy(
+    types: Iterable[str], name: str, partition: str, vpc_id: str | None = None
+) -> dict[str, object]:
+    """The deployer's policy for a project of these resource types; `vpc_id` is the VPC of
+    topology existing (None: the project creates its VPC, whose ID is not known yet)."""
     types = sorted(types)
     actions: set[str] = set(ALWAYS)
     for type_name in types:
@@ -262,17 +329,27 @@ def deployer_policy(types: Iterable[str], name: str, partition: str) -> dict[str
             roles = {role for role, _ in passed.values()}
             statements += iam_statements(service_actions, roles, name, partition)
             continue
+        if service == "ec2":
+            statements += ec2_statements(service_actions, name, partition, vpc_id)
+            continue
         patterns = SCOPED_RESOURCES.get(service)
         scoped = [a for a in service_actions if patterns and a not in UNSCOPABLE_ACTIONS]
         unscoped = [a for a in service_actions if a not in scoped]
         if scoped and patterns:
-            statements.append(
-                statement(
-                    f"{service.capitalize()}OwnResources",
-                    scoped,
-                    [pattern.format(name=name, partition=partition) for pattern in patterns],
+            in_vpc = [a for a in scoped if a in LAMBDA_VPC_ACTIONS and vpc_id]
+            own = [pattern.format(name=name, partition=partition) for pattern in patterns]
+            if in_vpc:
+                # Absent when a call does not configure the VPC (a memory change): IfExists.
+                statements.append(
+                    statement(
+                        f"{service.capitalize()}OwnResourcesInTheVpc",
+                        in_vpc,
+                        own,
+                        {"StringEqualsIfExists": {"lambda:VpcIds": vpc_id}},
+                    )
                 )
-            )
+            rest = [a for a in scoped if a not in in_vpc]
+            statements.append(statement(f"{service.capitalize()}OwnResources", rest, own))
         if unscoped:
             # EC2 creates ids at apply time and Describe/List calls take no resource.
             statements.append(statement(f"{service.capitalize()}Any", unscoped, "*"))
@@ -286,6 +363,54 @@ def deployer_policy(types: Iterable[str], name: str, partition: str) -> dict[str
             )
         )
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def ec2_statements(
+    actions: list[str], name: str, partition: str, vpc_id: str | None
+) -> list[Statement]:
+    """EC2 by the Project tag where AWS allows it, by the VPC where it is known."""
+    project = {"aws:ResourceTag/Project": name}
+    created = [a for a in actions if a in EC2_CREATED_WITH_TAGS]
+    own = [a for a in actions if a in EC2_ON_OWN_RESOURCES]
+    in_vpc = [a for a in actions if a in EC2_IN_THE_VPC and vpc_id]
+    rest = [
+        a
+        for a in actions
+        if a not in created and a not in own and a not in in_vpc and a != "ec2:CreateTags"
+    ]
+    found: list[Statement] = []
+    if created:
+        found.append(
+            statement(
+                "Ec2CreateOnlyTagged",
+                created,
+                "*",
+                {"StringEquals": {"aws:RequestTag/Project": name}},
+            )
+        )
+    if "ec2:CreateTags" in actions:
+        if created:
+            found.append(
+                statement(
+                    "Ec2TagWhileCreating",
+                    ["ec2:CreateTags"],
+                    "*",
+                    # The API action's name without its prefix, as EC2 gives it.
+                    {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in created]}},
+                )
+            )
+        own = sorted({*own, "ec2:CreateTags"})
+    if own:
+        found.append(statement("Ec2ChangeProjectTagged", own, "*", {"StringEquals": project}))
+    if in_vpc:
+        vpc = f"arn:{partition}:ec2:*:*:vpc/{vpc_id}"
+        found.append(
+            statement("Ec2InTheVpc", in_vpc, "*", {"ArnEquals": {"ec2:Vpc": vpc}})
+        )
+    if rest:
+        # Describe calls take no resource; see EC2_IN_THE_VPC for the others.
+        found.append(statement("Ec2Any", rest, "*"))
+    return found
 
 
 def iam_statements(
@@ -400,12 +525,15 @@ def partition_of(region: str) -> str:
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
-def render_policies(project_dir: Path, name: str, region: str) -> dict[str, str]:
+def render_policies(
+    project_dir: Path, name: str, region: str, vpc_id: str | None = None
+) -> dict[str, str]:
     """deployer-policy.json and permissions-boundary.json for the rendered project."""
     types = declared_types(sorted(project_dir.rglob("*.tf")))
     partition = partition_of(region)
+    policy = deployer_policy(types, name, partition, vpc_id)
     return {
-        "deployer-policy.json": json.dumps(deployer_policy(types, name, partition), indent=2)
+        "deployer-policy.json": json.dumps(policy, indent=2)
         + "\n",
         "permissions-boundary.json": json.dumps(
             permissions_boundary(types, name, partition), indent=2

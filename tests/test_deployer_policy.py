@@ -330,3 +330,49 @@ def test_the_checks_catch_known_bad_statements() -> None:
     assert key_applies("iam:PassedToService", pass_role)
     dependents = sentry_privileges("ec2")["CreateVpcEndpoint"]["resource_types"]["vpc"]
     assert "route53:AssociateVPCWithHostedZone" in dependents["dependent_actions"]
+
+
+# EC2 and Lambda actions that stay on every resource, unconditioned, and why (the README
+# says so too): reads take no resource; the security-group rule calls and ModifyVpcEndpoint
+# touch the VPC's default group before it carries the tag, or an existing VPC's own route
+# tables and subnets; Lambda's network interfaces are created untagged. In `existing` the
+# VPC is known and holds the security-group and interface calls (ec2:Vpc).
+ACCOUNT_WIDE = {
+    "ec2:ModifyVpcEndpoint",
+    "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+    "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_every_mutating_ec2_action_is_held_to_the_project_where_aws_allows(
+    variant: str, variants: dict[str, Variant]
+) -> None:
+    answers = variants[variant].answers
+    problems = []
+    for statement in statements(variants[variant].policy):
+        for action in as_list(statement["Action"]):
+            if not action.startswith("ec2:") or action.split(":")[1].startswith(("Describe", "Get")):
+                continue
+            condition = statement.get("Condition") or {}
+            if not condition and not (action in ACCOUNT_WIDE and answers.topology != "existing"):
+                problems.append(f"{statement['Sid']}: {action} on every resource, unconditioned")
+            creates = action.startswith("ec2:Create") and action not in ("ec2:CreateTags", "ec2:CreateRoute")
+            if creates and condition != {"StringEquals": {"aws:RequestTag/Project": "demo"}}:
+                problems.append(f"{statement['Sid']}: {action} without the Project request tag")
+            changes = action.startswith(("ec2:Delete", "ec2:Release", "ec2:Modify")) and action not in ACCOUNT_WIDE
+            if changes and condition != {"StringEquals": {"aws:ResourceTag/Project": "demo"}}:
+                problems.append(f"{statement['Sid']}: {action} not held to the Project tag")
+    tagging = [s for s in statements(variants[variant].policy) if "ec2:CreateTags" in as_list(s["Action"])]
+    conditions = [s.get("Condition") for s in tagging]
+    assert {"StringEquals": {"aws:ResourceTag/Project": "demo"}} in conditions
+    assert any(c and "ec2:CreateAction" in c.get("StringEquals", {}) for c in conditions), conditions
+    lambda_in_vpc = [
+        s for s in statements(variants[variant].policy)
+        if "lambda:CreateFunction" in as_list(s["Action"]) and s.get("Condition")
+    ]  # fmt: skip
+    if answers.topology == "existing":
+        (held,) = lambda_in_vpc
+        assert held["Condition"] == {"StringEqualsIfExists": {"lambda:VpcIds": answers.vpc_id}}
+    report(variant, problems)
