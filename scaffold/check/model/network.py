@@ -199,6 +199,10 @@ class NetworkBuilder(BuilderBase):
             "vpc_endpoint_id", "local_gateway_id", "core_network_arn", "instance_id",
         )  # fmt: skip
         given = [(key, values.get(key)) for key in targets if values.get(key) not in (None, "")]
+        if {key for key, _value in given} == {"instance_id", "network_interface_id"}:
+            # A route to an instance reads back (a data source's routes, a state) with the
+            # instance's interface too: one target, the instance.
+            given = [(key, value) for key, value in given if key == "instance_id"]
         if len(given) != 1:
             why = (
                 "no target" if not given else f"several targets ({', '.join(k for k, _ in given)})"
@@ -206,7 +210,10 @@ class NetworkBuilder(BuilderBase):
             return Route(source, destination, "unresolved", Unresolved(why), "")
         attribute, value = given[0]
         target = self.link(value, f"{source.address}.{attribute}")
-        return Route(source, destination, route_kind(attribute, value, target), target, attribute)
+        written = value if isinstance(value, str) and not isinstance(value, Unknown) else None
+        return Route(
+            source, destination, route_kind(attribute, value, target), target, attribute, written
+        )
 
     def route_resource(self, address: str, type_name: str) -> None:
         source = self.register(Entity(**self.entity_args(address, type_name, "managed")))
