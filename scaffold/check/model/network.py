@@ -116,6 +116,16 @@ class NetworkBuilder(BuilderBase):
         subnet.map_public_ip = self.value(address, "map_public_ip_on_launch")
         return subnet
 
+    def ipv6_block_of_vpc(self, subnet: SubnetEntity) -> None:
+        """A read subnet's IPv6 block lies in one of its VPC's: a read VPC shows only its
+        first (data.aws_vpc has no list of them), so the others are known by their subnets."""
+        vpc = subnet.vpc
+        if subnet.managed or not isinstance(vpc, Vpc) or vpc.managed:
+            return
+        block = network_of(self.value(subnet.address, "ipv6_cidr_block"))
+        if isinstance(block, IPv6Network) and vpc.contains(block) is False:
+            vpc.ipv6_cidrs.append(block)
+
     def route_table(self, address: str, type_name: str, mode: str) -> RouteTable:
         table = RouteTable(**self.entity_args(address, type_name, mode))
         self.register(table)
