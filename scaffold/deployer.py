@@ -167,6 +167,7 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "data.aws_vpc_endpoint_service": ("ec2:DescribeVpcEndpointServices",),
     "data.aws_vpc": ("ec2:DescribeVpcs", "ec2:DescribeVpcAttribute", "ec2:DescribeRouteTables"),
     "data.aws_subnet": ("ec2:DescribeSubnets",),
+    "data.aws_subnets": ("ec2:DescribeSubnets",),
     "data.aws_route_table": ("ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces"),
     "data.aws_route_tables": ("ec2:DescribeRouteTables",),
     "data.aws_partition": (),

@@ -51,21 +51,6 @@ class Mutation:
 
 MUTATIONS = [
     Mutation(
-        # "No internet" is contradicted by a default route to anything, not only to gateways
-        # the model names: here a transit gateway that leads who knows where.
-        "private-table-default-route-to-a-transit-gateway",
-        "private-subnets",
-        PRIVATE_ROUTES,
-        "resource \"aws_route_table_association\" \"private\" {",
-        'resource "aws_route" "elsewhere" {\n'
-        "  route_table_id         = aws_route_table.private.id\n"
-        '  destination_cidr_block = "0.0.0.0/0"\n'
-        '  transit_gateway_id     = "tgw-0123456789abcdef0"\n'
-        "}\n\n"
-        "resource \"aws_route_table_association\" \"private\" {",
-        PRIVATE,
-    ),
-    Mutation(
         "private-table-dynamic-default-route",
         "private-subnets",
         PRIVATE_ROUTES,
@@ -160,6 +145,54 @@ MUTATIONS = [
         NAT_ROUTES,
         '  route_table_id         = aws_route_table.public.id\n  destination_cidr_block = "0.0.0.0/0"\n',
         '  route_table_id         = aws_route_table.public.id\n  destination_cidr_block = "128.0.0.0/1"\n',
+        NAT_SINGLE,
+    ),
+    Mutation(
+        "private-default-route-to-transit-gateway",
+        "private-subnets",
+        PRIVATE_ROUTES,
+        'resource "aws_route_table_association" "private" {',
+        'resource "aws_route" "x" {\n'
+        "  route_table_id         = aws_route_table.private.id\n"
+        '  destination_cidr_block = "0.0.0.0/0"\n'
+        '  transit_gateway_id     = "tgw-0123456789abcdef0"\n}\n\n'
+        'resource "aws_route_table_association" "private" {',
+        PRIVATE,
+    ),
+    Mutation(
+        "private-inline-ipv6-default-route-to-peering",
+        "private-subnets",
+        PRIVATE_ROUTES,
+        'resource "aws_route_table" "private" {\n  vpc_id = aws_vpc.this.id\n',
+        'resource "aws_route_table" "private" {\n  vpc_id = aws_vpc.this.id\n\n'
+        "  route {\n"
+        '    ipv6_cidr_block           = "::/0"\n'
+        '    vpc_peering_connection_id = "pcx-0123456789abcdef0"\n  }\n',
+        PRIVATE,
+    ),
+    Mutation(
+        "private-default-route-to-firewall-endpoint",
+        "private-subnets",
+        PRIVATE_ROUTES,
+        'resource "aws_route_table_association" "private" {',
+        'resource "aws_route" "inspection" {\n'
+        "  route_table_id         = aws_route_table.private.id\n"
+        '  destination_cidr_block = "0.0.0.0/0"\n'
+        '  vpc_endpoint_id        = "vpce-0123456789abcdef0"\n}\n\n'
+        'resource "aws_route_table_association" "private" {',
+        PRIVATE,
+    ),
+    Mutation(
+        "half-the-internet-to-a-transit-gateway-beside-nat",
+        "internet-through-nat",
+        NAT_ROUTES,
+        'resource "aws_route" "private_nat" {',
+        'resource "aws_route" "private_tgw" {\n'
+        "  for_each = aws_route_table.private\n\n"
+        "  route_table_id         = each.value.id\n"
+        '  destination_cidr_block = "128.0.0.0/1"\n'
+        '  transit_gateway_id     = "tgw-0123456789abcdef0"\n}\n\n'
+        'resource "aws_route" "private_nat" {',
         NAT_SINGLE,
     ),
     Mutation(

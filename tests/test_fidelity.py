@@ -621,6 +621,17 @@ def test_an_interface_endpoint_only_in_zones_its_service_is_offered_in(
     ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint["VpcEndpointId"]])
 
 
+def test_a_vpc_takes_up_to_five_ipv6_blocks(ec2: Any) -> None:
+    """Amazon VPC quotas: five IPv6 CIDR blocks per VPC (moto alone allows one)."""
+    vpc = ec2.create_vpc(CidrBlock=f"10.{next(_octets)}.0.0/16")["Vpc"]["VpcId"]
+    for _ in range(5):
+        ec2.associate_vpc_cidr_block(VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)
+    (described,) = ec2.describe_vpcs(VpcIds=[vpc])["Vpcs"]
+    assert len({a["Ipv6CidrBlock"] for a in described["Ipv6CidrBlockAssociationSet"]}) == 5
+    code, _message = error_of(ec2.associate_vpc_cidr_block, VpcId=vpc, AmazonProvidedIpv6CidrBlock=True)
+    assert code == "CidrLimitExceeded"
+
+
 def test_private_dns_needs_the_vpcs_dns(ec2: Any) -> None:
     network = build_network(ec2, dns=False)
     code, message = error_of(

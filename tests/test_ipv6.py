@@ -158,3 +158,32 @@ def test_an_existing_dual_stack_vpc_applies_with_ipv6_allowed(
         (group_id,) = runner.outputs()["security_group_ids"]
         assert ("-1", None, None, str(block)) in egress(ec2, group_id)
         no_changes(runner)
+
+
+def test_an_existing_vpc_with_two_ipv6_blocks_lets_the_function_reach_both(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator, deployer: MakeDeployer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """data.aws_vpc reads only the first IPv6 block; the subnets in the second one (the
+    function's own, and another) are reached through their own blocks."""
+    ec2 = aws_emulator.client("ec2", REGION)
+    network = build_network(ec2)
+    blocks = [
+        IPv6Network(ec2.associate_vpc_cidr_block(VpcId=network.vpc_id, AmazonProvidedIpv6CidrBlock=True)["Ipv6CidrBlockAssociation"]["Ipv6CidrBlock"])
+        for _ in range(2)
+    ]
+    first, second = (list(block.subnets(new_prefix=64)) for block in blocks)
+    placed = {network.private_subnets[0]: first[0], network.private_subnets[1]: second[0], network.public_subnet: second[1]}
+    for subnet_id, block in placed.items():
+        ec2.associate_subnet_cidr_block(SubnetId=subnet_id, Ipv6CidrBlock=str(block))
+    project = existing_project(generate, network.vpc_id, network.private_subnets, "--ipv6")
+    with applied_as_deployer(terraform, project, aws_emulator, deployer) as (runner, _admin):
+        (group_id,) = runner.outputs()["security_group_ids"]
+        inside = {rule[3] for rule in egress(ec2, group_id) if rule[0] == "-1"}
+        assert inside == {str(blocks[0]), str(second[0]), str(second[1])}, inside
+        no_changes(runner)
+        runner.run("plan", "-out=tfplan", "-input=false", "-no-color", "-lock=false")
+        (project.parent / "plan.json").write_text(runner.run("show", "-json", "tfplan").stdout, encoding="utf-8")
+        capsys.readouterr()
+        code = main(["check", str(project), "--plan", str(project.parent / "plan.json")])
+        out = capsys.readouterr().out
+        assert code == 0 and "function-egress" not in out, out

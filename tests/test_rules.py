@@ -95,7 +95,7 @@ def test_ipv4_and_ipv6_exposure_are_judged_apart() -> None:
     document = add(private_topology(), v6)
     assert broken(document, "private-subnets", Intent("existing")) == []
     (opened,) = broken(document, "private-subnets", PRIVATE)
-    assert "IPv6 from the internet reaches these subnets" in opened.found and "public" not in opened.found
+    assert "public over IPv6" in opened.found
     assert broken(document, "gateway-endpoints", PRIVATE) == []  # not a public route table
     v4 = created("aws_route.v4", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/0", "gateway_id": "igw-1"})
     (public,) = broken(add(private_topology(), v4), "private-subnets", Intent("existing"))
@@ -131,36 +131,94 @@ def test_the_function_on_a_public_subnet_is_broken() -> None:
     assert 'aws_subnet.public["b"] uses aws_route_table.public' in found.found
 
 
-def test_in_topology_private_a_default_route_to_anything_is_broken() -> None:
-    # "No internet" holds only if nothing in the subnets' tables leads everywhere: an
-    # appliance, a transit gateway, a peering connection, a firewall endpoint alike.
-    for target in (
-        {"network_interface_id": "eni-1"},
-        {"transit_gateway_id": "tgw-1"},
-        {"vpc_peering_connection_id": "pcx-1"},
-        {"vpc_endpoint_id": "vpce-firewall"},
-        {"local_gateway_id": "lgw-1"},
-    ):
-        default = created("aws_route.out", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/0", **target})
-        (found,) = broken(add(private_topology(), default), "private-subnets", PRIVATE)
-        assert "sends all of 0.0.0.0/0 through" in found.found and next(iter(target)) in found.found
-    v6 = created("aws_route.out6", {"route_table_id": "rtb-a", "destination_ipv6_cidr_block": "::/0", "transit_gateway_id": "tgw-1"})
-    assert broken(add(private_topology(), v6), "private-subnets", PRIVATE)
-    # Two halves are a default route too.
-    halves = [
-        created(f"aws_route.half{n}", {"route_table_id": "rtb-a", "destination_cidr_block": block, "transit_gateway_id": "tgw-1"})
-        for n, block in enumerate(("0.0.0.0/1", "128.0.0.0/1"))
+TARGETS = [
+    ("transit_gateway_id", "tgw-0123456789abcdef0", "transit gateway"),
+    ("vpc_peering_connection_id", "pcx-1", "peering connection"),
+    ("network_interface_id", "eni-1", "network interface"),
+    ("vpc_endpoint_id", "vpce-gwlb", "vpc endpoint"),
+    ("gateway_id", "vgw-1", "vpn gateway"),
+    ("local_gateway_id", "lgw-1", "local gateway"),
+    ("core_network_arn", "arn:aws:networkmanager::123456789012:core-network/core-network-1", "core network"),
+    ("nat_gateway_id", "nat-elsewhere", ""),
+    ("egress_only_gateway_id", "eigw-1", ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("destination", ["destination_cidr_block", "destination_ipv6_cidr_block"])
+@pytest.mark.parametrize(("attribute", "target", "kind"), TARGETS, ids=[t[0] for t in TARGETS])
+def test_in_topology_private_a_default_route_to_any_target_is_broken(attribute: str, target: str, kind: str, destination: str) -> None:
+    everything = "0.0.0.0/0" if destination == "destination_cidr_block" else "::/0"
+    route = created("aws_route.out", {"route_table_id": "rtb-a", destination: everything, attribute: target})
+    (found,) = broken(add(private_topology(), route), "private-subnets", PRIVATE)
+    assert found.address == "aws_route.out"
+    assert f"{everything} -> {attribute} {target}" in found.found or f"{everything} -> aws_" in found.found
+    assert kind in found.found
+    assert not_judged(add(private_topology(), route), "private-subnets", PRIVATE) == []
+    # In the other topologies a private path out is the user's to take; a NAT or
+    # egress-only gateway elsewhere is internet-through-nat's to judge.
+    if kind:
+        assert broken(add(baseline(), change_route(route, "rtb-a", destination)), "private-subnets") == []
+
+
+def change_route(route: dict[str, Any], table: str, destination: str) -> dict[str, Any]:
+    """The same route, for a destination the baseline's NAT route leaves free."""
+    moved = json.loads(json.dumps(route))
+    moved["change"]["after"]["route_table_id"] = table
+    if destination == "destination_cidr_block":
+        moved["change"]["after"][destination] = "172.16.0.0/12"
+    return moved
+
+
+def test_in_topology_private_an_inline_default_route_to_a_transit_gateway_is_broken() -> None:
+    document = change(private_topology(), 'aws_route_table.private["b"]', route=[
+        {"cidr_block": "0.0.0.0/0", "transit_gateway_id": "tgw-0123456789abcdef0", "gateway_id": "", "nat_gateway_id": ""},
+    ])  # fmt: skip
+    document["configuration"]["root_module"]["resources"] = [
+        {**r, "expressions": {"route": [{}]}} if r["address"] == "aws_route_table.private" else r
+        for r in document["configuration"]["root_module"]["resources"]
     ]
-    (split,) = broken(add(add(private_topology(), halves[0]), halves[1]), "private-subnets", PRIVATE)
-    assert "send every IPv4 address out of the VPC" in split.found
-    # A narrower block is a private path: a peered VPC, an on-premises range.
+    (found,) = broken(document, "private-subnets", PRIVATE)
+    assert found.address == 'aws_route_table.private["b"]'
+    assert "0.0.0.0/0 -> transit_gateway_id tgw-0123456789abcdef0 is a default route (to a transit gateway)" in found.found
+
+
+def test_in_topology_private_routes_that_add_up_to_a_default_route_are_broken() -> None:
+    halves = [
+        created(f'aws_route.half["{cidr}"]', {"route_table_id": "rtb-a", "destination_cidr_block": cidr, "transit_gateway_id": "tgw-1"})
+        for cidr in ("0.0.0.0/1", "128.0.0.0/1")
+    ]
+    (found,) = broken(add(private_topology(), *halves), "private-subnets", PRIVATE)
+    assert found.address == 'aws_route_table.private["a"]' and "add up to 0.0.0.0/0" in found.found
+    (one_half,) = halves[:1]
+    assert broken(add(private_topology(), one_half), "private-subnets", PRIVATE) == []
+
+
+def test_in_topology_private_a_route_it_cannot_follow_is_not_judged_rather_than_passed() -> None:
+    appliance = created("aws_route.appliance", {"route_table_id": "rtb-a", "destination_cidr_block": "52.0.0.0/8", "network_interface_id": "eni-1"})
+    document = add(private_topology(), appliance)
+    assert broken(document, "private-subnets", PRIVATE) == []
+    (said,) = not_judged(document, "private-subnets", PRIVATE)
+    assert "may be a NAT instance" in said.why
+    somewhere = created("aws_route.somewhere", {"route_table_id": "rtb-a", "transit_gateway_id": "tgw-1"}, {"destination_cidr_block": True})
+    (said,) = not_judged(add(private_topology(), somewhere), "private-subnets", PRIVATE)
+    assert "aws_route.somewhere" in said.why and "transit_gateway_id tgw-1" in said.why
+    assert broken(add(private_topology(), somewhere), "private-subnets", PRIVATE) == []
+    unknown_gateway = created("aws_route.gw", {"route_table_id": "rtb-a", "destination_cidr_block": "52.0.0.0/8"}, {"gateway_id": True})
+    assert not_judged(add(private_topology(), unknown_gateway), "private-subnets", PRIVATE)
     peering = created("aws_route.peer", {"route_table_id": "rtb-a", "destination_cidr_block": "172.16.0.0/12", "vpc_peering_connection_id": "pcx-1"})
     assert verdicts(add(private_topology(), peering), PRIVATE) == []
-    # Where a route leads is not known: not judged, never passed.
-    unknown_destination = unknown(add(private_topology(), default), "aws_route.out", "destination_cidr_block")
-    assert broken(unknown_destination, "private-subnets", PRIVATE) == []
-    (said,) = not_judged(unknown_destination, "private-subnets", PRIVATE)
-    assert "is not known before apply" in said.why
+
+
+def test_an_internet_gateway_route_for_ipv6_only_is_public_over_ipv6_not_over_ipv4() -> None:
+    v6 = created("aws_route.v6", {"route_table_id": "rtb-a", "destination_ipv6_cidr_block": "::/0", "gateway_id": "igw-1"})
+    document = add(baseline(), v6)
+    (found,) = broken(document, "private-subnets")
+    assert "public over IPv6" in found.found
+    assert broken(document, "gateway-endpoints") == []  # rtb-a is not a public IPv4 table
+    v4 = created("aws_route.v4", {"route_table_id": "rtb-a", "destination_cidr_block": "52.0.0.0/8", "gateway_id": "igw-1"})
+    (found,) = broken(add(baseline(), v4), "private-subnets")
+    assert found.found.endswith("goes to an internet gateway: public")
+    assert broken(add(baseline(), v4), "gateway-endpoints")
 
 
 def test_an_unknown_association_is_not_judged_rather_than_passed() -> None:
@@ -179,6 +237,27 @@ def test_private_nat_subnets_send_all_of_the_internet_to_nat() -> None:
     other_half = created('aws_route.nat_upper["a"]', {"route_table_id": "rtb-a", "destination_cidr_block": "128.0.0.0/1", "nat_gateway_id": "nat-a"})
     assert broken(add(halved, other_half), "internet-through-nat") == []
     assert broken(halved, "internet-through-nat", PRIVATE) == []  # not a rule of topology private
+
+
+def test_private_nat_sends_the_internet_to_the_projects_nat_and_only_there() -> None:
+    elsewhere = change(baseline(), 'aws_route.nat["a"]', nat_gateway_id=None, transit_gateway_id="tgw-1")
+    (found,) = broken(elsewhere, "internet-through-nat")
+    assert "0.0.0.0/0 -> transit_gateway_id tgw-1" in found.found
+    foreign = change(baseline(), 'aws_route.nat["a"]', nat_gateway_id="nat-0ffffffffffffffff")
+    assert broken(foreign, "internet-through-nat") == []
+    (said,) = not_judged(foreign, "internet-through-nat")
+    assert "nat-0ffffffffffffffff" in said.why
+    half = created("aws_route.half", {"route_table_id": "rtb-a", "destination_cidr_block": "0.0.0.0/1", "transit_gateway_id": "tgw-1"})
+    (found,) = broken(add(baseline(), half), "internet-through-nat")
+    assert found.address == "aws_route.half" and "away from the NAT" in found.found
+    peered = created("aws_route.peer", {"route_table_id": "rtb-a", "destination_cidr_block": "172.16.0.0/12", "vpc_peering_connection_id": "pcx-1"})
+    assert verdicts(add(baseline(), peered)) == []
+    listed = add(baseline(), change(add(baseline(), half), "aws_route.half", destination_cidr_block="52.0.0.0/8")["resource_changes"][-1])
+    assert broken(listed, "internet-through-nat")
+    listed["variables"]["additional_egress_cidrs"] = {"value": ["52.0.0.0/8"]}
+    assert broken(listed, "internet-through-nat") == []
+    unknown_destination = created("aws_route.somewhere", {"route_table_id": "rtb-a", "transit_gateway_id": "tgw-1"}, {"destination_cidr_block": True})
+    assert not_judged(add(baseline(), unknown_destination), "internet-through-nat")
 
 
 def test_per_az_each_subnet_uses_the_nat_of_its_own_zone() -> None:

@@ -86,6 +86,49 @@ def subnet_ipv6_association_set(self: Any) -> list[dict[str, Any]]:
     ]
 
 
+# Amazon VPC quotas, "IPv6 CIDR blocks per VPC": 5 (adjustable); moto allows one.
+# https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html
+IPV6_BLOCKS_PER_VPC = 5
+
+
+def associate_vpc_cidr_block(
+    self: Any,
+    cidr_block: str,
+    amazon_provided_ipv6_cidr_block: bool = False,
+    ipv6_cidr_block_network_border_group: str | None = None,
+) -> dict[str, Any]:
+    """VPC.associate_vpc_cidr_block: up to five Amazon-provided IPv6 blocks, as AWS allows."""
+    if not amazon_provided_ipv6_cidr_block:
+        answer: dict[str, Any] = ORIGINAL["associate_vpc_cidr_block"](
+            self, cidr_block, False, ipv6_cidr_block_network_border_group
+        )
+        return answer
+    from moto.ec2.exceptions import CidrLimitExceeded
+    from moto.ec2.utils import random_ipv6_cidr, random_vpc_cidr_association_id
+
+    held = [
+        association
+        for association in self.get_cidr_block_association_set(ipv6=True)
+        if association["cidr_block_state"]["state"] != "disassociated"
+    ]
+    if len(held) >= IPV6_BLOCKS_PER_VPC:
+        raise CidrLimitExceeded(self.id, IPV6_BLOCKS_PER_VPC)
+    taken = {association["cidr_block"] for association in held}
+    block = random_ipv6_cidr()
+    while block in taken:
+        block = random_ipv6_cidr()
+    association_id = random_vpc_cidr_association_id()
+    association = {
+        "association_id": association_id,
+        "cidr_block_state": {"state": "associated", "StatusMessage": None},
+        "cidr_block": block,
+        "ipv6_pool": "Amazon",
+        "ipv6_cidr_block_network_border_group": ipv6_cidr_block_network_border_group,
+    }
+    self._cidr_block_association_set[association_id] = association
+    return association
+
+
 def after(original: Callable[..., Any], then: Callable[..., None]) -> Callable[..., Any]:
     @functools.wraps(original)
     def wrapper(backend: Any, *args: Any, **kwargs: Any) -> Any:
@@ -105,11 +148,12 @@ def install() -> None:
     from moto.ec2.models.nat_gateways import NatGatewayBackend
     from moto.ec2.models.security_groups import SecurityGroupBackend
     from moto.ec2.models.subnets import Subnet
-    from moto.ec2.models.vpcs import VPCBackend
+    from moto.ec2.models.vpcs import VPC, VPCBackend
     from moto.iam import access_control
     from moto.logs.responses import LogsResponse
 
     ORIGINAL["create_aws_request"] = access_control.IAMRequestBase._create_aws_request
+    ORIGINAL["associate_vpc_cidr_block"] = VPC.associate_vpc_cidr_block
     patches: list[tuple[Any, str, Any]] = [
         (ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authorize_then_check),
         (access_control.IAMRequestBase, "_create_aws_request", aws_request_as_sent),
@@ -120,6 +164,7 @@ def install() -> None:
         (LogsResponse, "associate_kms_key", associate_kms_key),
         (LogsResponse, "disassociate_kms_key", disassociate_kms_key),
         (Subnet, "ipv6_cidr_block_association_set", property(subnet_ipv6_association_set)),
+        (VPC, "associate_vpc_cidr_block", associate_vpc_cidr_block),
         (
             VPCBackend,
             "create_vpc_endpoint",

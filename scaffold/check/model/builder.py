@@ -167,6 +167,7 @@ class Builder(NetworkBuilder, SecurityGroupBuilder, IamBuilder, FunctionBuilder)
             self.fill_vpc(vpc)
         for subnet in model.subnets:
             subnet.vpc = self.link(self.value(subnet.address, "vpc_id"), f"{subnet.address}.vpc_id")
+            self.ipv6_block_of_vpc(subnet)
         for gateway in model.gateways:
             self.fill_gateway(gateway)
         for table in list(model.route_tables):

@@ -138,11 +138,40 @@ class SubnetEntity(Entity):
 class Route:
     source: Entity  # the aws_route, or the route table that declares it inline
     destination: Network | str | Unknown  # a block, a prefix list ID, or unknown
-    # internet-gateway, nat-gateway, egress-only-gateway, instance, local, other (peering,
-    # transit and VPN gateways, endpoints: private paths), unresolved
+    # What the target is (`route_kind`): internet-gateway (an internet or carrier gateway),
+    # nat-gateway, egress-only-gateway, local; private paths out of the VPC: transit-gateway,
+    # peering-connection, vpn-gateway, vpc-endpoint (a Gateway Load Balancer or firewall
+    # endpoint), local-gateway, core-network; appliances that may be NAT instances:
+    # instance, network-interface; unresolved (no target, several, or an unknown gateway_id).
     kind: str
     target: Link | None
     target_attribute: str
+    target_value: object = None  # the target as written (an ID, an ARN, a reference)
+
+    @property
+    def version(self) -> int | None:
+        """4 or 6 for a CIDR destination; None for a prefix list or an unknown destination."""
+        if isinstance(self.destination, (IPv4Network, IPv6Network)):
+            return self.destination.version
+        return None
+
+    @property
+    def is_default(self) -> bool | None:
+        """Whether the destination is 0.0.0.0/0 or ::/0; None when it is not known."""
+        if isinstance(self.destination, (IPv4Network, IPv6Network)):
+            return self.destination.prefixlen == 0
+        if isinstance(self.destination, Unknown):
+            return None
+        return False  # a prefix list: an AWS service's or the user's blocks, never everything
+
+    def target_text(self) -> str:
+        if isinstance(self.target, Entity):
+            return self.target.address
+        if isinstance(self.target_value, str) and self.target_value:
+            return f"{self.target_attribute} {self.target_value}"
+        if self.target_attribute:
+            return f"{self.target_attribute} (not known before apply)"
+        return self.kind
 
     def describe(self) -> str:
         destination = (
@@ -150,8 +179,7 @@ class Route:
             if not isinstance(self.destination, Unknown)
             else "an unknown destination"
         )
-        target = self.target.address if isinstance(self.target, Entity) else self.kind
-        return f"{destination} -> {target}"
+        return f"{destination} -> {self.target_text()}"
 
 
 @dataclass(eq=False, repr=False)
@@ -362,36 +390,44 @@ def as_list(value: object) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# The kind of a route's target, from the attribute that names it.
+TARGET_KINDS = {
+    "nat_gateway_id": "nat-gateway",
+    "egress_only_gateway_id": "egress-only-gateway",
+    "carrier_gateway_id": "internet-gateway",  # a Wavelength zone's way to the carrier network
+    "transit_gateway_id": "transit-gateway",
+    "vpc_peering_connection_id": "peering-connection",
+    "vpc_endpoint_id": "vpc-endpoint",
+    "local_gateway_id": "local-gateway",
+    "core_network_arn": "core-network",
+    "instance_id": "instance",
+    "network_interface_id": "network-interface",
+}
+# gateway_id names an internet gateway, a virtual private gateway, "local", or (in the
+# EC2 API and inline routes) a Gateway Load Balancer endpoint.
+GATEWAY_PREFIXES = {"igw-": "internet-gateway", "vgw-": "vpn-gateway", "vpce-": "vpc-endpoint"}
+
+
 def route_kind(attribute: str, value: object, target: Link | None) -> str:
     if isinstance(target, Entity):
         kinds = {
             "aws_internet_gateway": "internet-gateway",
             "aws_nat_gateway": "nat-gateway",
             "aws_egress_only_internet_gateway": "egress-only-gateway",
+            "aws_vpn_gateway": "vpn-gateway",
+            "aws_vpc_endpoint": "vpc-endpoint",
         }
         if target.type in kinds:
             return kinds[target.type]
-    by_attribute = {
-        "nat_gateway_id": "nat-gateway",
-        "egress_only_gateway_id": "egress-only-gateway",
-        "carrier_gateway_id": "internet-gateway",
-    }
-    if attribute in by_attribute:
-        return by_attribute[attribute]
-    if attribute == "gateway_id":
-        if isinstance(value, str):
-            if value.startswith("igw-"):
-                return "internet-gateway"
-            if value == "local":
-                return "local"
-            if value.startswith(("vgw-", "vpce-")):
-                return "other"
-        if isinstance(target, Entity):
-            return "other"
-        return "unresolved"
-    if attribute in ("instance_id", "network_interface_id"):
-        return "instance"  # an appliance: it may be a NAT instance
-    return "other"
+    if attribute in TARGET_KINDS:
+        return TARGET_KINDS[attribute]
+    if attribute == "gateway_id" and isinstance(value, str) and not isinstance(value, Unknown):
+        if value == "local":
+            return "local"
+        for prefix, kind in GATEWAY_PREFIXES.items():
+            if value.startswith(prefix):
+                return kind
+    return "unresolved"  # a gateway_id the model cannot tell the kind of
 
 
 def document_block_statement(block: object) -> dict[str, Any]:

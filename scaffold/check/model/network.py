@@ -116,6 +116,16 @@ class NetworkBuilder(BuilderBase):
         subnet.map_public_ip = self.value(address, "map_public_ip_on_launch")
         return subnet
 
+    def ipv6_block_of_vpc(self, subnet: SubnetEntity) -> None:
+        """A read subnet's IPv6 block lies in one of its VPC's: a read VPC shows only its
+        first (data.aws_vpc has no list of them), so the others are known by their subnets."""
+        vpc = subnet.vpc
+        if subnet.managed or not isinstance(vpc, Vpc) or vpc.managed:
+            return
+        block = network_of(self.value(subnet.address, "ipv6_cidr_block"))
+        if isinstance(block, IPv6Network) and vpc.contains(block) is False:
+            vpc.ipv6_cidrs.append(block)
+
     def route_table(self, address: str, type_name: str, mode: str) -> RouteTable:
         table = RouteTable(**self.entity_args(address, type_name, mode))
         self.register(table)
@@ -199,6 +209,10 @@ class NetworkBuilder(BuilderBase):
             "vpc_endpoint_id", "local_gateway_id", "core_network_arn", "instance_id",
         )  # fmt: skip
         given = [(key, values.get(key)) for key in targets if values.get(key) not in (None, "")]
+        if {key for key, _value in given} == {"instance_id", "network_interface_id"}:
+            # A route to an instance reads back (a data source's routes, a state) with the
+            # instance's interface too: one target, the instance.
+            given = [(key, value) for key, value in given if key == "instance_id"]
         if len(given) != 1:
             why = (
                 "no target" if not given else f"several targets ({', '.join(k for k, _ in given)})"
@@ -206,7 +220,10 @@ class NetworkBuilder(BuilderBase):
             return Route(source, destination, "unresolved", Unresolved(why), "")
         attribute, value = given[0]
         target = self.link(value, f"{source.address}.{attribute}")
-        return Route(source, destination, route_kind(attribute, value, target), target, attribute)
+        written = value if isinstance(value, str) and not isinstance(value, Unknown) else None
+        return Route(
+            source, destination, route_kind(attribute, value, target), target, attribute, written
+        )
 
     def route_resource(self, address: str, type_name: str) -> None:
         source = self.register(Entity(**self.entity_args(address, type_name, "managed")))

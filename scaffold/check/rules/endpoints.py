@@ -67,10 +67,9 @@ def gateway_endpoints(subject: Subject) -> Iterator[Verdict]:
             routes = model.routes_of(table)
             if isinstance(routes, Unresolved):
                 yield NotJudged(name, str(routes))
-            elif any(
-                route.kind == "internet-gateway" and not isinstance(route.destination, IPv6Network)
-                for route in routes
-            ):
+            elif any(r.kind == "internet-gateway" and r.version != 6 for r in routes):
+                # Public over IPv4 (the endpoints' prefix lists are IPv4): a table whose only
+                # internet gateway route is ::/0 is private-subnets' to judge, not this rule's.
                 yield Broken(name, endpoint.place, f"is on {table.address}, a public route table")
 
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from ipaddress import IPv4Network, IPv6Network
+from collections.abc import Iterator, Sequence
+from ipaddress import IPv4Network
 from typing import Any
 
 from scaffold.check.model import (
     Function,
     Gateway,
     Model,
+    Route,
     RouteTable,
     SubnetEntity,
     Unresolved,
+    network_of,
 )
-from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
+from scaffold.check.rules.base import Broken, Intent, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import (
     attached,
     covers_everything,
@@ -22,13 +24,16 @@ from scaffold.check.rules.common import (
     ip_destinations,
     tables_of_function,
 )
+from scaffold.check.values import Unknown
 
 
 @rule(
     "private-subnets",
     "The function's subnets reach the internet only through NAT (IPv4) or an egress-only"
-    " internet gateway (IPv6), and in topology private not at all; an IPv4 route to an"
-    " internet gateway makes a subnet public, and IPv6 to one opens it to the internet.",
+    " internet gateway (IPv6), and in topology private not at all: there no route of theirs"
+    " is a default route (0.0.0.0/0 or ::/0, or routes that add up to one), whatever its"
+    " target. A route to an internet gateway, for any destination, makes a subnet public"
+    " (over IPv4, or over IPv6 for an IPv6 destination).",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
 def private_subnets(subject: Subject) -> Iterator[Verdict]:
@@ -49,84 +54,89 @@ def private_subnets(subject: Subject) -> Iterator[Verdict]:
                 continue
             users = f"{', '.join(s.address for s in subnets)} {'use' if len(subnets) > 1 else 'uses'} {table.address}"
             for route in routes:
-                where = f"{users}, whose route {route.describe()}"
-                if route.kind == "internet-gateway" and is_ipv6(route):
-                    # IPv4 and IPv6 apart: ::/0 to an internet gateway does not make a subnet
-                    # public (no IPv4 way in or out); it opens IPv6 both ways. An existing
-                    # network's owners may choose that (plan warns); this project's never do.
-                    if intent.topology != "existing":
-                        yield Broken(
-                            name,
-                            route.source.place,
-                            f"{where} goes to an internet gateway: IPv6 from the internet reaches"
-                            " these subnets; an egress-only internet gateway lets them out only",
-                        )
-                elif route.kind == "internet-gateway":
-                    yield Broken(
-                        name, route.source.place, f"{where} goes to an internet gateway: public"
-                    )
-                elif route.kind in ("nat-gateway", "egress-only-gateway") and not intent.internet:
-                    yield Broken(
-                        name,
-                        route.source.place,
-                        f"{where} leads to the internet, and topology {intent.topology} has none",
-                    )
-                elif route.kind == "unresolved":
-                    yield NotJudged(name, f"the target of {route.source.address}: {route.target}")
-                elif not intent.internet and route.kind in ("other", "instance"):
-                    yield from way_out(name, where, route, intent.topology)
+                yield from judge_route(name, intent, users, route)
             if not intent.internet:
-                yield from split_default(name, table, users, routes, intent.topology)
+                yield from split_default(name, intent, users, table, routes)
 
 
-# A route to anything but the VPC itself or an internet/NAT gateway (judged above): a
-# transit gateway, a peering connection, an instance or interface, a firewall or gateway
-# load balancer endpoint, a virtual private, local or carrier gateway, a core network.
-def is_ipv6(route: Any) -> bool:
-    return isinstance(route.destination, IPv6Network)
+# Appliances a route may lead to: an instance, or an interface (perhaps a NAT instance's).
+APPLIANCES = ("instance", "network-interface")
 
 
-def way_out(name: str, where: str, route: Any, topology: str) -> Iterator[Verdict]:
-    """In a topology without internet, a default route (0.0.0.0/0, ::/0) to any target is a
-    way out that the topology, its README and the handler's AWS_API_PROBE=off deny; a
-    route to a narrower block (a peered VPC, an on-premises range) is a private path."""
-    destination = route.destination
-    if isinstance(destination, (IPv4Network, IPv6Network)):
-        if destination.prefixlen == 0:
-            yield Broken(
-                name,
-                route.source.place,
-                f"{where} sends all of {destination} through {route.target_attribute or route.kind}:"
-                f" a way out of the VPC, and topology {topology} has none",
+def judge_route(name: str, intent: Intent, users: str, route: Route) -> Iterator[Verdict]:
+    """One route of a table the function's subnets use."""
+    where = f"{users}, whose route {route.describe()}"
+    place = route.source.place
+    if route.kind == "internet-gateway":
+        if route.version == 6 and intent.topology == "existing":
+            # An existing network's owners may open IPv6 this way: the plan warns (the
+            # function's security group admits nothing inbound); this project never does.
+            return
+        if route.version == 6:
+            exposure = (
+                "public over IPv6 (the internet reaches its IPv6 addresses; IPv6 egress"
+                " goes through an egress-only internet gateway)"
             )
-    elif not isinstance(destination, str):  # a prefix list ID is a gateway endpoint's
+        else:
+            exposure = "public"
+        yield Broken(name, place, f"{where} goes to an internet gateway: {exposure}")
+        return
+    if route.kind == "local" or intent.internet:
+        if route.kind == "unresolved":
+            yield NotJudged(name, f"the target of {route.source.address}: {route.target}")
+        return
+    # Topology private: nothing leaves the VPC for the internet, by any path.
+    if route.kind in ("nat-gateway", "egress-only-gateway"):
+        yield Broken(
+            name, place, f"{where} leads to the internet, and topology {intent.topology} has none"
+        )
+    elif route.is_default:
+        yield Broken(
+            name,
+            place,
+            f"{where} is a default route (to {target_kind(route)}), and topology"
+            f" {intent.topology} has no way to the internet (its README and the handler's"
+            " AWS_API_PROBE setting assume none)",
+        )
+    elif route.is_default is None:
         yield NotJudged(
             name,
-            f"where {route.source.address} leads ({route.target_attribute or route.kind})"
-            " is not known before apply",
+            f"the destination of {route.source.address} (to {route.target_text()}) is not known"
+            f" before apply, and a default route would break topology {intent.topology}",
+        )
+    elif route.kind == "unresolved":
+        yield NotJudged(name, f"the target of {route.source.address}: {route.target}")
+    elif route.kind in APPLIANCES:
+        yield NotJudged(
+            name,
+            f"{route.source.address} routes {route.describe()}, an instance or interface that may be a NAT instance",
         )
 
 
+def target_kind(route: Route) -> str:
+    if route.kind == "unresolved":
+        return "a target not known before apply"
+    kind = route.kind.replace("-", " ")
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def split_default(
-    name: str, table: RouteTable, users: str, routes: list[Any], topology: str
+    name: str, intent: Intent, users: str, table: RouteTable, routes: list[Route]
 ) -> Iterator[Verdict]:
-    """Routes that together cover all addresses (0.0.0.0/1 and 128.0.0.0/1) are a default
-    route too."""
-    outward = [route for route in routes if route.kind != "local"]
-    for version in (4, 6):
-        blocks = [
-            route.destination
-            for route in outward
-            if isinstance(route.destination, (IPv4Network, IPv6Network))
-            and route.destination.version == version
-            and route.destination.prefixlen > 0
-        ]
-        if len(blocks) > 1 and covers_everything(blocks, version):
+    """Routes out of the VPC that, between them, cover all of 0.0.0.0/0 or ::/0."""
+    leaving = [r for r in routes if r.kind not in ("local", "internet-gateway")]
+    for version, everything in ((4, "0.0.0.0/0"), (6, "::/0")):
+        these = [r for r in leaving if r.version == version]
+        if any(r.is_default for r in these):
+            continue  # each said so already
+        blocks = [r.destination for r in these]
+        if these and covers_everything(blocks, version):  # type: ignore[arg-type]
+            shown = ", ".join(r.describe() for r in these)
             yield Broken(
                 name,
                 table.place,
-                f"{users}: together its routes {', '.join(str(b) for b in blocks)} send every IPv{version}"
-                f" address out of the VPC, and topology {topology} has no way out",
+                f"{users}, whose routes {shown} add up to {everything}: a default route,"
+                f" and topology {intent.topology} has no way to the internet",
             )
 
 
@@ -152,7 +162,9 @@ def function_tables(
 
 @rule(
     "internet-through-nat",
-    "With topology private-nat, every subnet of the function sends all of 0.0.0.0/0 to a NAT gateway.",
+    "With topology private-nat, every subnet of the function sends all of 0.0.0.0/0 to a NAT"
+    " gateway of the project, and no part of the internet elsewhere (except blocks listed in"
+    " additional_egress_cidrs).",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
 def internet_through_nat(subject: Subject) -> Iterator[Verdict]:
@@ -161,6 +173,11 @@ def internet_through_nat(subject: Subject) -> Iterator[Verdict]:
     name = "internet-through-nat"
     if intent.topology != "private-nat":
         return
+    extra = model.variables.get("additional_egress_cidrs") or []
+    if isinstance(extra, Unknown) or not isinstance(extra, list):
+        yield NotJudged(name, "var.additional_egress_cidrs is not known")
+        return
+    own = [network_of(item) for item in extra]
     for function in model.functions:
         for found in function_tables(name, model, function):
             if isinstance(found, NotJudged):
@@ -170,18 +187,66 @@ def internet_through_nat(subject: Subject) -> Iterator[Verdict]:
             if isinstance(routes, NotJudged):
                 yield routes
                 continue
-            if covers_everything(ip_destinations(routes, "nat-gateway", 4), 4):
-                continue
-            if any(route.kind == "unresolved" for route in routes):
-                yield NotJudged(name, f"a route target of {table.address} is not known")
-                continue
-            shown = ", ".join(route.describe() for route in routes) or "no route"
             users = ", ".join(subnet.address for subnet in subnets)
-            yield Broken(
-                name,
-                table.place,
-                f"used by {users}, sends only part or none of 0.0.0.0/0 to NAT ({shown})",
-            )
+            if not covers_everything(ip_destinations(routes, "nat-gateway", 4), 4):
+                if any(r.kind == "unresolved" or r.is_default is None for r in routes):
+                    yield NotJudged(name, f"a route of {table.address} is not known")
+                    continue
+                shown = ", ".join(route.describe() for route in routes) or "no route"
+                yield Broken(
+                    name,
+                    table.place,
+                    f"used by {users}, sends only part or none of 0.0.0.0/0 to NAT ({shown})",
+                )
+                continue
+            yield from only_through_nat(name, users, routes, own)
+
+
+# Blocks that are not the internet: private (RFC 1918), shared (RFC 6598) and link-local.
+NOT_INTERNET = [
+    IPv4Network(block)
+    for block in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16")
+]  # fmt: skip
+
+
+def only_through_nat(
+    name: str, users: str, routes: list[Route], own: Sequence[object]
+) -> Iterator[Verdict]:
+    """The NAT routes lead to the project's NAT, and no other route takes part of the internet."""
+    for route in routes:
+        if route.version not in (4, None) or route.kind == "local":
+            continue
+        if route.kind == "nat-gateway":
+            nat = route.target
+            if isinstance(nat, Unresolved) or nat is None:
+                yield NotJudged(name, f"the NAT gateway of {route.source.address}: {nat}")
+            elif not (isinstance(nat, Gateway) and nat.managed):
+                yield Broken(
+                    name,
+                    route.source.place,
+                    f"used by {users}, sends {route.destination} to {nat.address}, a NAT"
+                    " gateway this project does not create",
+                )
+            continue
+        if not isinstance(route.destination, IPv4Network):
+            if route.is_default is None:
+                yield NotJudged(
+                    name,
+                    f"the destination of {route.source.address} (to {route.target_text()}) is"
+                    " not known before apply",
+                )
+            continue  # a prefix list: a gateway endpoint's or the user's own
+        destination = route.destination
+        if any(destination.subnet_of(block) for block in NOT_INTERNET):
+            continue
+        if any(isinstance(block, IPv4Network) and destination.subnet_of(block) for block in own):
+            continue
+        yield Broken(
+            name,
+            route.source.place,
+            f"used by {users}, sends {route.describe()}: part of the internet, away from the"
+            " NAT (list the block in additional_egress_cidrs if you route it on purpose)",
+        )
 
 
 @rule(

@@ -33,6 +33,24 @@ data "aws_subnet" "selected" {
   }
 }
 
+# A VPC may have up to five IPv6 blocks, and its subnets draw from any of them, but
+# data.aws_vpc reads only the first: the blocks of every subnet of the VPC (outside that
+# first one) stand for the others in the function's egress.
+data "aws_subnets" "of_vpc" {
+  count = var.enable_ipv6 ? 1 : 0
+
+  filter {
+    name   = "vpc-id"
+    values = [var.vpc_id]
+  }
+}
+
+data "aws_subnet" "of_vpc" {
+  for_each = toset(var.enable_ipv6 ? data.aws_subnets.of_vpc[0].ids : [])
+
+  id = each.key
+}
+
 data "aws_route_table" "main" {
   vpc_id = var.vpc_id
 
@@ -126,7 +144,20 @@ locals {
   vpc_cidrs = [
     for association in data.aws_vpc.this.cidr_block_associations : association.cidr_block if association.state == "associated"
   ]
-  vpc_ipv6_cidrs          = var.enable_ipv6 && coalesce(data.aws_vpc.this.ipv6_cidr_block, "none") != "none" ? [data.aws_vpc.this.ipv6_cidr_block] : []
+  # The VPC's first IPv6 block, then the block of each of its subnets that lies in another
+  # (a subnet's block, cut to the first block's length, is that block when it lies inside).
+  vpc_first_ipv6_cidr = coalesce(data.aws_vpc.this.ipv6_cidr_block, "none")
+  vpc_other_ipv6_cidrs = distinct([
+    for subnet in data.aws_subnet.of_vpc : subnet.ipv6_cidr_block
+    if coalesce(subnet.ipv6_cidr_block, "none") != "none" && try(
+      cidrsubnet("${cidrhost(subnet.ipv6_cidr_block, 0)}/${split("/", local.vpc_first_ipv6_cidr)[1]}", 0, 0) != cidrsubnet(local.vpc_first_ipv6_cidr, 0, 0),
+      true
+    )
+  ])
+  vpc_ipv6_cidrs = var.enable_ipv6 ? concat(
+    local.vpc_first_ipv6_cidr != "none" ? [local.vpc_first_ipv6_cidr] : [],
+    sort(local.vpc_other_ipv6_cidrs),
+  ) : []
   private_subnets         = [for id in var.subnet_ids : data.aws_subnet.selected[id]]
   zone_ids_by_name        = zipmap([for id in var.subnet_ids : data.aws_subnet.selected[id].availability_zone], [for id in var.subnet_ids : data.aws_subnet.selected[id].availability_zone_id])
   private_route_table_ids = var.route_table_ids
