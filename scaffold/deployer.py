@@ -252,7 +252,6 @@ EC2_ON_OWN_RESOURCES = (
     "ec2:DeleteVpc",
     "ec2:DeleteVpcEndpoints",
     "ec2:DetachInternetGateway",
-    "ec2:DisassociateAddress",
     "ec2:DisassociateRouteTable",
     "ec2:DisassociateSubnetCidrBlock",
     "ec2:DisassociateVpcCidrBlock",
@@ -266,7 +265,9 @@ EC2_ON_OWN_RESOURCES = (
 # - the security-group rule calls and ModifyVpcEndpoint: the VPC's default security group
 #   is adopted before it carries the tag, and an endpoint in an existing VPC names the
 #   owners' route tables and subnets, which do not carry it;
-# - detaching and deleting network interfaces: Lambda creates them, untagged.
+# - detaching and deleting network interfaces: Lambda creates them, untagged;
+# - DisassociateAddress: AWS authorizes it on the interface the address is on too (a NAT
+#   gateway's, which AWS creates untagged).
 # In `existing` the VPC is known, so these are held to it (ec2:Vpc).
 EC2_IN_THE_VPC = (
     "ec2:AuthorizeSecurityGroupEgress",
@@ -331,7 +332,8 @@ def deployer_policy(
             statements += iam_statements(service_actions, roles, name, partition)
             continue
         if service == "ec2":
-            statements += ec2_statements(service_actions, name, partition, vpc_id)
+            adopts = "aws_default_security_group" in types
+            statements += ec2_statements(service_actions, name, partition, vpc_id, adopts)
             continue
         patterns = SCOPED_RESOURCES.get(service)
         scoped = [a for a in service_actions if patterns and a not in UNSCOPABLE_ACTIONS]
@@ -367,12 +369,19 @@ def deployer_policy(
 
 
 def ec2_statements(
-    actions: list[str], name: str, partition: str, vpc_id: str | None
+    actions: list[str], name: str, partition: str, vpc_id: str | None, adopts_default_group: bool
 ) -> list[Statement]:
-    """EC2 by the Project tag where AWS allows it, by the VPC where it is known."""
+    """EC2 by the Project tag where AWS allows it, by the VPC where it is known.
+
+    A new VPC's default security group is adopted (aws_default_security_group): AWS
+    created it untagged, and the provider tags it outside any create call. Tagging
+    security groups is then granted on every group, so the tag cannot hold a group to the
+    project: deleting one is account-wide too.
+    """
     project = {"aws:ResourceTag/Project": name}
     created = [a for a in actions if a in EC2_CREATED_WITH_TAGS]
-    own = [a for a in actions if a in EC2_ON_OWN_RESOURCES]
+    tag_held = [a for a in EC2_ON_OWN_RESOURCES if not (adopts_default_group and a == "ec2:DeleteSecurityGroup")]
+    own = [a for a in actions if a in tag_held]
     in_vpc = [a for a in actions if a in EC2_IN_THE_VPC and vpc_id]
     rest = [
         a
@@ -403,10 +412,15 @@ def ec2_statements(
         own = sorted({*own, "ec2:CreateTags"})
     if own:
         found.append(statement("Ec2ChangeProjectTagged", own, "*", {"StringEquals": project}))
+    if adopts_default_group and "ec2:CreateTags" in actions:
+        groups = f"arn:{partition}:ec2:*:*:security-group/*"
+        found.append(statement("Ec2TagAdoptedDefaultGroup", ["ec2:CreateTags"], [groups]))
     if in_vpc:
         vpc = f"arn:{partition}:ec2:*:*:vpc/{vpc_id}"
+        # IfExists: some resources of these calls (a rule, an endpoint, an instance) carry
+        # no ec2:Vpc key; the groups, subnets and interfaces that do must be in the VPC.
         found.append(
-            statement("Ec2InTheVpc", in_vpc, "*", {"ArnEquals": {"ec2:Vpc": vpc}})
+            statement("Ec2InTheVpc", in_vpc, "*", {"ArnEqualsIfExists": {"ec2:Vpc": vpc}})
         )
     if rest:
         # Describe calls take no resource; see EC2_IN_THE_VPC for the others.

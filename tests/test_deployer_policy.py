@@ -341,8 +341,11 @@ ACCOUNT_WIDE = {
     "ec2:ModifyVpcEndpoint",
     "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
     "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
-    "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface",
+    "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface", "ec2:DisassociateAddress",
 }  # fmt: skip
+# A new VPC's default security group is tagged outside any create call (AWS made it
+# untagged): tagging, hence deleting, security groups cannot be held to the tag.
+NEW_VPC_ACCOUNT_WIDE = {"ec2:CreateTags", "ec2:DeleteSecurityGroup"}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
@@ -356,12 +359,15 @@ def test_every_mutating_ec2_action_is_held_to_the_project_where_aws_allows(
             if not action.startswith("ec2:") or action.split(":")[1].startswith(("Describe", "Get")):
                 continue
             condition = statement.get("Condition") or {}
-            if not condition and not (action in ACCOUNT_WIDE and answers.topology != "existing"):
+            wide = ACCOUNT_WIDE | NEW_VPC_ACCOUNT_WIDE if answers.topology != "existing" else set()
+            if not condition and action not in wide:
                 problems.append(f"{statement['Sid']}: {action} on every resource, unconditioned")
+            if not condition and action == "ec2:CreateTags" and statement["Resource"] != ["arn:aws:ec2:*:*:security-group/*"]:
+                problems.append(f"{statement['Sid']}: {action} on more than security groups, unconditioned")
             creates = action.startswith("ec2:Create") and action not in ("ec2:CreateTags", "ec2:CreateRoute")
             if creates and condition != {"StringEquals": {"aws:RequestTag/Project": "demo"}}:
                 problems.append(f"{statement['Sid']}: {action} without the Project request tag")
-            changes = action.startswith(("ec2:Delete", "ec2:Release", "ec2:Modify")) and action not in ACCOUNT_WIDE
+            changes = action.startswith(("ec2:Delete", "ec2:Release", "ec2:Modify")) and action not in ACCOUNT_WIDE | wide
             if changes and condition != {"StringEquals": {"aws:ResourceTag/Project": "demo"}}:
                 problems.append(f"{statement['Sid']}: {action} not held to the Project tag")
     tagging = [s for s in statements(variants[variant].policy) if "ec2:CreateTags" in as_list(s["Action"])]
