@@ -93,8 +93,6 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DescribePrefixLists",
         "ec2:DescribeVpcEndpointServices",
         "ec2:DescribeNetworkInterfaces",
-        # AWS associates the endpoint's private hosted zone with the VPC as the caller.
-        "route53:AssociateVPCWithHostedZone",
     ),
     "aws_security_group": (
         "ec2:CreateSecurityGroup",
@@ -306,11 +304,21 @@ def role_arns(roles: Iterable[str], name: str, partition: str) -> list[str]:
     ]
 
 
+# AWS associates an interface endpoint's private hosted zone with the VPC as the caller:
+# needed only where an endpoint has private DNS on.
+PRIVATE_DNS_ACTIONS = ("route53:AssociateVPCWithHostedZone",)
+
+
 def deployer_policy(
-    types: Iterable[str], name: str, partition: str, vpc_id: str | None = None
+    types: Iterable[str],
+    name: str,
+    partition: str,
+    vpc_id: str | None = None,
+    private_dns: bool = False,
 ) -> dict[str, object]:
     """The deployer's policy for a project of these resource types; `vpc_id` is the VPC of
-    topology existing (None: the project creates its VPC, whose ID is not known yet)."""
+    topology existing (None: the project creates its VPC, whose ID is not known yet), and
+    `private_dns` whether an interface endpoint has private DNS on."""
     types = sorted(types)
     actions: set[str] = set(ALWAYS)
     for type_name in types:
@@ -319,6 +327,8 @@ def deployer_policy(
                 f"no deployer actions known for {type_name}; add them to ACTIONS_BY_TYPE"
             )
         actions.update(ACTIONS_BY_TYPE[type_name])
+    if private_dns:
+        actions.update(PRIVATE_DNS_ACTIONS)
     passed = {
         type_name: ROLE_PASSED_BY_TYPE[type_name]
         for type_name in types
@@ -541,12 +551,12 @@ def partition_of(region: str) -> str:
 
 
 def render_policies(
-    project_dir: Path, name: str, region: str, vpc_id: str | None = None
+    project_dir: Path, name: str, region: str, vpc_id: str | None = None, private_dns: bool = False
 ) -> dict[str, str]:
     """deployer-policy.json and permissions-boundary.json for the rendered project."""
     types = declared_types(sorted(project_dir.rglob("*.tf")))
     partition = partition_of(region)
-    policy = deployer_policy(types, name, partition, vpc_id)
+    policy = deployer_policy(types, name, partition, vpc_id, private_dns)
     return {
         "deployer-policy.json": json.dumps(policy, indent=2)
         + "\n",

@@ -94,6 +94,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "gateway_endpoints": list(answers.gateway_endpoints),
         "interface_endpoints": list(answers.interface_endpoints),
         "execute_api_private_dns": bool(answers.execute_api_private_dns),
+        "private_dns_endpoints": private_dns_endpoints(answers),
         "runtimes": list(model.RUNTIMES),
         "architectures": list(model.ARCHITECTURES),
         "known_gateway_endpoints": list(model.GATEWAY_ENDPOINTS),
@@ -127,7 +128,7 @@ def render_tree(answers: Answers, parent: Path) -> Path:
     """Render the complete project into parent/NAME; returns that folder."""
     project = render_layers(layers(answers), {"cookiecutter": template_context(answers)}, parent)
     for file_name, text in render_policies(
-        project, answers.name, answers.region, answers.vpc_id
+        project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers)
     ).items():
         (project / file_name).write_text(text, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:
@@ -202,3 +203,11 @@ def build_zip(rendered: Rendered, sources: Mapping[str, bytes], scratch: Path) -
         (project / "src" / relative).write_bytes(data)
     (project / "src").mkdir(exist_ok=True)
     return rendered.build(project).read_bytes()
+
+
+def private_dns_endpoints(answers: Answers) -> bool:
+    """Whether an interface endpoint has private DNS on (all do but execute-api, by choice)."""
+    return any(
+        service != "execute-api" or bool(answers.execute_api_private_dns)
+        for service in answers.interface_endpoints
+    )

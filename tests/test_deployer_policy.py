@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -202,8 +203,11 @@ NOT_NEEDED: dict[tuple[str, str], NotNeeded] = {
         "only for functions on a Lambda Managed Instances capacity provider; the project's is not"
     ),
     ("ec2:CreateVpcEndpoint", "route53:AssociateVPCWithHostedZone"): NotNeeded(
-        "only for an interface endpoint with private DNS; this project has no interface endpoint",
-        lambda answers: not answers.interface_endpoints,
+        "only for an interface endpoint with private DNS; this project has none",
+        lambda answers: not any(
+            service != "execute-api" or answers.execute_api_private_dns
+            for service in answers.interface_endpoints
+        ),
     ),
 }
 
@@ -382,3 +386,17 @@ def test_every_mutating_ec2_action_is_held_to_the_project_where_aws_allows(
         (held,) = lambda_in_vpc
         assert held["Condition"] == {"StringEqualsIfExists": {"lambda:VpcIds": answers.vpc_id}}
     report(variant, problems)
+
+
+@pytest.mark.parametrize(("flags", "associates"), [
+    (("--endpoints", "s3,dynamodb"), False),
+    ((*EXISTING, "--endpoints", "execute-api"), False),
+    ((*EXISTING, "--endpoints", "execute-api", "--execute-api-private-dns"), True),
+    (("--endpoints", "sts"), True),
+])  # fmt: skip
+def test_the_route53_association_only_where_an_endpoint_has_private_dns(
+    flags: tuple[str, ...], associates: bool, tmp_path: Path
+) -> None:
+    assert main(["--no-input", "--name", "demo", "--output-dir", str(tmp_path), *flags]) == 0
+    policy = json.loads((tmp_path / "demo" / "deployer-policy.json").read_text(encoding="utf-8"))
+    assert ("route53:AssociateVPCWithHostedZone" in granted(policy)) == associates
