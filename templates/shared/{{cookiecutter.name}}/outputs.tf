@@ -12,18 +12,6 @@ output "vpc_ipv6_cidrs" {
   description = "IPv6 CIDR blocks of the VPC the function may use; empty without IPv6."
   value       = module.network.vpc_ipv6_cidrs
 }
-{% if cookiecutter.topology == "private-nat" %}
-
-output "public_subnet_ids" {
-  description = "IDs of the public subnets that hold the NAT gateways."
-  value       = module.network.public_subnet_ids
-}
-
-output "nat_gateway_ids" {
-  description = "IDs of the NAT gateways."
-  value       = module.network.nat_gateway_ids
-}
-{% endif %}
 
 output "security_group_ids" {
   description = "IDs of the function's security groups; allow them in the ingress rules of the private resources it calls."

@@ -49,15 +49,3 @@ output "private_route_table_ids" {
   description = "IDs of the private route tables."
   value       = local.private_route_table_ids
 }
-{% if cookiecutter.topology == "private-nat" %}
-
-output "public_subnet_ids" {
-  description = "IDs of the public subnets."
-  value       = [for subnet in aws_subnet.public : subnet.id]
-}
-
-output "nat_gateway_ids" {
-  description = "IDs of the NAT gateways."
-  value       = [for gateway in aws_nat_gateway.this : gateway.id]
-}
-{% endif %}
