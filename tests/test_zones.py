@@ -2,10 +2,11 @@
 
 An interface endpoint service is not offered in every zone of a region, and a zone's
 name means a different zone in each account. The generated Terraform reads, at plan,
-the zones each chosen service is offered in (data "aws_vpc_endpoint_service"): unpinned
-subnets go only where all of them are, a pinned zone one of them lacks fails the plan
-naming the zone and the service, and zones pinned by AZ ID resolve to this account's
-names. The emulator offers a service in fewer zones for a test
+the zones each chosen service is offered in (data "aws_vpc_endpoint_service"): a subnet
+in a zone one of them lacks fails the plan naming the zone and the service (the subnets
+stay in the region's first zones, or the pinned ones: a subnet cannot change zone without
+being replaced, so its zone never follows the services), and zones pinned by AZ ID resolve
+to this account's names. The emulator offers a service in fewer zones for a test
 (AwsEmulator.services_offered_in), and then refuses an endpoint elsewhere, as AWS does.
 """
 
@@ -48,13 +49,19 @@ def plan_failure(terraform: BindTerraform, project: Path, emulator: AwsEmulator)
     return " ".join(str(failed.value).replace("│", " ").split())  # Terraform wraps long messages
 
 
-def test_unpinned_subnets_go_to_the_first_zones_every_interface_service_is_offered_in(
+def test_unpinned_subnets_in_a_zone_a_chosen_service_lacks_fail_the_plan_and_never_move(
     generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
 ) -> None:
     project = generate("--endpoints", "s3,sts", "--azs", "2")
     with aws_emulator.services_offered_in({STS: ["us-east-1b", "us-east-1d", "us-east-1e"]}):
-        zones = planned_subnet_zones(terraform, project, aws_emulator)
-    assert zones == {"az1": "us-east-1b", "az2": "us-east-1d"}
+        message = plan_failure(terraform, project, aws_emulator)
+    assert (
+        f"The VPC endpoint service {STS} does not support the availability zone"
+        " us-east-1a (use1-az6) of the function's subnets" in message
+    ), message
+    assert "vpc-lambda-new update --zones" in message
+    # Offered everywhere, the subnets take the region's first zones, as without endpoints.
+    assert planned_subnet_zones(terraform, project, aws_emulator) == {"az1": "us-east-1a", "az2": "us-east-1b"}
 
 
 def test_without_interface_endpoints_the_region_s_first_zones(
@@ -86,7 +93,7 @@ def test_a_pinned_zone_a_chosen_service_is_not_offered_in_fails_the_plan(
         f"The VPC endpoint service {STS} does not support the availability zone"
         " us-east-1c (use1-az2) of the function's subnets" in message
     ), message
-    assert "Pin zones (availability_zones) that every interface endpoint service offers" in message
+    assert "Pin zones that every interface endpoint service offers" in message
 
 
 def test_a_pinned_zone_the_region_lacks_fails_the_plan(
@@ -97,15 +104,6 @@ def test_a_pinned_zone_the_region_lacks_fails_the_plan(
     assert (
         f"availability_zones pins use1-az9, not a standard availability zone of {REGION}" in message
     )
-
-
-def test_too_few_zones_offered_fails_the_plan_naming_the_services(
-    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
-) -> None:
-    project = generate("--endpoints", "s3,sts", "--azs", "3")
-    with aws_emulator.services_offered_in({STS: ["us-east-1b", "us-east-1d"]}):
-        message = plan_failure(terraform, project, aws_emulator)
-    assert "fewer availability zones that every interface endpoint service (sts) offers" in message
 
 
 def test_an_existing_subnet_in_a_zone_a_chosen_service_is_not_offered_in_fails_the_plan(

@@ -15,26 +15,23 @@ data "aws_availability_zones" "available" {
       error_message = "availability_zones names one zone twice, by its name and by its AZ ID; pin each zone once."
     }
     postcondition {
-      # Interface endpoint services are not offered in every zone (AWS Knowledge Center,
-      # "interface-endpoint-availability-zone"): unpinned subnets go only where all are.
-      condition     = length(var.availability_zones) > 0 || length([for name in self.names : name if alltrue([for service in data.aws_vpc_endpoint_service.interface : contains(service.availability_zones, name)])]) >= length(var.private_subnets)
-      error_message = length(var.interface_endpoints) == 0 ? "This region has fewer availability zones than private subnets; remove entries from private_subnets." : "This region has fewer availability zones that every interface endpoint service (${join(", ", var.interface_endpoints)}) offers than private subnets; remove entries from private_subnets, or services from interface_endpoints."
+      condition     = length(var.availability_zones) > 0 || length(self.names) >= length(var.private_subnets)
+      error_message = "This region has fewer availability zones than private subnets; remove entries from private_subnets."
     }
   }
 }
 
 locals {
   # azN is the Nth zone of var.availability_zones (an AZ ID stands for the zone this
-  # account names by it), or else the Nth zone of the region that every interface
-  # endpoint service offers: keys stay stable when subnets are added or removed.
+  # account names by it), or else the Nth zone of the region: keys stay stable when
+  # subnets are added or removed. Not the zones the interface endpoint services happen to
+  # be offered in: that list changes with the services chosen and as AWS extends them,
+  # and a subnet's zone cannot change without replacing it. A zone a chosen service lacks
+  # fails the plan instead, naming the zone and the service (endpoints.tf).
   zone_names_by_id = zipmap(data.aws_availability_zones.available.zone_ids, data.aws_availability_zones.available.names)
   zone_ids_by_name = zipmap(data.aws_availability_zones.available.names, data.aws_availability_zones.available.zone_ids)
-  offered_zone_names = [
-    for name in data.aws_availability_zones.available.names : name
-    if alltrue([for service in data.aws_vpc_endpoint_service.interface : contains(service.availability_zones, name)])
-  ]
-  zone_names = length(var.availability_zones) > 0 ? [for zone in var.availability_zones : strcontains(zone, "-az") ? local.zone_names_by_id[zone] : zone] : local.offered_zone_names
-  az_names   = { for index, key in sort(keys(var.private_subnets)) : key => local.zone_names[index] }
+  zone_names       = length(var.availability_zones) > 0 ? [for zone in var.availability_zones : strcontains(zone, "-az") ? local.zone_names_by_id[zone] : zone] : data.aws_availability_zones.available.names
+  az_names         = { for index, key in sort(keys(var.private_subnets)) : key => local.zone_names[index] }
   # The /64 of subnet azN is numbered from N, never from its position, so adding
   # an AZ later renumbers nothing: private azN takes N-1, public azN takes 128+N-1.
   ipv6_netnums = { for key in keys(var.private_subnets) : key => tonumber(trimprefix(key, "az")) - 1 }
