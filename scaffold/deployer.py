@@ -232,6 +232,22 @@ EC2_CREATED_WITH_TAGS = (
     "ec2:CreateVpc",
     "ec2:CreateVpcEndpoint",
 )
+# What else a create call is authorized on, besides what it creates: the request tag is
+# the new resource's (the Service Authorization Reference lists aws:RequestTag for the
+# created type only), so these are allowed by their own tag, or by the existing VPC.
+EC2_CREATED_IN_THE_VPC = (
+    "ec2:CreateEgressOnlyInternetGateway",
+    "ec2:CreateFlowLogs",
+    "ec2:CreateNatGateway",
+    "ec2:CreateRouteTable",
+    "ec2:CreateSecurityGroup",
+    "ec2:CreateSubnet",
+    "ec2:CreateVpcEndpoint",
+)
+EC2_CREATED_ON = {
+    "ec2:CreateVpcEndpoint": ("subnet", "security-group", "route-table"),
+    "ec2:CreateNatGateway": ("subnet", "elastic-ip"),
+}  # in a new VPC these are the project's, held by their tag
 EC2_ON_OWN_RESOURCES = (
     "ec2:AssociateRouteTable",
     "ec2:AssociateSubnetCidrBlock",
@@ -392,6 +408,11 @@ def ec2_statements(
     created = [a for a in actions if a in EC2_CREATED_WITH_TAGS]
     tag_held = [a for a in EC2_ON_OWN_RESOURCES if not (adopts_default_group and a == "ec2:DeleteSecurityGroup")]
     own = [a for a in actions if a in tag_held]
+    if not vpc_id:
+        # A new VPC: what a create call names besides what it creates (the VPC, subnets,
+        # Elastic IPs, route tables, security groups) is the project's, tagged.
+        context = (*EC2_CREATED_IN_THE_VPC, *EC2_CREATED_ON)
+        own += [a for a in created if a in context]
     in_vpc = [a for a in actions if a in EC2_IN_THE_VPC and vpc_id]
     rest = [
         a
@@ -408,6 +429,8 @@ def ec2_statements(
                 {"StringEquals": {"aws:RequestTag/Project": name}},
             )
         )
+        if vpc_id:
+            found += ec2_create_context(created, partition, vpc_id)
     if "ec2:CreateTags" in actions:
         if created:
             found.append(
@@ -435,6 +458,27 @@ def ec2_statements(
     if rest:
         # Describe calls take no resource; see EC2_IN_THE_VPC for the others.
         found.append(statement("Ec2Any", rest, "*"))
+    return found
+
+
+def ec2_create_context(created: list[str], partition: str, vpc_id: str) -> list[Statement]:
+    """In topology existing, the existing resources a create call names: the VPC, and an
+    endpoint's subnets, security groups and route tables (which carry no ec2:Vpc key for
+    CreateVpcEndpoint; the call names the VPC too, held above)."""
+    arn = f"arn:{partition}:ec2:*:*:{{}}"
+    found: list[Statement] = []
+    in_vpc = [a for a in created if a in EC2_CREATED_IN_THE_VPC]
+    if in_vpc:
+        found.append(statement("Ec2CreateInTheVpc", in_vpc, [arn.format(f"vpc/{vpc_id}")]))
+    if "ec2:CreateVpcEndpoint" in created:
+        types = EC2_CREATED_ON["ec2:CreateVpcEndpoint"]
+        found.append(
+            statement(
+                "Ec2CreateVpcEndpointOnItsNetwork",
+                ["ec2:CreateVpcEndpoint"],
+                [arn.format(f"{t}/*") for t in types],
+            )
+        )
     return found
 
 

@@ -358,22 +358,32 @@ def test_every_mutating_ec2_action_is_held_to_the_project_where_aws_allows(
 ) -> None:
     answers = variants[variant].answers
     problems = []
+    tagged_creates: set[str] = set()
     for statement in statements(variants[variant].policy):
         for action in as_list(statement["Action"]):
             if not action.startswith("ec2:") or action.split(":")[1].startswith(("Describe", "Get")):
                 continue
             condition = statement.get("Condition") or {}
             wide = ACCOUNT_WIDE | NEW_VPC_ACCOUNT_WIDE if answers.topology != "existing" else set()
-            if not condition and action not in wide:
+            if not condition and statement["Resource"] == "*" and action not in wide:
                 problems.append(f"{statement['Sid']}: {action} on every resource, unconditioned")
             if not condition and action == "ec2:CreateTags" and statement["Resource"] != ["arn:aws:ec2:*:*:security-group/*"]:
                 problems.append(f"{statement['Sid']}: {action} on more than security groups, unconditioned")
             creates = action.startswith("ec2:Create") and action not in ("ec2:CreateTags", "ec2:CreateRoute")
-            if creates and condition != {"StringEquals": {"aws:RequestTag/Project": "demo"}}:
+            # A create on every resource needs the request tag; the resources it names
+            # besides (the VPC, subnets) are held by their tag, or named by ARN.
+            if creates and statement["Resource"] == "*" and condition not in (
+                {"StringEquals": {"aws:RequestTag/Project": "demo"}},
+                {"StringEquals": {"aws:ResourceTag/Project": "demo"}},
+            ):
                 problems.append(f"{statement['Sid']}: {action} without the Project request tag")
+            if creates and "aws:RequestTag/Project" in str(condition):
+                tagged_creates.add(action)
             changes = action.startswith(("ec2:Delete", "ec2:Release", "ec2:Modify")) and action not in ACCOUNT_WIDE | wide
             if changes and condition != {"StringEquals": {"aws:ResourceTag/Project": "demo"}}:
                 problems.append(f"{statement['Sid']}: {action} not held to the Project tag")
+    creates = {a for s in statements(variants[variant].policy) for a in as_list(s["Action"]) if a.startswith("ec2:Create") and a not in ("ec2:CreateTags", "ec2:CreateRoute")}
+    assert creates == tagged_creates, sorted(creates - tagged_creates)
     tagging = [s for s in statements(variants[variant].policy) if "ec2:CreateTags" in as_list(s["Action"])]
     conditions = [s.get("Condition") for s in tagging]
     assert {"StringEquals": {"aws:ResourceTag/Project": "demo"}} in conditions
