@@ -625,3 +625,12 @@ def test_execute_api_private_dns_applies_only_with_that_endpoint(
     code, _, err = run(capsys, "--no-input", "--output-dir", str(tmp_path), "--execute-api-private-dns")
     assert code == 2 and err.count("\n") == 1, err
     assert "--execute-api-private-dns: does not apply" in err
+
+
+def test_execute_api_private_dns_is_on_by_default_only_where_nothing_reaches_public_apis(
+    generate: Generate,
+) -> None:
+    private = generate("--endpoints", "execute-api", name="closed")
+    assert "execute_api_private_dns = true" in (private / "terraform.tfvars").read_text()
+    with_nat = generate("--topology", "private-nat", "--endpoints", "execute-api", name="open")
+    assert "execute_api_private_dns = false" in (with_nat / "terraform.tfvars").read_text()

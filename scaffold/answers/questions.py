@@ -126,8 +126,10 @@ def _execute_api_chosen(answers: Mapping[str, object]) -> bool:
 
 
 def _default_execute_api_private_dns(answers: Mapping[str, object]) -> bool:
-    """yes in a new VPC, no in an existing one"""
-    return answers.get("topology") != "existing"
+    """yes with --topology private (no way out to public APIs anyway), no otherwise"""
+    # With NAT, or in an existing VPC (other teams' workloads), private DNS would turn
+    # every public API Gateway call from the VPC into a 403.
+    return answers.get("topology") == "private"
 
 
 def _default_azs(answers: Mapping[str, object]) -> int:
