@@ -154,6 +154,7 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "data.aws_subnets": ("ec2:DescribeSubnets",),
     "data.aws_route_table": ("ec2:DescribeRouteTables", "ec2:DescribeNetworkInterfaces"),
     "data.aws_route_tables": ("ec2:DescribeRouteTables",),
+    "data.aws_prefix_list": ("ec2:DescribePrefixLists",),
     "data.aws_partition": (),
     "data.aws_caller_identity": ("sts:GetCallerIdentity",),
     "data.aws_iam_policy_document": (),

@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from scaffold.answers import Answers, Layer, RawAnswer, build_answers, given
+from scaffold.answers import Answers, Layer, RawAnswer, build_answers, given, with_adopted_routes
 from scaffold.baseline import BASELINE_FILE, DERIVED_FILES, Baseline, sha256
 from scaffold.console import EXIT_OK, say
 from scaffold.costs import estimate, lines
@@ -100,6 +100,7 @@ def force_into(target: Path, answers: Answers, *, dry_run: bool) -> int:
             record, base = read_metadata(folder)
             if base is None:
                 raise older_project(target, record)
+            answers = with_adopted_routes(answers, record.layer(target))
             return write_update(folder, answers, base, dry_run=dry_run, verb="Updated")
         if folder.lstat(BASELINE_FILE) is not None:
             raise ScaffoldError(

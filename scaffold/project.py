@@ -1,7 +1,8 @@
 """A generated project on disk: its answers file, the one record of how it was made.
 
-`.vpc-lambda-new.json` holds the answers, the generator's version (`_generator`)
-and the digest of the baseline beside it (`_baseline`). The keys that start
+`.vpc-lambda-new.json` holds the answers, the generator's version (`_generator`),
+the digest of the baseline beside it (`_baseline`), and (topology existing) the gateway
+endpoint routes an earlier release added (`_gateway_routes_adopted`). The keys that start
 with `_` are the generator's; the rest are answers, so the file also works as
 `--answers FILE`.
 """
@@ -17,12 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
-from scaffold.answers import Answers, Layer, RawAnswer, walk
+from scaffold.answers import GATEWAY_ENDPOINTS, ID_PATTERNS, Answers, Layer, RawAnswer, walk
 from scaffold.answers_file import DEFAULTS_KEY, MAX_BYTES, METADATA_PREFIX, parse_json
 from scaffold.baseline import BASELINE_FILE, MAX_BASELINE_BYTES, decode_baseline
 from scaffold.errors import ScaffoldError, quoted
 
 ANSWERS_FILE = ".vpc-lambda-new.json"
+ADOPTED_KEY = "_gateway_routes_adopted"
+ADOPTED_ROUTE = re.compile(
+    rf"(?:{'|'.join(GATEWAY_ENDPOINTS)}):{ID_PATTERNS['rtb'].pattern}"
+)
 # The last line of a conflict an update marked in a file.
 CONFLICT_END = re.compile(rb"^>>>>>>> vpc-lambda-new ", re.MULTILINE)
 
@@ -36,6 +41,8 @@ def encode_record(answers: Answers, baseline_digest: str | None = None) -> bytes
     defaults = sorted(key for key in answers.defaulted if key in record)
     if defaults:
         record[DEFAULTS_KEY] = defaults
+    if answers.gateway_routes_adopted:
+        record[ADOPTED_KEY] = list(answers.gateway_routes_adopted)
     return (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
@@ -49,11 +56,13 @@ class Record:
     # The answers that took their defaults; empty for a record that does not say (before
     # 0.4.0), whose answers are then all kept as chosen.
     defaults: frozenset[str] = frozenset()
+    gateway_routes_adopted: tuple[str, ...] = ()
 
     def layer(self, project_dir: Path) -> Layer:
         """The record as the lowest layer of answers, for the project where it is now."""
         return Layer(answers_in_place(self.answers, project_dir), recorded=True,
-                     defaults=self.defaults, release=self.release)  # fmt: skip
+                     defaults=self.defaults, release=self.release,
+                     gateway_routes_adopted=self.gateway_routes_adopted)  # fmt: skip
 
     @property
     def release(self) -> tuple[int, int, int] | None:
@@ -75,13 +84,21 @@ def parse_record(text: str, path: Path) -> Record:
     defaults = record.get(DEFAULTS_KEY, [])
     if not isinstance(defaults, list) or not all(isinstance(key, str) for key in defaults):
         raise ScaffoldError(f"project: {shown}: _defaults must be a list of answer names")
+    adopted = record.get(ADOPTED_KEY, [])
+    if not isinstance(adopted, list) or not all(
+        isinstance(route, str) and ADOPTED_ROUTE.fullmatch(route) for route in adopted
+    ):
+        raise ScaffoldError(
+            f"project: {shown}: {ADOPTED_KEY} must be a list of SERVICE:ROUTE-TABLE-ID,"
+            " e.g. s3:rtb-0123456789abcdef0"
+        )
     raw = {
         key: RawAnswer(value, f"{key} in {shown}")
         for key, value in record.items()
         if not key.startswith(METADATA_PREFIX)
     }
     shown_generator = generator if isinstance(generator, str) else "an unknown version"
-    return Record(raw, shown_generator, digest, frozenset(defaults))
+    return Record(raw, shown_generator, digest, frozenset(defaults), tuple(adopted))
 
 
 def read_own_file(project_dir: Path, name: str, limit: int) -> bytes | None:

@@ -92,6 +92,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "zones_are_ids": any(map(model.ZONE_ID_PATTERN.fullmatch, answers.zones or ())),
         "public_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.public},
         "gateway_endpoints": list(answers.gateway_endpoints),
+        "gateway_routes_adopted": list(answers.gateway_routes_adopted),
         "interface_endpoints": list(answers.interface_endpoints),
         "execute_api_private_dns": bool(answers.execute_api_private_dns),
         "private_dns_endpoints": private_dns_endpoints(answers),

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# --no-compile: Python compiles what the run imports, not every module of every package.
+python3 -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test]'
 
 fail() { echo "scripts/test.sh: $*" >&2; exit 1; }
 command -v terraform >/dev/null || fail "terraform is not on PATH; install Terraform >= 1.5"

@@ -78,6 +78,7 @@ from scaffold.answers.walk import (
     build_answers,
     given,
     walk,
+    with_adopted_routes,
 )
 
 __all__ = [
@@ -141,6 +142,7 @@ __all__ = [
     "shortened",
     "walk",
     "whole_number",
+    "with_adopted_routes",
     "zone_id_prefix",
     "zone_in_region",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -52,6 +52,10 @@ class Answers:
     output_dir: Path
     # The answers nobody gave: they took their defaults (recorded as the record's _defaults).
     defaulted: frozenset[str] = field(default=frozenset(), compare=False)
+    # (existing) "SERVICE:ROUTE-TABLE-ID" of the gateway endpoint routes a release before
+    # GATEWAY_CLAIMS_SINCE added: the project's own, which its claims must not take for
+    # another endpoint's (recorded as the record's _gateway_routes_adopted).
+    gateway_routes_adopted: tuple[str, ...] = ()
 
     @property
     def project_dir(self) -> Path:
@@ -78,7 +82,7 @@ class Answers:
         """The answers as plain data, in question order, for the project's answers file."""
         record: dict[str, object] = {}
         for item in fields(self):
-            if item.name in ("output_dir", "defaulted"):
+            if item.name in ("output_dir", "defaulted", "gateway_routes_adopted"):
                 continue
             value = getattr(self, item.name)
             if item.name == "endpoints":
@@ -114,6 +118,13 @@ class Layer:
     defaults: frozenset[str] = frozenset()  # (recorded) the answers that were defaults
     # (recorded) the release that wrote the record; None when it does not say
     release: tuple[int, int, int] | None = None
+    # (recorded) the gateway endpoint routes the record lists as adopted
+    gateway_routes_adopted: tuple[str, ...] = ()
+
+
+# The release whose `existing` projects claim each gateway endpoint route they add
+# (modules/network/gateway_routes.tf); the routes of a project recorded earlier are adopted.
+GATEWAY_CLAIMS_SINCE = (0, 6, 0)
 
 
 # Asked for a question no layer answers (the wizard): the question, the value it would
@@ -176,7 +187,11 @@ def walk(layers: Sequence[Layer], ask: Ask | None = None) -> Answers:
         misfit = relation(values)
         if misfit is not None:
             raise ScaffoldError(f"{sources.get(relation.blame, relation.blame)}: {misfit}")
-    answers = Answers(**values, defaulted=frozenset(defaulted))  # type: ignore[arg-type]
+    answers = Answers(
+        **values,  # type: ignore[arg-type]
+        defaulted=frozenset(defaulted),
+        gateway_routes_adopted=_adopted_gateway_routes(layers, then, values),
+    )
     try:
         answers.subnet_plan  # noqa: B018  (planned once here, where a misfit is bad input)
     except InvalidAnswer as problem:
@@ -206,6 +221,44 @@ def _recorded(
             since = ".".join(map(str, question.since or ()))
             return RawAnswer(earlier, f"{question.flag} (as before {since})"), False
     return None, False
+
+
+def gateway_routes(answers: Mapping[str, object]) -> set[str]:
+    """The gateway endpoint routes an `existing` project's answers add: SERVICE:ROUTE-TABLE-ID."""
+    endpoints, tables = answers.get("endpoints"), answers.get("route_table_ids")
+    if answers.get("topology") != "existing" or not isinstance(endpoints, tuple):
+        return set()
+    services = [item for item in endpoints if item in GATEWAY_ENDPOINTS]
+    listed = tables if isinstance(tables, tuple) else ()
+    return {f"{service}:{table}" for service in services for table in listed}
+
+
+def with_adopted_routes(answers: Answers, recorded: Layer) -> Answers:
+    """Answers given afresh for a folder that holds a project (--force): they adopt the
+    routes its record adopted or its earlier release added, as an update's answers do."""
+    now = {
+        "topology": answers.topology,
+        "endpoints": answers.endpoints,
+        "route_table_ids": answers.route_table_ids,
+    }
+    adopted = _adopted_gateway_routes([recorded], _recorded_values([recorded]), now)
+    return replace(answers, gateway_routes_adopted=adopted)
+
+
+def _adopted_gateway_routes(
+    layers: Sequence[Layer], then: Mapping[str, object], now: Mapping[str, object]
+) -> tuple[str, ...]:
+    """The routes of the project's own gateway endpoints that it added before it claimed
+    them: those its record lists, and every route of a record written before
+    GATEWAY_CLAIMS_SINCE (or by an unknown release); only those the answers still add."""
+    adopted: set[str] = set()
+    for layer in layers:
+        if not layer.recorded:
+            continue
+        adopted.update(layer.gateway_routes_adopted)
+        if layer.release is None or layer.release < GATEWAY_CLAIMS_SINCE:
+            adopted |= gateway_routes(then)
+    return tuple(sorted(adopted & gateway_routes(now)))
 
 
 def _predates(layer: Layer, question: Question, then: Mapping[str, object]) -> bool:

@@ -436,6 +436,25 @@ def delete_vpc_endpoints(backend: Any, vpce_ids: list[str] | None = None) -> Non
             endpoint.state = "deleted"
 
 
+def route_table_filters_as_aws(original: Callable[..., Any]) -> Callable[..., Any]:
+    """RouteTable.get_filter_value with DescribeRouteTables' `route.destination-prefix-list-id`
+    filter (EC2 API reference, DescribeRouteTables), which moto lacks: the route tables that
+    route a prefix list, e.g. an S3 or DynamoDB gateway endpoint's, as the provider's
+    data "aws_route_tables" reads them at plan."""
+
+    @functools.wraps(original)
+    def get_filter_value(self: Any, filter_name: str, method_name: str | None = None) -> Any:
+        if filter_name == "route.destination-prefix-list-id":
+            return [
+                route.destination_prefix_list.id
+                for route in self._routes.values()
+                if getattr(route, "destination_prefix_list", None) is not None
+            ]
+        return original(self, filter_name, method_name)
+
+    return get_filter_value
+
+
 def release_nat_interface(backend: Any, nat_gateway: Any, *_: Any, **__: Any) -> None:
     # Deleting a NAT gateway releases its network interface and disassociates its
     # Elastic IP (VPC User Guide, "Delete a NAT gateway": "...disassociates its

@@ -29,6 +29,7 @@ from scaffold.emulator.ec2_rules import (
     endpoint_services_as_offered,
     release_nat_interface,
     revoke_as_aws,
+    route_table_filters_as_aws,
     sync_created_endpoint,
     sync_modified_endpoint,
 )
@@ -146,6 +147,7 @@ def install() -> None:
     from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.ec2.models.nat_gateways import NatGatewayBackend
+    from moto.ec2.models.route_tables import RouteTable
     from moto.ec2.models.security_groups import SecurityGroupBackend
     from moto.ec2.models.subnets import Subnet
     from moto.ec2.models.vpcs import VPC, VPCBackend
@@ -165,6 +167,7 @@ def install() -> None:
         (LogsResponse, "disassociate_kms_key", disassociate_kms_key),
         (Subnet, "ipv6_cidr_block_association_set", property(subnet_ipv6_association_set)),
         (VPC, "associate_vpc_cidr_block", associate_vpc_cidr_block),
+        (RouteTable, "get_filter_value", route_table_filters_as_aws(RouteTable.get_filter_value)),
         (
             VPCBackend,
             "create_vpc_endpoint",

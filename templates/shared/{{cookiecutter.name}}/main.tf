@@ -21,6 +21,8 @@ module "network" {
   subnet_ids      = var.subnet_ids
   route_table_ids = var.route_table_ids
   internet_egress = var.internet_egress
+  # Routes an earlier release added, before the project claimed its own (gateway_routes.tf).
+  gateway_routes_adopted = var.gateway_routes_adopted
 {% else %}
   vpc_cidr           = var.vpc_cidr
   private_subnets    = var.private_subnets

@@ -11,6 +11,12 @@ vpc_id             = {{ cookiecutter.vpc_id | hcl }}
 subnet_ids         = {{ cookiecutter.subnet_ids | hcl }}
 route_table_ids    = {{ cookiecutter.route_table_ids | hcl }}
 security_group_ids = {{ cookiecutter.security_group_ids | hcl }}
+{% if cookiecutter.gateway_routes_adopted %}
+
+# The gateway endpoint routes a release before 0.6.0 added: this project's own, never
+# taken for another endpoint's (modules/network/gateway_routes.tf).
+gateway_routes_adopted = {{ cookiecutter.gateway_routes_adopted | hcl }}
+{% endif %}
 {% else %}
 
 vpc_cidr         = {{ cookiecutter.vpc_cidr | hcl }}

@@ -25,6 +25,17 @@ variable "route_table_ids" {
   default     = []
 }
 
+variable "gateway_routes_adopted" {
+  type        = list(string)
+  description = "Gateway endpoint routes (SERVICE:ROUTE-TABLE-ID) that a release of vpc-lambda-new before 0.6.0 added: this project's own, never taken for another endpoint's. Written by vpc-lambda-new update; new routes are not listed."
+  default     = []
+
+  validation {
+    condition     = alltrue([for route in var.gateway_routes_adopted : can(regex({{ ("^(" ~ cookiecutter.known_gateway_endpoints | join("|") ~ "):" ~ cookiecutter.id_patterns.rtb[1:]) | hcl }}, route))])
+    error_message = "Each adopted gateway route is SERVICE:ROUTE-TABLE-ID, e.g. s3:rtb-0123456789abcdef0."
+  }
+}
+
 variable "security_group_ids" {
   type        = list(string)
   description = "Existing security groups for the function (at most 4); empty creates a dedicated, egress-only one. With them the function also holds a rule-less group of this project, whose deletion waits for Lambda to release its interfaces on destroy."

@@ -17,6 +17,11 @@ resource "aws_vpc_endpoint" "gateway" {
   policy          = lookup(var.gateway_endpoint_policies, each.key, null)
 
   tags = merge({ Name = "${var.name}-${each.key}" }, var.tags)
+{% if cookiecutter.topology == "existing" %}
+
+  # Its routes claimed first: a route table another endpoint routes fails the plan.
+  depends_on = [terraform_data.gateway_route]
+{% endif %}
 }
 
 resource "aws_security_group" "endpoints" {

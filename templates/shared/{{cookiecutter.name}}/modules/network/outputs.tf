@@ -9,6 +9,8 @@
 #   internet_egress          whether they reach the internet (IPv4) through NAT
 #   ipv6_internet_egress     whether they reach the IPv6 internet through an egress-only gateway
 #   zone_ids_by_name         the AZ ID of each zone the subnets are in, for messages that name both
+#   gateway_prefix_list_ids  the prefix lists of the S3/DynamoDB gateway endpoints that serve
+#                            the subnets, whoever owns them, for the function's egress
 
 output "vpc_id" {
   description = "ID of the VPC."
@@ -41,8 +43,8 @@ output "ipv6_internet_egress" {
 }
 
 output "gateway_prefix_list_ids" {
-  description = "Prefix lists of the gateway endpoints, for security group egress rules."
-  value       = [for endpoint in aws_vpc_endpoint.gateway : endpoint.prefix_list_id]
+  description = "Prefix lists of the gateway endpoints that serve the private subnets, for security group egress rules."
+  value       = local.gateway_prefix_list_ids
 }
 
 output "private_route_table_ids" {

@@ -15,6 +15,12 @@ variable "route_table_ids" {
   default     = []
 }
 
+variable "gateway_routes_adopted" {
+  type        = list(string)
+  description = "Gateway endpoint routes (SERVICE:ROUTE-TABLE-ID) this project added before it claimed its routes (gateway_routes.tf): its own, never counted as another endpoint's."
+  default     = []
+}
+
 variable "internet_egress" {
   type        = bool
   description = "Whether the subnets reach the internet (e.g. through a transit gateway); null derives it from their routes to a NAT gateway."

@@ -40,6 +40,8 @@ locals {
   vpc_cidrs       = [aws_vpc.this.cidr_block]
   vpc_ipv6_cidrs  = var.enable_ipv6 ? [aws_vpc.this.ipv6_cidr_block] : []
   private_subnets = [for key in sort(keys(var.private_subnets)) : aws_subnet.private[key]]
+  # Only this project's endpoints route its own route tables.
+  gateway_prefix_list_ids = [for endpoint in aws_vpc_endpoint.gateway : endpoint.prefix_list_id]
 }
 
 resource "aws_vpc" "this" {
