@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Scans every generated variant with checkov: zero failed checks, every skip with a
 # reason, and every skip listed in the generated README. Exit 0 only when all hold.
-# A second scan, of a copy without the skip comments, fails on any skip that hides
-# nothing (the README would list an exception that is not one).
+# checkov scans a copy with the skip comments blanked, and the skips are applied to its
+# findings here, so one scan also fails any skip that hides nothing (the README would list
+# an exception that is not one).
 #
 # checkov lives in its own virtualenv (.ci/venvs/checkov): it depends on a fork that
 # installs a module also named hcl2, which would shadow python-hcl2 used by the tests.
@@ -90,8 +91,12 @@ generate remote-state --topology private-nat --state-bucket acme-tf-state --runt
 count=$((count + 4))
 echo "scripts/checkov.sh: generated $count variants; scanning with checkov $CHECKOV_VERSION"
 
-# One scan as generated; one of a copy without the skip comments, to prove each skip
-# suppresses a finding that is really there (a stale skip would hide nothing).
+# One scan, of a copy whose skip comments are blanked (the lines stay, so every line
+# number is the generated file's): checkov reports each check a skip would hide as failed,
+# with the resource's line range. The verdict below applies the skips itself, as checkov
+# does (a `checkov:skip=ID` comment inside a resource's block skips check ID there): a
+# failure no skip covers is a failed check, and a skip that covers no failure is stale
+# (the README would list an exception that is not one).
 scan() {
   local folder="$1" report="$2"
   set +e
@@ -111,23 +116,21 @@ scan() {
     fail "checkov exited $status"
   fi
 }
-# The two scans are independent: run them side by side.
-scan "$projects" "$work/report" &
-scanned=$!
 cp -r "$projects" "$work/unskipped"
-find "$work/unskipped" -name '*.tf' -exec sed -i '/# *checkov:skip=/d' {} +
-scan "$work/unskipped" "$work/unskipped-report" &
-unskipped_scanned=$!
-wait "$scanned" || exit 1
-wait "$unskipped_scanned" || exit 1
+find "$work/unskipped" -name '*.tf' -exec sed -i -E 's/#[[:space:]]*checkov:skip=.*$/#/' {} +
+if grep -rq --include='*.tf' 'checkov:skip' "$work/unskipped"; then
+  fail "a checkov:skip comment survived blanking in $work/unskipped"
+fi
+scan "$work/unskipped" "$work/unskipped-report"
 
-# checkov's verdict, plus what it cannot see: skip reasons and the README's table.
+# checkov's verdict with the skips applied, plus what it cannot see: skip reasons and the
+# README's table.
 set +e
-"$VENV/bin/python" - "$projects" "$work/report/results_json.json" "$work/unskipped-report/results_json.json" <<'PY'
+"$VENV/bin/python" - "$projects" "$work/unskipped-report/results_json.json" <<'PY'
 import json
 import re
 import sys
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 projects = Path(sys.argv[1])
@@ -138,54 +141,22 @@ def load(path: str) -> list[dict]:
     return report if isinstance(report, list) else [report]
 
 
-reports, unskipped = load(sys.argv[2]), load(sys.argv[3])
+reports = load(sys.argv[2])
 summary = Counter()
 for item in reports:
-    summary.update({key: item["summary"][key] for key in ("passed", "failed", "skipped", "parsing_errors", "resource_count")})
+    summary.update({key: item["summary"][key] for key in ("parsing_errors", "resource_count")})
 problems = []
-for item in reports:
-    for check in item["results"]["failed_checks"]:
-        problems.append(
-            f"FAILED {check['check_id']} {check['check_name']}: {check['resource']}"
-            f" in {check['file_path'].lstrip('/')}:{check['file_line_range'][0]}"
-        )
 if summary["parsing_errors"]:
     problems.append(f"checkov could not parse {summary['parsing_errors']} file(s): {[p for i in reports for p in i['results'].get('parsing_errors', [])]}")
 if not summary["resource_count"]:
     problems.append("checkov found no resources: nothing was scanned")
 
-
-def findings(items: list[dict], kind: str) -> set[tuple[str, str, str]]:
-    return {
-        (check["file_path"].lstrip("/"), check["resource"], check["check_id"])
-        for item in items
-        for check in item["results"][kind]
-    }
-
-
-# A skip should hide a finding that is there without it; one that hides nothing is stale.
-# Stale skips fail the scan: the README would list an exception that is not one. Judged
-# where checkov evaluates the resource without the skip: a resource a variant does not
-# create (count = 0, e.g. flow logs off) is judged in the variants that create it, and a
-# skip confirmed in no variant at all is stale too.
-skipped, found_without_skips = findings(reports, "skipped_checks"), findings(unskipped, "failed_checks")
-evaluated = {(path, resource) for path, resource, _check in findings(unskipped, "passed_checks") | found_without_skips}
-stale = Counter(
-    (path.split("/", 2)[2], resource, check)
-    for path, resource, check in skipped - found_without_skips
-    if (path, resource) in evaluated
-)
-for (path, resource, check), variants in sorted(stale.items()):
-    problems.append(f"stale skip {check} at {resource} in {path} ({variants} variants): checkov finds nothing there without it")
-confirmed = {(path.split("/", 2)[2], check) for path, _resource, check in skipped & found_without_skips}
-for path, check in sorted({(path.split("/", 2)[2], check) for path, _resource, check in skipped} - confirmed):
-    if not any(key[0] == path and key[2] == check for key in stale):
-        problems.append(f"stale skip {check} in {path}: checkov finds nothing there without it in any variant")
 # The pattern of scaffold/checkov_skip.py, copied: this Python runs in checkov's own
 # virtualenv, which does not have the package; tests/test_checkov_skip.py holds the two equal.
 SKIP = re.compile(r"#\s*checkov:skip=(?P<check>[A-Z0-9_]+)(?P<rest>(?::\s*(?P<reason>.*))?.*)")
 ROW = re.compile(r"^\| `(?P<file>[^`]+)` \| `[^`]*` \| (?P<check>[A-Z0-9_]+) \| (?P<reason>.*) \|$")
 projects_seen = 0
+skip_lines = defaultdict(list)  # "VARIANT/scan/FILE" -> [(line, check)] of its skip comments
 for readme in sorted(projects.glob("*/*/README.md")):
     project = readme.parent
     projects_seen += 1
@@ -202,6 +173,7 @@ for readme in sorted(projects.glob("*/*/README.md")):
                 problems.append(f"{variant}/{relative}:{number}: a checkov skip needs '# checkov:skip=<ID>: <reason>': {line.strip()}")
                 continue
             skips[(relative, match["check"], reason)] += 1
+            skip_lines[f"{variant}/{relative}"].append((number, match["check"]))
     text = readme.read_text(encoding="utf-8")
     heading = "## Security scan exceptions"
     if heading not in text:
@@ -220,9 +192,52 @@ for readme in sorted(projects.glob("*/*/README.md")):
 if not projects_seen:
     problems.append("no generated project found to check")
 
+
+def results(kind: str) -> list[dict]:
+    return [check for item in reports for check in item["results"][kind]]
+
+
+def covering(check: dict) -> list[int]:
+    """The lines of the skip comments for this check inside this result's resource block."""
+    low, high = check["file_line_range"]
+    return [
+        number for number, skipped in skip_lines.get(check["file_path"].lstrip("/"), ())
+        if skipped == check["check_id"] and low <= number <= high
+    ]
+
+
+failed_all, passed_all = results("failed_checks"), results("passed_checks")
+failed = [check for check in failed_all if not covering(check)]
+skipped = [check for check in failed_all if covering(check)]
+for check in failed:
+    problems.append(
+        f"FAILED {check['check_id']} {check['check_name']}: {check['resource']}"
+        f" in {check['file_path'].lstrip('/')}:{check['file_line_range'][0]}"
+    )
+# A skip should hide a finding; one that hides nothing is stale. Judged where checkov
+# evaluates the resource: a resource a variant does not create (count = 0, e.g. flow logs
+# off) is judged in the variants that create it, and a skip confirmed in no variant at
+# all is stale too. Variants share files, so stale skips are named by file.
+confirmed = {(check["file_path"].lstrip("/"), number) for check in skipped for number in covering(check)}
+passing = {(check["file_path"].lstrip("/"), number) for check in passed_all for number in covering(check)}
+stale, confirmed_somewhere, every_skip = Counter(), set(), set()
+for path, entries in skip_lines.items():
+    general = path.split("/", 2)[2]
+    for number, check in entries:
+        every_skip.add((general, check))
+        if (path, number) in confirmed:
+            confirmed_somewhere.add((general, check))
+        elif (path, number) in passing:
+            stale[(general, number, check)] += 1
+for (general, number, check), variants in sorted(stale.items()):
+    problems.append(f"stale skip {check} at {general}:{number} ({variants} variants): checkov finds nothing there without it")
+for general, check in sorted(every_skip - confirmed_somewhere):
+    if not any(key[0] == general and key[2] == check for key in stale):
+        problems.append(f"stale skip {check} in {general}: checkov finds nothing there without it in any variant")
+
 for problem in problems:
     print(problem)
-print(f"Passed checks: {summary['passed']}, Failed checks: {summary['failed']}, Skipped checks: {summary['skipped']}")
+print(f"Passed checks: {len(passed_all)}, Failed checks: {len(failed)}, Skipped checks: {len(skipped)}")
 print(f"({projects_seen} projects, {summary['resource_count']} resources)")
 sys.exit(1 if problems else 0)
 PY
