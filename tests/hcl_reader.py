@@ -8,6 +8,8 @@ one place that knows: everything else sees plain strings for literals and
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import re
 from collections.abc import Iterator
@@ -117,11 +119,21 @@ def _labelled(kind: str, entries: list[dict[str, Any]], path: Path) -> Iterator[
                 yield Block(kind, "", first, inner, path)
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> Any:
+    return normalise(hcl2.loads(text))
+
+
+def parsed_text(text: str) -> Any:
+    """python-hcl2's reading of a file's text, normalised; a text met again (the same module
+    file in another generated project) is parsed once per process, each caller its own copy."""
+    return copy.deepcopy(_parsed(text))
+
+
 def load_module(folder: Path) -> ModuleBlocks:
     module = ModuleBlocks(folder)
     for path in sorted(folder.glob("*.tf")):
-        with path.open(encoding="utf-8") as stream:
-            parsed = normalise(hcl2.load(stream))
+        parsed = parsed_text(path.read_text(encoding="utf-8"))
         for kind in ("resource", "data", "variable", "output", "module", "check"):
             module.blocks.extend(_labelled(kind, parsed.get(kind, []), path))
         for entry in parsed.get("locals", []):

@@ -9,6 +9,7 @@ path (`source = "./modules/x"`) is loaded; a module from a registry is not.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -166,10 +167,17 @@ def read_body(tree: Tree[Token], path: str) -> Body:
     return body
 
 
+@functools.lru_cache(maxsize=256)
+def _tree(text: str) -> Tree[Token]:
+    """The parse tree of one file's text: read, never changed, so a text met again (the
+    same module file in another project, in a process that checks many) is parsed once."""
+    return hcl2.parses_to_tree(text)
+
+
 def parse_file(path: Path, relative: str) -> Body:
     try:
         text = path.read_text(encoding="utf-8")
-        tree = hcl2.parses_to_tree(text)
+        tree = _tree(text)
     except UnicodeDecodeError:
         raise ScaffoldError(f"{quoted(relative)} is not UTF-8 text") from None
     except OSError as problem:
