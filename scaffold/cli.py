@@ -213,7 +213,7 @@ def build_emulator_parser() -> ArgumentParser:
         " `make local`: moto, made to refuse what AWS refuses by the same fidelity rules the"
         " test suite applies every project against (Lambda's network interfaces and what they"
         " keep busy, endpoint and route rules, IAM for the keys it issues). Needs the extra:"
-        " pip install 'vpc-lambda-new[emulator]'.",
+        " in vpc-lambda-new's folder, pip install '.[emulator]'.",
         epilog="Exit codes: 0 stopped (Ctrl-C or SIGTERM), 1 internal error, 2 bad input (a"
         " port that cannot be served, or moto not installed).",
     )

@@ -240,7 +240,8 @@ def id_list(
 
 def _resource_id(prefix: str, text: str) -> str:
     if not ID_PATTERNS[prefix].fullmatch(text):
-        raise InvalidAnswer(f"{text!r} is not a {prefix} id such as {prefix}-0123456789abcdef0")
+        article = "an" if prefix in ("sg", "rtb") else "a"  # read out: an S-G, an R-T-B
+        raise InvalidAnswer(f"{text!r} is not {article} {prefix} id such as {prefix}-0123456789abcdef0")
     return text
 
 

@@ -17,7 +17,7 @@ the tests' emulator is made stricter than moto:
   127.0.0.1 by werkzeug: what the test suite starts (`fixtures_terraform.aws_emulator`),
   and what `vpc-lambda-new emulator` serves for a generated project's `make local`.
 
-moto is an optional dependency: `pip install 'vpc-lambda-new[emulator]'`. Nothing
+moto is an optional dependency: `pip install '.[emulator]'` in vpc-lambda-new's folder. Nothing
 else in the package imports this one.
 
 What the layer proves, and what it cannot:

@@ -1,7 +1,7 @@
 """`vpc-lambda-new emulator`: serve the emulator the test suite trusts, for `make local`.
 
 Importing this module imports neither moto nor werkzeug: they come with the optional
-extra (`pip install 'vpc-lambda-new[emulator]'`), and a missing one is named.
+extra (`pip install '.[emulator]'` in vpc-lambda-new's folder), and a missing one is named.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ def run_emulator(*, port: int, eni_release_seconds: float | None = None) -> int:
     except ImportError as missing:
         raise ScaffoldError(
             f"the emulator needs moto's server ({missing.name} is not installed):"
-            " pip install 'vpc-lambda-new[emulator]'"
+            " in vpc-lambda-new's folder, pip install '.[emulator]'"
         ) from None
     try:
         serve(port, eni_release_seconds=eni_release_seconds)
