@@ -89,3 +89,29 @@ def test_the_emulator_finds_the_route_tables_that_route_a_prefix_list(aws_emulat
         Filters=[{"Name": "route.destination-prefix-list-id", "Values": [prefix_list(ec2, "dynamodb")]}]
     )["RouteTables"]
     assert [table["RouteTableId"] for table in none if table["VpcId"] == vpc] == []
+
+
+def test_a_service_the_vpc_routes_for_only_some_subnets_is_warned_about(
+    generate: Generate, terraform: BindTerraform, aws_emulator: AwsEmulator
+) -> None:
+    ec2 = aws_emulator.client("ec2", REGION)
+    network = build_network(ec2)
+    # The second subnet gets a table of its own; only the first table routes S3.
+    second = ec2.create_route_table(VpcId=network.vpc_id)["RouteTable"]["RouteTableId"]
+    (table,) = ec2.describe_route_tables(RouteTableIds=[network.private_route_table])["RouteTables"]
+    (association,) = [a["RouteTableAssociationId"] for a in table["Associations"] if a.get("SubnetId") == network.private_subnets[1]]
+    ec2.replace_route_table_association(AssociationId=association, RouteTableId=second)
+    ec2.create_vpc_endpoint(
+        VpcId=network.vpc_id, ServiceName=f"com.amazonaws.{REGION}.s3",
+        VpcEndpointType="Gateway", RouteTableIds=[network.private_route_table],
+    )  # fmt: skip
+    project = existing_project(
+        generate, network.vpc_id, network.private_subnets,
+        "--route-table-ids", f"{network.private_route_table},{second}", "--endpoints", "dynamodb",
+    )  # fmt: skip
+    runner = terraform(project, aws_emulator, REGION)
+    runner.init()
+    planned = " ".join(runner.run("plan", "-input=false", "-no-color").stdout.replace("│", " ").split())
+    assert (
+        "A gateway endpoint of the VPC routes s3 for only some of the function's subnets" in planned
+    ), planned

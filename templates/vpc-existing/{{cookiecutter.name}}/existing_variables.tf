@@ -27,7 +27,7 @@ variable "route_table_ids" {
 
 variable "gateway_routes_adopted" {
   type        = list(string)
-  description = "Gateway endpoint routes (SERVICE:ROUTE-TABLE-ID) that a release of vpc-lambda-new before 0.6.0 added: this project's own, never taken for another endpoint's. Written by vpc-lambda-new update; new routes are not listed."
+  description = "Gateway endpoint routes (SERVICE:ROUTE-TABLE-ID) of this project's own endpoints that it has no claim for (modules/network/gateway_routes.tf): a release of vpc-lambda-new before 0.6.0 added them (vpc-lambda-new update lists those), or a claim was removed from the state or replaced. Listed, they are never taken for another endpoint's."
   default     = []
 
   validation {

@@ -37,6 +37,19 @@ locals {
   ]
 }
 
+# Warnings, not errors: a service the VPC's own endpoints route for only some of the
+# function's subnets (this project's endpoints route them all, route_table_ids being every
+# subnet's table).
+check "gateway_routes" {
+  assert {
+    condition = alltrue([
+      for service, tables in data.aws_route_tables.routing_gateway_service :
+      contains(var.gateway_endpoints, service) || length(tables.ids) == 0 || length(tables.ids) == length(distinct([for table in data.aws_route_table.of_subnet : table.id]))
+    ])
+    error_message = "A gateway endpoint of the VPC routes ${join(" and ", [for service, tables in data.aws_route_tables.routing_gateway_service : service if !contains(var.gateway_endpoints, service) && length(tables.ids) > 0 && length(tables.ids) < length(distinct([for table in data.aws_route_table.of_subnet : table.id]))])} for only some of the function's subnets: invocations in the others reach it through NAT, or not at all."
+  }
+}
+
 # One claim per route this project's gateway endpoints add (service and route table),
 # taken when the route is added: it records whether the route table routed that service
 # already, through an endpoint that is not this project's, and the plan fails if it did.
@@ -60,8 +73,9 @@ resource "terraform_data" "gateway_route" {
     ignore_changes = [input]
 
     postcondition {
-      condition     = !self.input.routed_before
-      error_message = "Route table ${each.value.route_table} already routes ${data.aws_prefix_list.gateway[each.value.service].name} (prefix list ${self.input.prefix_list}) through a gateway endpoint of the VPC that this project does not manage, and AWS takes one endpoint per service on a route table. That endpoint already serves the function, whose egress to ${self.input.prefix_list} stays: leave ${each.value.service} out of gateway_endpoints (vpc-lambda-new update --endpoints), or take the route table out of route_table_ids. To see that endpoint: aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=${var.vpc_id} Name=service-name,Values=${data.aws_prefix_list.gateway[each.value.service].name} --query \"VpcEndpoints[?contains(RouteTableIds, '${each.value.route_table}')].VpcEndpointId\""
+      # try: an imported claim (terraform import) has no input, and claims nothing.
+      condition     = !try(self.input.routed_before, false)
+      error_message = "Route table ${each.value.route_table} already routes ${data.aws_prefix_list.gateway[each.value.service].name} (prefix list ${self.input.prefix_list}) through a gateway endpoint of the VPC that this project does not manage, and AWS takes one endpoint per service on a route table. That endpoint already serves the function, whose egress to ${self.input.prefix_list} stays: leave ${each.value.service} out of gateway_endpoints (vpc-lambda-new update --endpoints). If the endpoint is this project's own (its claim was removed from the state or replaced), list \"${each.key}\" in gateway_routes_adopted in terraform.tfvars. To see the endpoint: aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values=${var.vpc_id} Name=service-name,Values=${data.aws_prefix_list.gateway[each.value.service].name} --query \"VpcEndpoints[?contains(RouteTableIds, '${each.value.route_table}')].VpcEndpointId\""
     }
   }
 }
