@@ -93,11 +93,8 @@ class ProviderServers:
             process = subprocess.Popen(
                 [str(binary), "-debug"],
                 cwd=project,
-                # GOGC=200: each command's schema request costs the provider about 0.5 CPU-s,
-                # much of it Go's collector; collecting at twice the default heap growth cut
-                # its CPU by a sixth for an eighth more memory (four `terraform validate`
-                # against one kept provider: 2.33 CPU-s and 513 MB; 1.94 CPU-s and 575 MB).
-                env={**{k: v for k, v in env.items() if k != "TF_REATTACH_PROVIDERS"}, "GOGC": "200"},
+                # GOGC comes from the suite's environment (conftest.py: 400), as for Terraform.
+                env={k: v for k, v in env.items() if k != "TF_REATTACH_PROVIDERS"},
                 stdin=subprocess.DEVNULL,
                 stdout=output,
                 stderr=subprocess.STDOUT,
