@@ -10,7 +10,9 @@ never cut short by a second Ctrl-C either. `signals_held()` protects one block
 
 from __future__ import annotations
 
+import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +32,21 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
         _deferred.append(signum)
         return
     raise KeyboardInterrupt
+
+
+def _deliver_again(unraisable: sys.UnraisableHookArgs, *, previous: object = None) -> None:
+    """sys.unraisablehook for one run: a KeyboardInterrupt that the handler raised where no
+    exception can propagate (a weakref callback in the import machinery, a __del__) would be
+    printed as "Exception ignored ... Traceback" and lost. It is delivered again instead: a
+    timer thread sends SIGINT 50 ms on, when this hook and the callback have returned, and
+    the handler acts on it where an exception can propagate."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        resend = threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT))
+        resend.daemon = True
+        resend.start()
+        return
+    hook = previous if callable(previous) else sys.__unraisablehook__
+    hook(unraisable)
 
 
 def _note(signum: int, frame: FrameType | None) -> None:
@@ -57,6 +74,8 @@ def interrupts_as_exceptions() -> Iterator[None]:
     previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
     for sig in previous:
         signal.signal(sig, _raise_interrupt)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: _deliver_again(unraisable, previous=previous_hook)
     try:
         if _early:  # Ctrl-C while the program was starting: stop before doing anything
             _early.clear()
@@ -65,6 +84,7 @@ def interrupts_as_exceptions() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        sys.unraisablehook = previous_hook
         _holding = False
 
 

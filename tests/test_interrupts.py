@@ -24,6 +24,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -443,3 +444,29 @@ def test_two_runs_creating_one_new_project_one_wins(tmp_path: Path) -> None:
         " meanwhile; nothing was written\n"
     )
     assert content(project) == winner and leftovers(tmp_path) == []
+
+
+def test_an_interrupt_raised_where_it_cannot_propagate_is_delivered_again(capfd: pytest.CaptureFixture[str]) -> None:
+    """SIGINT at the instant the import machinery runs a weakref callback: the handler's
+    KeyboardInterrupt cannot leave the callback, and Python would print "Exception ignored
+    ... Traceback" and go on as if nothing came (seen once in a full run of the hostile-input
+    sweep). It is delivered again and stops the run."""
+    import weakref
+
+    from scaffold.signals import _raise_interrupt, interrupts_as_exceptions
+
+    class Watched:
+        pass
+
+    def callback(_reference: object) -> None:
+        _raise_interrupt(signal.SIGINT, None)  # the handler, running inside the callback
+
+    with pytest.raises(KeyboardInterrupt), interrupts_as_exceptions():
+        watched = Watched()
+        reference = weakref.ref(watched, callback)
+        del watched  # the callback runs here, and its KeyboardInterrupt is unraisable
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            time.sleep(0.01)
+        pytest.fail(f"the interrupt was lost ({reference})")
+    assert "Exception ignored" not in capfd.readouterr().err
