@@ -99,6 +99,16 @@ def egress_rules(ec2: Any, group_id: str) -> set[tuple[object, ...]]:
     return rules
 
 
+def own_route_table(ec2: Any, network: Network, subnet: str) -> str:
+    """Moves one of the network's private subnets off the shared private route table onto a
+    new table of its own; the new table's ID."""
+    table = ec2.create_route_table(VpcId=network.vpc_id)["RouteTable"]["RouteTableId"]
+    associations = ec2.describe_route_tables(RouteTableIds=[network.private_route_table])["RouteTables"][0]["Associations"]
+    moved = next(a for a in associations if a.get("SubnetId") == subnet)
+    ec2.replace_route_table_association(AssociationId=moved["RouteTableAssociationId"], RouteTableId=table)
+    return str(table)
+
+
 def existing_project(generate: Generate, vpc_id: str, subnets: list[str], *extra: str) -> Path:
     flags = ["--topology", "existing", "--vpc-id", vpc_id, "--subnet-ids", ",".join(subnets)]
     return generate(*flags, *extra)
@@ -129,7 +139,7 @@ def plan_failure(terraform: BindTerraform, project: Path, emulator: AwsEmulator)
     runner.init()
     with pytest.raises(TerraformFailed) as failed:
         runner.run("plan", "-input=false", "-no-color")
-    return " ".join(str(failed.value).split())  # Terraform wraps long messages
+    return " ".join(str(failed.value).replace("│", " ").split())  # Terraform wraps and frames long messages
 
 
 def test_apply_attaches_to_the_given_subnets_then_detaches_as_deployer(
@@ -258,10 +268,7 @@ def test_a_subnet_whose_route_table_is_not_given_fails_the_plan(
 ) -> None:
     ec2 = aws_emulator.client("ec2", REGION)
     network = build_network(ec2)
-    other_table = ec2.create_route_table(VpcId=network.vpc_id)["RouteTable"]["RouteTableId"]
-    association = ec2.describe_route_tables(RouteTableIds=[network.private_route_table])["RouteTables"][0]["Associations"]
-    moved = next(a for a in association if a.get("SubnetId") == network.private_subnets[1])
-    ec2.replace_route_table_association(AssociationId=moved["RouteTableAssociationId"], RouteTableId=other_table)
+    other_table = own_route_table(ec2, network, network.private_subnets[1])
     project = existing_project(
         generate, network.vpc_id, network.private_subnets, "--route-table-ids", network.private_route_table, "--endpoints", "s3",
     )  # fmt: skip

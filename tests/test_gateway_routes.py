@@ -16,7 +16,14 @@ import pytest
 from conftest import Generate
 from fixtures_deployer import MakeDeployer
 from fixtures_terraform import AwsEmulator, BindTerraform
-from test_existing_vpc import build_network, deployed, egress_rules, existing_project, plan_failure
+from test_existing_vpc import (
+    build_network,
+    deployed,
+    egress_rules,
+    existing_project,
+    own_route_table,
+    plan_failure,
+)
 
 from scaffold.cli import main
 
@@ -48,8 +55,7 @@ def test_a_route_table_another_endpoint_routes_fails_the_plan_and_that_endpoint_
         "--route-table-ids", table, "--endpoints", "s3,dynamodb",
     )  # fmt: skip
 
-    message = plan_failure(terraform, project, aws_emulator).replace("│", " ")
-    message = " ".join(message.split())
+    message = plan_failure(terraform, project, aws_emulator)
     assert (
         f"Route table {table} already routes com.amazonaws.{REGION}.s3 (prefix list {s3})"
         " through a gateway endpoint of the VPC that this project does not manage" in message
@@ -97,10 +103,7 @@ def test_a_service_the_vpc_routes_for_only_some_subnets_is_warned_about(
     ec2 = aws_emulator.client("ec2", REGION)
     network = build_network(ec2)
     # The second subnet gets a table of its own; only the first table routes S3.
-    second = ec2.create_route_table(VpcId=network.vpc_id)["RouteTable"]["RouteTableId"]
-    (table,) = ec2.describe_route_tables(RouteTableIds=[network.private_route_table])["RouteTables"]
-    (association,) = [a["RouteTableAssociationId"] for a in table["Associations"] if a.get("SubnetId") == network.private_subnets[1]]
-    ec2.replace_route_table_association(AssociationId=association, RouteTableId=second)
+    second = own_route_table(ec2, network, network.private_subnets[1])
     ec2.create_vpc_endpoint(
         VpcId=network.vpc_id, ServiceName=f"com.amazonaws.{REGION}.s3",
         VpcEndpointType="Gateway", RouteTableIds=[network.private_route_table],

@@ -23,11 +23,12 @@ data "aws_route_tables" "routing_gateway_service" {
 
   filter {
     name   = "route-table-id"
-    values = distinct([for table in data.aws_route_table.of_subnet : table.id])
+    values = local.subnet_route_table_ids
   }
 }
 
 locals {
+  subnet_route_table_ids = distinct([for table in data.aws_route_table.of_subnet : table.id])
   # The function may reach a service through a gateway endpoint when this project creates
   # one, and equally when one of the VPC's own already routes its subnets: its egress to the
   # prefix list does not depend on whose endpoint it is.
@@ -44,9 +45,9 @@ check "gateway_routes" {
   assert {
     condition = alltrue([
       for service, tables in data.aws_route_tables.routing_gateway_service :
-      contains(var.gateway_endpoints, service) || length(tables.ids) == 0 || length(tables.ids) == length(distinct([for table in data.aws_route_table.of_subnet : table.id]))
+      contains(var.gateway_endpoints, service) || length(tables.ids) == 0 || length(tables.ids) == length(local.subnet_route_table_ids)
     ])
-    error_message = "A gateway endpoint of the VPC routes ${join(" and ", [for service, tables in data.aws_route_tables.routing_gateway_service : service if !contains(var.gateway_endpoints, service) && length(tables.ids) > 0 && length(tables.ids) < length(distinct([for table in data.aws_route_table.of_subnet : table.id]))])} for only some of the function's subnets: invocations in the others reach it through NAT, or not at all."
+    error_message = "A gateway endpoint of the VPC routes ${join(" and ", [for service, tables in data.aws_route_tables.routing_gateway_service : service if !contains(var.gateway_endpoints, service) && length(tables.ids) > 0 && length(tables.ids) < length(local.subnet_route_table_ids)])} for only some of the function's subnets: invocations in the others reach it through NAT, or not at all."
   }
 }
 
