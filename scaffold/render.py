@@ -106,12 +106,35 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "id_patterns": {
             prefix: f"^{pattern.pattern}$" for prefix, pattern in model.ID_PATTERNS.items()
         },
+        "mock_zones": mock_zones(answers),
         "version": __version__,
         "cost": estimate(answers),
         **repository_context(answers),
         "_extensions": [f"{__name__}.HclExtension"],
         "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
     }
+
+
+def mock_zones(answers: Answers) -> dict[str, list[str]]:
+    """Placeholder availability zones for the project's mocked `terraform test`: the zones
+    the answers pin (names or AZ IDs) in order, then made-up ones, six at least."""
+    pinned = list(answers.zones or ())
+    count = max(6, answers.azs or 0, len(answers.subnet_ids or ()), len(pinned))
+    letters = (chr(ord("a") + index) for index in range(26))
+    numbers = iter(range(1, 27))
+    names, ids = [], []
+    for index in range(count):
+        zone = pinned[index] if index < len(pinned) else None
+        is_id = zone is not None and model.ZONE_ID_PATTERN.fullmatch(zone) is not None
+        names.append(
+            zone if zone and not is_id
+            else next(f"{answers.region}{letter}" for letter in letters if f"{answers.region}{letter}" not in pinned)
+        )
+        ids.append(
+            zone if zone and is_id
+            else next(f"mock-az{number}" for number in numbers if f"mock-az{number}" not in pinned)
+        )
+    return {"names": names, "ids": ids}
 
 
 def diagram_subnet_nodes(answers: Answers) -> dict[str, str]:

@@ -556,7 +556,8 @@ PROVIDER_OF_TYPE = re.compile(r'^\s*(?:resource|data)\s+"([a-z0-9]+)_')
 def init_layout_key(project: Path) -> str:
     """A digest of everything in the project's Terraform that `terraform init` depends on."""
     digest = hashlib.sha256()
-    for path in sorted(project.rglob("*.tf")):
+    # Test files too: `terraform init` installs the modules their run blocks name.
+    for path in sorted([*project.rglob("*.tf"), *project.rglob("*.tftest.hcl")]):
         relative = path.relative_to(project)
         if relative.parts[0] == ".terraform":
             continue

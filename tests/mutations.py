@@ -46,6 +46,9 @@ class Mutation:
     new: str
     flags: tuple[str, ...]
     without_plan: bool = True
+    # Whether the project's own `terraform test` (tests/guide.tftest.hcl, mocked provider)
+    # fails on it; where it does not, `check` is what catches it.
+    terraform_test: bool = False
     also: tuple[tuple[str, str], ...] = ()  # more (old, new) edits of the same file, every occurrence
 
 
@@ -61,6 +64,7 @@ MUTATIONS = [
         "    content {\n      cidr_block = route.value\n"
         "      gateway_id = aws_internet_gateway.this.id\n    }\n  }\n",
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "split-default-route-to-internet-gateway",
@@ -82,6 +86,7 @@ MUTATIONS = [
         "  nat_gateway_id         = each.value.id\n",
         "  gateway_id             = aws_internet_gateway.this.id\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "ipv6-egress-through-internet-gateway",
@@ -90,6 +95,7 @@ MUTATIONS = [
         "  egress_only_gateway_id      = aws_egress_only_internet_gateway.this[0].id\n",
         "  gateway_id                  = aws_internet_gateway.this.id\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "private-subnets-associated-with-public-table",
@@ -98,6 +104,7 @@ MUTATIONS = [
         "  route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id\n",
         "  route_table_id = aws_route_table.public.id\n",
         NAT_SINGLE,
+        terraform_test=True,
     ),
     Mutation(
         "function-attached-to-public-subnets",
@@ -106,6 +113,7 @@ MUTATIONS = [
         "  subnet_ids         = module.network.private_subnet_ids\n",
         "  subnet_ids         = module.network.public_subnet_ids\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "nat-route-only-half-the-internet",
@@ -114,6 +122,7 @@ MUTATIONS = [
         '  route_table_id         = aws_route_table.private[each.key].id\n  destination_cidr_block = "0.0.0.0/0"\n',
         '  route_table_id         = aws_route_table.private[each.key].id\n  destination_cidr_block = "0.0.0.0/1"\n',
         NAT_SINGLE,
+        terraform_test=True,
     ),
     Mutation(
         "nat-key-condition-inverted",
@@ -122,6 +131,7 @@ MUTATIONS = [
         "contains(keys(var.public_subnets), key) ? key : sort(keys(var.public_subnets))[0]",
         "contains(keys(var.public_subnets), key) ? sort(keys(var.public_subnets))[0] : key",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "nat-routes-in-reversed-tables",
@@ -130,6 +140,7 @@ MUTATIONS = [
         "  route_table_id         = aws_route_table.private[each.key].id\n",
         "  route_table_id         = aws_route_table.private[element(reverse(sort(keys(aws_route_table.private))), index(sort(keys(aws_route_table.private)), each.key))].id\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "nat-gateways-in-private-subnets",
@@ -138,6 +149,7 @@ MUTATIONS = [
         "  allocation_id = aws_eip.nat[each.key].id\n  subnet_id     = aws_subnet.public[each.key].id\n",
         "  allocation_id = aws_eip.nat[each.key].id\n  subnet_id     = aws_subnet.private[each.key].id\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "public-route-narrowed",
@@ -146,6 +158,7 @@ MUTATIONS = [
         '  route_table_id         = aws_route_table.public.id\n  destination_cidr_block = "0.0.0.0/0"\n',
         '  route_table_id         = aws_route_table.public.id\n  destination_cidr_block = "128.0.0.0/1"\n',
         NAT_SINGLE,
+        terraform_test=True,
     ),
     Mutation(
         "private-default-route-to-transit-gateway",
@@ -169,6 +182,7 @@ MUTATIONS = [
         '    ipv6_cidr_block           = "::/0"\n'
         '    vpc_peering_connection_id = "pcx-0123456789abcdef0"\n  }\n',
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "private-default-route-to-firewall-endpoint",
@@ -211,6 +225,7 @@ MUTATIONS = [
         '      "ec2:DeleteNetworkInterface",\n',
         '      "ec2:DetachNetworkInterface",\n',
         NAT_SINGLE,
+        terraform_test=True,
     ),
     Mutation(
         "eni-actions-of-the-old-guide",
@@ -220,6 +235,7 @@ MUTATIONS = [
         '      "ec2:AssignPrivateIpAddresses",\n      "ec2:UnassignPrivateIpAddresses",\n',
         '      "ec2:DeleteNetworkInterface",\n',
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "managed-policy-swapped",
@@ -228,6 +244,7 @@ MUTATIONS = [
         "policy/service-role/AWSLambdaVPCAccessExecutionRole",
         "policy/service-role/AWSLambdaBasicExecutionRole",
         (*PRIVATE, "--iam", "managed"),
+        terraform_test=True,
     ),
     Mutation(
         # The function depends on the grant through its depends_on, through its replacement
@@ -283,6 +300,7 @@ MUTATIONS = [
         'resource "aws_default_security_group" "this" {\n',
         'resource "aws_default_security_group" "this" {\n  count = var.enable_flow_logs ? 1 : 0\n\n',
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "default-group-admits-its-members",
@@ -292,6 +310,7 @@ MUTATIONS = [
         "  ingress {\n    protocol  = -1\n    self      = true\n    from_port = 0\n    to_port   = 0\n  }\n\n"
         '  tags = merge({ Name = "${var.name}-default-locked" }, var.tags)\n',
         NAT_SINGLE,
+        terraform_test=True,
     ),
     Mutation(
         "gateway-endpoints-on-a-slice-of-the-tables",
@@ -300,6 +319,7 @@ MUTATIONS = [
         "  route_table_ids = local.private_route_table_ids\n",
         "  route_table_ids = slice(local.private_route_table_ids, 0, 1)\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "gateway-endpoints-on-the-public-table-too",
@@ -308,6 +328,7 @@ MUTATIONS = [
         "  route_table_ids = local.private_route_table_ids\n",
         "  route_table_ids = concat(local.private_route_table_ids, [aws_route_table.public.id])\n",
         NAT_SINGLE,
+        terraform_test=True,
     ),
     Mutation(
         "private-dns-on-a-condition",
@@ -316,6 +337,7 @@ MUTATIONS = [
         '  private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns\n',
         "  private_dns_enabled = length(var.interface_endpoints) > 3\n",
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         # The execute-api choice is that endpoint's alone: the others keep private DNS.
@@ -325,6 +347,7 @@ MUTATIONS = [
         '  private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns\n',
         "  private_dns_enabled = var.execute_api_private_dns\n",
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "endpoint-group-widened-to-anywhere",
@@ -333,6 +356,7 @@ MUTATIONS = [
         "    cidr_blocks = local.vpc_cidrs\n",
         '    cidr_blocks = concat(local.vpc_cidrs, ["0.0.0.0/0"])\n',
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "endpoint-group-all-ports",
@@ -341,6 +365,7 @@ MUTATIONS = [
         "    from_port   = 443\n    to_port     = 443\n    protocol    = \"tcp\"\n    cidr_blocks = local.vpc_cidrs\n",
         "    from_port   = 0\n    to_port     = 0\n    protocol    = \"-1\"\n    cidr_blocks = local.vpc_cidrs\n",
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "endpoint-in-one-az-only",
@@ -350,6 +375,7 @@ MUTATIONS = [
         "  subnet_ids          = slice(local.endpoint_subnet_ids, 0, 1)\n",
         NAT_PER_AZ,
         without_plan=False,  # which subnets share an AZ is known once the region's AZs are read
+        terraform_test=True,
     ),
     Mutation(
         "endpoint-in-the-public-subnets",
@@ -358,6 +384,7 @@ MUTATIONS = [
         "  subnet_ids          = local.endpoint_subnet_ids\n",
         "  subnet_ids          = [for subnet in aws_subnet.public : subnet.id]\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "dedicated-tenancy-with-ipv6",
@@ -366,6 +393,7 @@ MUTATIONS = [
         '  instance_tenancy = "default"\n',
         '  instance_tenancy = var.enable_ipv6 ? "dedicated" : "default"\n',
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "every-subnet-in-the-first-zone",
@@ -374,6 +402,7 @@ MUTATIONS = [
         "key => local.zone_names[index] }",
         "key => local.zone_names[0] }",
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "function-egress-widened-to-anywhere",
@@ -398,6 +427,7 @@ MUTATIONS = [
         "  enable_dns_hostnames             = true\n",
         "  enable_dns_hostnames             = var.enable_flow_logs\n",
         PRIVATE,
+        terraform_test=True,
     ),
     Mutation(
         "eni-actions-as-a-wildcard",
@@ -408,6 +438,7 @@ MUTATIONS = [
         '      "ec2:AssignPrivateIpAddresses",\n      "ec2:UnassignPrivateIpAddresses",\n',
         '      "ec2:*NetworkInterface*",\n      "ec2:DescribeSubnets",\n      "ec2:*PrivateIpAddresses",\n',
         NAT_SINGLE,
+        terraform_test=True,
     ),
     Mutation(
         "logging-on-every-log-group",
@@ -425,6 +456,7 @@ MUTATIONS = [
         "  map_public_ip_on_launch = false\n",
         "  map_public_ip_on_launch = var.enable_ipv6\n",
         NAT_PER_AZ,
+        terraform_test=True,
     ),
     Mutation(
         "flow-logs-accepted-traffic-only-with-ipv6",
@@ -433,6 +465,7 @@ MUTATIONS = [
         '  traffic_type             = "ALL"\n',
         '  traffic_type             = var.enable_ipv6 ? "ACCEPT" : "ALL"\n',
         (*NAT_PER_AZ, "--flow-logs"),
+        terraform_test=True,
     ),
     Mutation(
         "role-trusts-ec2-too",
@@ -441,5 +474,6 @@ MUTATIONS = [
         '      identifiers = ["lambda.amazonaws.com"]\n',
         '      identifiers = ["lambda.amazonaws.com", "ec2.amazonaws.com"]\n',
         PRIVATE,
+        terraform_test=True,
     ),
 ]

@@ -10,6 +10,7 @@ the same edits, so what the configuration alone can judge is measured too.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,16 @@ EXISTING_IDS = [
     "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "--route-table-ids", "rtb-01234567",
 ]  # fmt: skip
+
+
+# How `terraform test` reports a rule it caught: an assertion of tests/guide.tftest.hcl,
+# or a condition of the configuration itself.
+CAUGHT = {
+    "Test assertion failed",
+    "Resource precondition failed",
+    "Resource postcondition failed",
+    "Check block assertion failed",
+}
 
 
 def with_network(flags: tuple[str, ...], existing: list[str]) -> list[str]:
@@ -117,6 +128,31 @@ def test_check_without_a_plan_names_it_or_says_it_could_not_judge(
     else:
         said = [line for line in lines if line.startswith(f"{mutation.rule}: not judged: ")]
         assert said or mutation.rule in broken_rules(lines), "\n".join(lines)
+
+
+@pytest.mark.mutation
+@pytest.mark.terraform
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
+def test_the_project_s_own_terraform_tests_catch_it_or_leave_it_to_check(
+    mutation: Mutation,
+    mutated: Callable[[Mutation], None],
+    generate: Generate,
+    terraform: BindTerraform,
+) -> None:
+    """`terraform test` in the mutated project, as `make test` runs it (offline, mocked):
+    it fails exactly on the mutations marked terraform_test, so their count is measured."""
+    mutated(mutation)
+    project = generate(*with_network(mutation.flags, EXISTING_IDS), "--region", REGION, name="mu")
+    runner = terraform(project)
+    runner.init()
+    result = runner.run("test", "-no-color", ok_codes=(0, 1))
+    caught = result.returncode == 1
+    errors = set(re.findall(r"^Error: (.+)$", result.stdout + result.stderr, re.MULTILINE))
+    assert not caught or errors <= CAUGHT, f"{mutation.id}: terraform test broke, not caught: {errors}"
+    assert caught == mutation.terraform_test, (
+        f"{mutation.id}: terraform test {'failed' if caught else 'passed'}, and the harness says"
+        f" terraform_test={mutation.terraform_test}:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
+    )
 
 
 def test_every_rule_of_the_model_has_a_mutation_and_every_mutation_a_rule() -> None:

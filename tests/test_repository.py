@@ -40,9 +40,8 @@ from scaffold.cli import main
 from scaffold.repository import (
     ACTIONS,
     CHECKOV_VERSION,
-    LOCAL_STATE_TERRAFORM,
     PRE_COMMIT_HOOKS,
-    REMOTE_STATE_TERRAFORM,
+    REQUIRED_TERRAFORM,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,6 +170,9 @@ def test_workflow_fits_the_answers_and_grants_least_privilege(key: str, variant:
     else:
         (setup,) = steps_using(jobs["test"], "setup-node")
         assert setup["with"] == {"node-version": version}
+    # make test runs terraform test too, with the Terraform validate uses.
+    (setup_terraform,) = steps_using(jobs["test"], "setup-terraform")
+    assert setup_terraform["with"] == steps_using(jobs["validate"], "setup-terraform")[0]["with"]
     assert f'"checkov=={CHECKOV_VERSION}"' in " ".join(runs(jobs["scan"]))
 
     plan = jobs["plan"]
@@ -320,19 +322,28 @@ def test_make_help_and_the_readme_list_the_same_targets(key: str, variant: Varia
     node = "nodejs" in key
     test_recipe = make(project, "--dry-run", "test").stdout.strip()
     # node --test with no folder: Node.js 22 reads `tests/` as a glob matching nothing.
-    assert test_recipe == ("node --test" if node else "python3 -m unittest discover -s tests")
+    handler_tests = "node --test" if node else "python3 -m unittest discover -s tests"
+    assert test_recipe.splitlines() == [
+        handler_tests, "terraform init -backend=false -input=false", "terraform test"
+    ]
 
 
+@pytest.mark.terraform
 @pytest.mark.parametrize("runtime", ["python3.12", "nodejs22.x"])
-def test_make_test_runs_the_handler_tests_and_fails_with_them(generate: Generate, runtime: str) -> None:
+def test_make_test_runs_the_handler_tests_and_fails_with_them(
+    generate: Generate, runtime: str, terraform_toolchain: TerraformToolchain
+) -> None:
     project = generate("--runtime", runtime)
-    tools = {"PYTHON": sys.executable}
+    tools = {"PYTHON": sys.executable, "TERRAFORM": str(terraform_toolchain.binary)}
+    env = terraform_base_env(terraform_toolchain)
     if runtime.startswith("nodejs"):
         node = shutil.which("node")
         assert node, "node is required: the Node.js handler's tests run in this suite"
         tools["NODE"] = node
-    passed = make(project, "test", **tools)
+    passed = make(project, "test", env=env, **tools)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+    # Then the Terraform tests, offline.
+    assert "tests/guide.tftest.hcl" in passed.stdout and " 3 passed, 0 failed." in passed.stdout, passed.stdout
     if runtime.startswith("python"):
         assert re.search(r"^Ran [1-9]\d* tests", passed.stderr, re.MULTILINE), passed.stderr
         failing = project / "tests" / "test_broken.py"
@@ -341,7 +352,7 @@ def test_make_test_runs_the_handler_tests_and_fails_with_them(generate: Generate
         assert re.search(r"^# pass [1-9]", passed.stdout, re.MULTILINE) and "# fail 0" in passed.stdout
         failing = project / "tests" / "broken.test.mjs"
         failing.write_text('import { test } from "node:test";\n\ntest("broken", () => { throw new Error("broken"); });\n')
-    failed = make(project, "test", **tools)
+    failed = make(project, "test", env=env, **tools)
     assert failed.returncode != 0 and "broken" in failed.stdout + failed.stderr
 
 
@@ -431,7 +442,7 @@ def required_version(project: Path) -> str:
 def test_local_state_by_default(generate: Generate) -> None:
     project = generate()
     assert not (project / "backend.tf").exists()
-    assert required_version(project) == LOCAL_STATE_TERRAFORM
+    assert required_version(project) == REQUIRED_TERRAFORM
     state = readme_section(project, "State")
     assert "terraform init -migrate-state" in state and "--state-bucket BUCKET" in state
     assert "`backend.tf`" not in readme_section(project, "Layout")
@@ -454,7 +465,7 @@ def test_remote_state_writes_an_s3_backend_with_a_lock_file(
     assert terraform_block(project / "backend.tf")["backend"] == [
         {"s3": {"bucket": bucket, "key": key, "region": region, "encrypt": True, "use_lockfile": True}}
     ]
-    assert required_version(project) == REMOTE_STATE_TERRAFORM
+    assert required_version(project) == REQUIRED_TERRAFORM
     section = readme_section(project, "Remote state")
     for fact in (f"`{bucket}`", f"`{key}`", f"`{key}.tflock`", "terraform init -migrate-state",
                  f"put-bucket-versioning --bucket {bucket}", "s3:DeleteObject"):  # fmt: skip

@@ -20,6 +20,7 @@ from fixtures_terraform import (
     Terraform,
     TerraformToolchain,
     project_answers,
+    tail,
 )
 from project_expectations import expected_public_subnets
 from test_structure import MATRIX as STRUCTURE_MATRIX
@@ -209,6 +210,17 @@ def test_init_validate_and_plan_against_emulator(
         assert answers.topology == PROBE_CASES[config][0]
         assert variables["AWS_API_PROBE"] == PROBE_CASES[config][1]
         assert variables["AWS_STS_REGIONAL_ENDPOINTS"] == "regional"
+
+
+@pytest.mark.parametrize("config", MATRIX)
+def test_the_project_s_own_terraform_tests_pass_offline(
+    config: str, initialised_project: InitialisedProject, terraform: BindTerraform
+) -> None:
+    """tests/guide.tftest.hcl, as `make test` runs it: a mocked provider, no emulator."""
+    project = initialised_project(config)
+    result = terraform(project).run("test", "-no-color", ok_codes=(0, 1))
+    assert result.returncode == 0 and "0 failed" in result.stdout, tail(result.stdout + result.stderr)
+    assert "3 passed" in result.stdout, result.stdout
 
 
 def planned_resources(module: dict[str, Any]) -> list[dict[str, Any]]:
