@@ -147,6 +147,32 @@ def build_update_parser() -> ArgumentParser:
     return parser
 
 
+def build_bootstrap_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="vpc-lambda-new bootstrap",
+        description="Add bootstrap/ to a generated project: a Terraform root module an"
+        " administrator applies once, before the first deploy from CI. It creates the"
+        " permissions boundary and the deployer policy, GitHub's OIDC provider (or uses the"
+        " account's), the role the CI assumes (trusted by the repository's pull requests and"
+        " main branch only), and the state bucket when the project keeps its state in S3."
+        " The project is updated as `update` does it, keeping your edits.",
+        epilog="Exit codes: as update's (0 done, 1 internal error, 2 bad input, 3 conflicts,"
+        " 4 the project breaks a rule of the guide, 130 interrupted).",
+    )
+    parser.add_argument(
+        "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
+    )
+    parser.add_argument(
+        "--github-repository",
+        metavar="OWNER/REPO",
+        help="the GitHub repository whose CI deploys the project (default: the recorded one)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="print a unified diff of what would change, write nothing"
+    )
+    return parser
+
+
 def build_check_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="vpc-lambda-new check",
@@ -265,6 +291,11 @@ def run(argv: Sequence[str] | None = None) -> int:
             dry_run=options.dry_run,
             baseline=options.baseline,
         )
+    if arguments and arguments[0] == "bootstrap":
+        from scaffold.bootstrap import run_bootstrap
+
+        chosen = build_bootstrap_parser().parse_args(arguments[1:])
+        return run_bootstrap(chosen.project_dir, chosen.github_repository, dry_run=chosen.dry_run)
     if arguments and arguments[0] == "emulator":
         # Imported here: moto comes with an optional extra, and generation never needs it.
         from scaffold.emulator.command import run_emulator

@@ -442,11 +442,25 @@ def partition_of(region: str) -> str:
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
 
 
+# Folders of a project that are not its configuration: bootstrap/ is a root module of its
+# own that an administrator applies (with more than this policy), the others are copies.
+NOT_THE_CONFIGURATION = frozenset({"bootstrap", ".terraform", ".local-try"})
+
+
+def configuration_files(project_dir: Path) -> list[Path]:
+    """The .tf files of the project's configuration: the root module and its modules."""
+    return [
+        path
+        for path in sorted(project_dir.rglob("*.tf"))
+        if not NOT_THE_CONFIGURATION & set(path.relative_to(project_dir).parts[:-1])
+    ]
+
+
 def render_policies(
     project_dir: Path, name: str, region: str, vpc_id: str | None = None, private_dns: bool = False
 ) -> dict[str, str]:
     """deployer-policy.json and permissions-boundary.json for the rendered project."""
-    types = declared_types(sorted(project_dir.rglob("*.tf")))
+    types = declared_types(configuration_files(project_dir))
     partition = partition_of(region)
     policy = deployer_policy(types, name, partition, vpc_id, private_dns)
     return {

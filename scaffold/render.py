@@ -40,6 +40,9 @@ TOPOLOGY_LAYERS = {
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
 # Rendered last, and only when the answers name a state bucket.
 REMOTE_STATE_LAYER = "remote-state"
+# bootstrap/, when the answers name the GitHub repository whose CI deploys the project,
+# with the state bucket when there is one.
+BOOTSTRAP_LAYERS = ("bootstrap", "bootstrap-state")
 
 
 def templates_root() -> Path:
@@ -58,6 +61,7 @@ def layers(answers: Answers) -> list[Path]:
         f"handler-{language_of(answers.runtime)}",
         *TOPOLOGY_LAYERS[answers.topology],
         *([REMOTE_STATE_LAYER] if answers.state_bucket else []),
+        *(BOOTSTRAP_LAYERS[: 2 if answers.state_bucket else 1] if answers.github_repository else []),
     ]
     return [root / name for name in names]
 

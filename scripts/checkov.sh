@@ -87,7 +87,8 @@ generate existing-route-tables-managed-interface "${existing[@]}" --route-table-
 generate existing-own-security-groups "${existing[@]}" --security-group-ids sg-01234567,sg-01234568 \
   --endpoints sts --architecture x86_64
 # Remote state: backend.tf, and the CI workflow's plan job reading that state.
-generate remote-state --topology private-nat --state-bucket acme-tf-state --runtime nodejs22.x
+generate remote-state --topology private-nat --state-bucket acme-tf-state --runtime nodejs22.x \
+  --github-repository octo-org/payments-api
 count=$((count + 4))
 echo "scripts/checkov.sh: generated $count variants; scanning with checkov $CHECKOV_VERSION"
 

@@ -22,6 +22,9 @@ condition keys against AWS's own data instead.
 - `as_deployer(runner, deployer, **variables)`: the Terraform runner bound to
   the deployer's keys, with Terraform variables set for every command.
 - `create_managed_policy`, `create_log_kms_key`: admin helpers.
+- `bootstrapped(admin, project)`: the project's bootstrap/ applied by an administrator
+  (the deployer policy widened first, as above), and the CI role's credentials, got as
+  GitHub's token gets them; destroyed afterwards.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,13 +56,15 @@ class Deployer:
     secret_access_key: str
     policy_arn: str
     boundary_arn: str | None  # the project's permissions boundary, when it ships one
+    session_token: str | None = None  # an assumed role's
 
     @property
     def credentials(self) -> dict[str, str]:
-        return {
+        keys = {
             "AWS_ACCESS_KEY_ID": self.access_key_id,
             "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
         }
+        return keys | ({"AWS_SESSION_TOKEN": self.session_token} if self.session_token else {})
 
 
 def widened(policy: Mapping[str, Any]) -> dict[str, Any]:
@@ -174,3 +180,76 @@ def as_deployer(runner: Terraform, deployer: Deployer, **variables: object) -> T
     for name, value in variables.items():
         env[f"TF_VAR_{name}"] = value if isinstance(value, str) else json.dumps(value)
     return dataclasses.replace(runner, extra_env=env)
+
+
+# The `sub` of the tokens GitHub Actions signs for a repository's pull requests and for
+# its main branch: the two the CI role trusts.
+def github_subjects(repository: str) -> set[str]:
+    return {f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/main"}
+
+
+@contextmanager
+def bootstrapped(admin: Terraform, project: Path) -> Iterator[Deployer]:
+    """bootstrap/ applied with the admin keys, then the CI role's credentials, from
+    AssumeRoleWithWebIdentity as the CI's job gets them (the emulator does not verify the
+    token; the role's trust policy is read back instead: `ci_role_problems`)."""
+    assert admin.emulator is not None
+    policy_file = project / DEPLOYER_POLICY_FILE
+    original = policy_file.read_text(encoding="utf-8")
+    policy_file.write_text(json.dumps(widened(json.loads(original)), indent=2), encoding="utf-8")
+    bootstrap = dataclasses.replace(admin, project=project / "bootstrap")
+    bootstrap.init()
+    try:
+        bootstrap.apply()
+        outputs = bootstrap.outputs()
+        sts = admin.emulator.client("sts", admin.region)
+        assumed = sts.assume_role_with_web_identity(
+            RoleArn=outputs["ci_role_arn"], RoleSessionName="ci", WebIdentityToken="a-github-oidc-token"
+        )["Credentials"]
+        iam = admin.emulator.client("iam", "us-east-1")
+        role = outputs["ci_role_arn"].rsplit("/", 1)[1]
+        (attached,) = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        yield Deployer(
+            role,
+            assumed["AccessKeyId"],
+            assumed["SecretAccessKey"],
+            attached["PolicyArn"],
+            outputs["permissions_boundary_arn"],
+            assumed["SessionToken"],
+        )
+    finally:
+        try:
+            bootstrap.destroy()
+        finally:
+            policy_file.write_text(original, encoding="utf-8")
+
+
+def ci_role_problems(emulator: AwsEmulator, project: Path, role_name: str, repository: str) -> list[str]:
+    """How the CI role bootstrap/ created differs from the one the issue asks for: trusted
+    by GitHub's OIDC provider for this repository's pull requests and main branch only,
+    holding the project's deployer policy."""
+    iam = emulator.client("iam", "us-east-1")
+    role = iam.get_role(RoleName=role_name)["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+    problems = []
+    (statement,) = trust["Statement"]
+    if statement.get("Action") not in ("sts:AssumeRoleWithWebIdentity", ["sts:AssumeRoleWithWebIdentity"]):
+        problems.append(f"the role is assumed by {statement.get('Action')}, not with a web identity")
+    federated = statement.get("Principal", {}).get("Federated", "")
+    if not str(federated).endswith(":oidc-provider/token.actions.githubusercontent.com"):
+        problems.append(f"the role trusts {statement.get('Principal')}, not GitHub's OIDC provider")
+    equals = statement.get("Condition", {}).get("StringEquals", {})
+    if equals.get("token.actions.githubusercontent.com:aud") not in ("sts.amazonaws.com", ["sts.amazonaws.com"]):
+        problems.append(f"the token's audience is not pinned to sts.amazonaws.com: {equals}")
+    subjects = equals.get("token.actions.githubusercontent.com:sub")
+    subjects = {subjects} if isinstance(subjects, str) else set(subjects or ())
+    if subjects != github_subjects(repository) or set(statement.get("Condition", {})) != {"StringEquals"}:
+        problems.append(f"the role trusts the subjects {statement.get('Condition')}, not {github_subjects(repository)} only")
+    (attached,) = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+    version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+    held = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
+    held = json.loads(unquote(held)) if isinstance(held, str) else held
+    if held != json.loads((project / DEPLOYER_POLICY_FILE).read_text(encoding="utf-8")):
+        problems.append("the role's policy is not the project's deployer-policy.json")
+    return problems

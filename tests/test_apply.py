@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from ipaddress import IPv4Network, collapse_addresses
@@ -23,7 +23,13 @@ from urllib.parse import unquote
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from conftest import Generate
-from fixtures_deployer import MakeDeployer, as_deployer, create_log_kms_key
+from fixtures_deployer import (
+    MakeDeployer,
+    as_deployer,
+    bootstrapped,
+    ci_role_problems,
+    create_log_kms_key,
+)
 from fixtures_terraform import (
     AwsEmulator,
     BindTerraform,
@@ -54,7 +60,10 @@ class Scenario:
 
 SCENARIOS: dict[str, Scenario] = {
     "private-defaults": Scenario(()),
-    "nat-single": Scenario(("--topology", "private-nat", "--nat", "single")),
+    # Applied as the CI role bootstrap/ creates, not as a deployer user.
+    "nat-single-ci-role": Scenario((
+        "--topology", "private-nat", "--nat", "single", "--github-repository", "octo-org/payments-api",
+    )),
     "nat-per-az-3az-endpoints": Scenario((
         "--topology", "private-nat", "--nat", "per-az", "--azs", "3",
         "--endpoints", "s3,dynamodb,sts,secretsmanager",
@@ -752,42 +761,48 @@ def test_apply_readback_reapply_destroy_as_deployer(
     variables = dict(spec.variables)
     if spec.log_kms_key:
         variables["log_kms_key_arn"] = create_log_kms_key(aws_emulator, answers.region)
-    keys = deployer(project)
-    runners = [as_deployer(admin, keys, **variables)]
-    recorded = Recorded()
-    with destroyed_afterwards(runners, admin, aws_emulator, answers.region, recorded):
-        try:
-            runners[-1].apply()
-        finally:
-            applied = state_of(admin)
-            recorded.from_state(applied)
+    with ExitStack() as stack:
+        if answers.github_repository:  # bootstrap/'s CI role, destroyed after the project
+            keys = stack.enter_context(bootstrapped(admin, project))
+            trust = ci_role_problems(aws_emulator, project, keys.user_name, answers.github_repository)
+            assert not trust, "bootstrap/'s CI role:\n" + "\n".join(trust)
+        else:
+            keys = deployer(project)
+        runners = [as_deployer(admin, keys, **variables)]
+        recorded = Recorded()
+        with destroyed_afterwards(runners, admin, aws_emulator, answers.region, recorded):
+            try:
+                runners[-1].apply()
+            finally:
+                applied = state_of(admin)
+                recorded.from_state(applied)
 
-        deployed = read_deployment(aws_emulator, answers, runners[-1].outputs())
-        recorded.from_deployment(deployed)
-        broken = deployment_violations(deployed) + variable_violations(deployed, variables)
-        assert not broken, f"the applied {scenario} project breaks these rules:\n" + "\n".join(broken)
-        # The rules `vpc-lambda-new check` judges, on the state apply left: every one judged.
-        report = judge_project(project, applied)  # the state read above: nothing ran since
-        assert not report.broken and not report.not_judged, "\n".join(report.lines())
+            deployed = read_deployment(aws_emulator, answers, runners[-1].outputs())
+            recorded.from_deployment(deployed)
+            broken = deployment_violations(deployed) + variable_violations(deployed, variables)
+            assert not broken, f"the applied {scenario} project breaks these rules:\n" + "\n".join(broken)
+            # The rules `vpc-lambda-new check` judges, on the state apply left: every one judged.
+            report = judge_project(project, applied)  # the state read above: nothing ran since
+            assert not report.broken and not report.not_judged, "\n".join(report.lines())
 
-        second = runners[-1].apply()
-        if "No changes." not in second or "0 added, 0 changed, 0 destroyed" not in second:
-            noise = ("Reading...", "Read complete after", "Refreshing state...")
-            plan = [line for line in second.splitlines() if not any(word in line for word in noise)]
-            pytest.fail(
-                f"idempotent-apply: the second apply in a row of {scenario} changed something:\n"
-                + "\n".join(plan).strip()
-            )
+            second = runners[-1].apply()
+            if "No changes." not in second or "0 added, 0 changed, 0 destroyed" not in second:
+                noise = ("Reading...", "Read complete after", "Refreshing state...")
+                plan = [line for line in second.splitlines() if not any(word in line for word in noise)]
+                pytest.fail(
+                    f"idempotent-apply: the second apply in a row of {scenario} changed something:\n"
+                    + "\n".join(plan).strip()
+                )
 
-        if spec.then or spec.then_new_log_kms_key:
-            variables.update(spec.then)
-            if spec.then_new_log_kms_key:
-                variables["log_kms_key_arn"] = create_log_kms_key(aws_emulator, answers.region)
-            runners.append(as_deployer(admin, keys, **variables))
-            runners[-1].apply()
-            updated = read_deployment(aws_emulator, answers, runners[-1].outputs())
-            broken = variable_violations(updated, variables)
-            assert not broken, f"the updated {scenario} project:\n" + "\n".join(broken)
+            if spec.then or spec.then_new_log_kms_key:
+                variables.update(spec.then)
+                if spec.then_new_log_kms_key:
+                    variables["log_kms_key_arn"] = create_log_kms_key(aws_emulator, answers.region)
+                runners.append(as_deployer(admin, keys, **variables))
+                runners[-1].apply()
+                updated = read_deployment(aws_emulator, answers, runners[-1].outputs())
+                broken = variable_violations(updated, variables)
+                assert not broken, f"the updated {scenario} project:\n" + "\n".join(broken)
 
 
 def test_destroy_deletes_the_interfaces_lambda_left_available_as_deployer(

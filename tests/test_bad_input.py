@@ -425,6 +425,9 @@ CASES = [
     flag("ipv6-with-value", "--ipv6=yes", says="argument --ipv6/--no-ipv6: ignored explicit argument"),
     # --state-bucket, --state-key, --state-region: the optional S3 backend
     flag("state-bucket-uppercase", "--state-bucket", "MyState", says="--state-bucket:"),
+    # --github-repository: OWNER/REPO, for bootstrap/
+    flag("github-repository-no-owner", "--github-repository", "payments-api", says="--github-repository:"),
+    flag("github-repository-url", "--github-repository", "https://github.com/octo/api", says="--github-repository:"),
     flag("state-bucket-too-short", "--state-bucket", "ab", says="--state-bucket:"),
     flag("state-bucket-ip-address", "--state-bucket", "192.168.1.1", says="--state-bucket:"),
     flag("state-bucket-double-dot", "--state-bucket", "a..b", says="--state-bucket:"),

@@ -78,6 +78,16 @@ def fresh_plan(terraform: BindTerraform, emulator: AwsEmulator, project: Path) -
     return path
 
 
+def caught_by_terraform_test(terraform: BindTerraform, emulator: AwsEmulator, project: Path) -> bool:
+    """Whether the project's own `terraform test` (tests/guide.tftest.hcl) fails, as `make
+    test` runs it. Its provider is mocked, so the emulator's address is never called; the
+    runner is the plan's, whose provider process the suite keeps (provider_servers.py)."""
+    result = terraform(project, emulator, REGION).run("test", "-no-color", ok_codes=(0, 1))
+    errors = set(re.findall(r"^Error: (.+)$", result.stdout + result.stderr, re.MULTILINE))
+    assert result.returncode == 0 or errors <= CAUGHT, f"terraform test broke, not caught: {errors}"
+    return result.returncode == 1
+
+
 def check_lines(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, list[str]]:
     capsys.readouterr()
     code = main(["check", *arguments])
@@ -110,6 +120,13 @@ def test_check_with_a_plan_names_the_broken_rule(
     assert code == 4 and mutation.rule in broken_rules(lines), (
         f"{mutation.id} should break {mutation.rule}; check --plan said:\n" + "\n".join(lines)
     )
+    # The project's own tests fail exactly on the mutations marked terraform_test: their
+    # count is measured, and what they miss is check's alone.
+    caught = caught_by_terraform_test(terraform, aws_emulator, project)
+    assert caught == mutation.terraform_test, (
+        f"{mutation.id}: terraform test {'failed' if caught else 'passed'}, and the harness"
+        f" says terraform_test={mutation.terraform_test}"
+    )
 
 
 @pytest.mark.mutation
@@ -128,31 +145,6 @@ def test_check_without_a_plan_names_it_or_says_it_could_not_judge(
     else:
         said = [line for line in lines if line.startswith(f"{mutation.rule}: not judged: ")]
         assert said or mutation.rule in broken_rules(lines), "\n".join(lines)
-
-
-@pytest.mark.mutation
-@pytest.mark.terraform
-@pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
-def test_the_project_s_own_terraform_tests_catch_it_or_leave_it_to_check(
-    mutation: Mutation,
-    mutated: Callable[[Mutation], None],
-    generate: Generate,
-    terraform: BindTerraform,
-) -> None:
-    """`terraform test` in the mutated project, as `make test` runs it (offline, mocked):
-    it fails exactly on the mutations marked terraform_test, so their count is measured."""
-    mutated(mutation)
-    project = generate(*with_network(mutation.flags, EXISTING_IDS), "--region", REGION, name="mu")
-    runner = terraform(project)
-    runner.init()
-    result = runner.run("test", "-no-color", ok_codes=(0, 1))
-    caught = result.returncode == 1
-    errors = set(re.findall(r"^Error: (.+)$", result.stdout + result.stderr, re.MULTILINE))
-    assert not caught or errors <= CAUGHT, f"{mutation.id}: terraform test broke, not caught: {errors}"
-    assert caught == mutation.terraform_test, (
-        f"{mutation.id}: terraform test {'failed' if caught else 'passed'}, and the harness says"
-        f" terraform_test={mutation.terraform_test}:\n{result.stdout[-3000:]}{result.stderr[-2000:]}"
-    )
 
 
 def test_every_rule_of_the_model_has_a_mutation_and_every_mutation_a_rule() -> None:
@@ -192,6 +184,7 @@ def test_fresh_variant_is_clean_with_a_plan(
     plan = fresh_plan(terraform, aws_emulator, project)
     code, lines = check_lines(capsys, str(project), "--plan", str(plan))
     assert code == 0 and len(lines) == 1, "\n".join(lines)  # only the summary: every rule judged
+    assert not caught_by_terraform_test(terraform, aws_emulator, project)
 
 
 def existing_flags(emulator: AwsEmulator) -> list[str]:
@@ -221,6 +214,7 @@ def test_fresh_existing_variant_is_clean_with_a_plan(
     plan = fresh_plan(terraform, aws_emulator, project)
     code, lines = check_lines(capsys, str(project), "--plan", str(plan))
     assert code == 0 and len(lines) == 1, "\n".join(lines)
+    assert not caught_by_terraform_test(terraform, aws_emulator, project)
     # The network it reads is in the model: the subnets' route table, its NAT route.
     report = judge_project(project, json.loads(plan.read_text()))
     assert "private-subnets" in report.judged and "internet-through-nat" not in {v.rule for v in report.not_judged}

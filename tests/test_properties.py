@@ -115,6 +115,7 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=6).filter(unique_by_nfc)),
         "ipv6": draw(st.booleans() | st.sampled_from(["yes", "no"])),
         "state_bucket": draw(st.sampled_from(["", "team-state", "acme.tf-state.eu"])),
+        "github_repository": draw(st.sampled_from(["", "octo-org/payments-api", "a/b.c_d"])),
     }
     if optional["state_bucket"]:
         optional["state_key"] = draw(st.sampled_from(["app/terraform.tfstate", "a b/ü.tfstate"]))
@@ -223,7 +224,7 @@ YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
 KEYS = (
     "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
     "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
-    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "state_bucket", "state_key", "state_region", "output_dir",
+    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "state_bucket", "state_key", "state_region", "github_repository", "output_dir",
 )  # fmt: skip
 NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True}
 EXISTING_ONLY = {
@@ -263,6 +264,7 @@ def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[ob
         "state_bucket": st.sampled_from(["A", "ab", "-bucket", "bucket-", "a..b", "192.168.1.1", "x" * 64, "under_score", 5]),
         "state_key": st.sampled_from(["", " ", "/abs", "x" * 1025, "a\nb", 3]),
         "state_region": text_except(in_set(REGIONS)),
+        "github_repository": st.sampled_from(["octo", "octo/", "/api", "-octo/api", "octo/api/x", "octo/..", "a b/c", 7, ["octo/api"]]),
         "tags": bad_tags(),
         "endpoints": st.sampled_from(["s3,s3", "sts,kms,sts", "s4", "S3", "s3;dynamodb", "ec2", {"s3": True}, ["s3", 1]]),
         "vpc_id": text_except(lambda text: re.fullmatch(ID.format(prefix="vpc"), text) is not None),

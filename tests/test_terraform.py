@@ -212,13 +212,20 @@ def test_init_validate_and_plan_against_emulator(
         assert variables["AWS_STS_REGIONAL_ENDPOINTS"] == "regional"
 
 
+@pytest.mark.emulator
 @pytest.mark.parametrize("config", MATRIX)
-def test_the_project_s_own_terraform_tests_pass_offline(
-    config: str, initialised_project: InitialisedProject, terraform: BindTerraform
+def test_the_project_s_own_terraform_tests_pass(
+    config: str,
+    initialised_project: InitialisedProject,
+    terraform: BindTerraform,
+    aws_emulator: AwsEmulator,
 ) -> None:
-    """tests/guide.tftest.hcl, as `make test` runs it: a mocked provider, no emulator."""
+    """tests/guide.tftest.hcl, as `make test` runs it, with a mocked provider. The runner
+    is the plan test's (the emulator's address, never called), so the provider process the
+    suite keeps for that project serves both; test_repository runs it with no emulator."""
     project = initialised_project(config)
-    result = terraform(project).run("test", "-no-color", ok_codes=(0, 1))
+    runner = terraform(project, aws_emulator, project_answers(project).region)
+    result = runner.run("test", "-no-color", ok_codes=(0, 1))
     assert result.returncode == 0 and "0 failed" in result.stdout, tail(result.stdout + result.stderr)
     assert "3 passed" in result.stdout, result.stdout
 

@@ -35,6 +35,7 @@ RELEASES = {
     "0.3.0": "c4084a3a7ddea9194b8d81a88da8750d252df4a4",
     "0.4.0": "9607f159fd6eee389a04bb67dc346c200eac3733",
     "0.5.0": "b800a091010ce7ac2af6fccbcec6af3538fa3419",
+    "0.6.0": "02bd2834f1eede72abd4f9a4cd262614338bc9cf",
 }
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parent.parent

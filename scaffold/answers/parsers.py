@@ -322,6 +322,20 @@ def parse_state_bucket(value: object) -> str:
     return text
 
 
+# GitHub's rules: an owner of letters, digits and hyphens (39 at most, not starting with
+# a hyphen), a repository of letters, digits, dots, hyphens and underscores (100 at most).
+GITHUB_REPOSITORY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}")
+
+
+def parse_github_repository(value: object) -> str:
+    text = _text(value).strip()
+    if not text:
+        return ""
+    if not GITHUB_REPOSITORY_PATTERN.fullmatch(text) or text.split("/")[1] in (".", ".."):
+        raise InvalidAnswer(f"{text!r} is not a GitHub repository such as octo-org/payments-api")
+    return text
+
+
 def parse_state_key(value: object) -> str:
     text = _text(value)
     if not text.strip() or text != text.strip() or text.startswith("/"):

@@ -22,6 +22,7 @@ from scaffold.answers.parsers import (
     choice,
     id_list,
     parse_endpoints,
+    parse_github_repository,
     parse_name,
     parse_output_dir,
     parse_region,
@@ -307,6 +308,15 @@ QUESTIONS: tuple[Question, ...] = (
         parse_region,
         _default_state_region,
         applies=remote_state_applies,
+    ),
+    Question(
+        "github_repository",
+        "GitHub repository OWNER/REPO whose CI deploys it, for bootstrap/ (empty: none)",
+        parse_github_repository,
+        "",
+        accepts="OWNER/REPO",
+        since=(0, 7, 0),
+        earlier="",
     ),
     Question(
         "output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."

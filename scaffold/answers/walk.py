@@ -49,6 +49,7 @@ class Answers:
     state_bucket: str
     state_key: str | None
     state_region: str | None
+    github_repository: str
     output_dir: Path
     # The answers nobody gave: they took their defaults (recorded as the record's _defaults).
     defaulted: frozenset[str] = field(default=frozenset(), compare=False)

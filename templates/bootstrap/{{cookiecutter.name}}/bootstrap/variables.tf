@@ -1,0 +1,42 @@
+variable "name" {
+  type        = string
+  description = "The project's name: the boundary, the deployer policy and the CI role are named after it."
+}
+
+variable "region" {
+  type        = string
+  description = "The project's region; IAM is global, so only the provider needs it."
+}
+
+variable "github_repository" {
+  type        = string
+  description = "OWNER/REPO of the GitHub repository whose pull requests and main branch may assume the CI role."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$", var.github_repository))
+    error_message = "github_repository is OWNER/REPO, as in github.com/OWNER/REPO."
+  }
+}
+
+variable "create_oidc_provider" {
+  type        = bool
+  description = "Create GitHub's OIDC provider in IAM. An account holds at most one per URL: set false when it has one (another project created it), and this uses it."
+  default     = true
+}
+{% if cookiecutter.state_bucket %}
+
+variable "state_bucket" {
+  type        = string
+  description = "The S3 bucket the project's backend.tf keeps its state in."
+}
+
+variable "state_key" {
+  type        = string
+  description = "The key of the project's state object in that bucket."
+}
+
+variable "state_region" {
+  type        = string
+  description = "The region of the state bucket."
+}
+{% endif %}
