@@ -25,11 +25,13 @@ class Pin:
     repository: str  # owner/name on GitHub
     sha: str  # the full commit SHA the tag points at
     tag: str
+    path: str = ""  # an action in a folder of the repository
 
     @property
     def uses(self) -> str:
         """A workflow step's `uses:` value with its version comment."""
-        return f"{self.repository}@{self.sha} # {self.tag}"
+        action = f"{self.repository}/{self.path}" if self.path else self.repository
+        return f"{action}@{self.sha} # {self.tag}"
 
 
 ACTIONS = {
@@ -38,6 +40,9 @@ ACTIONS = {
         "actions/setup-python", "5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"
     ),
     "setup-node": Pin("actions/setup-node", "820762786026740c76f36085b0efc47a31fe5020", "v7.0.0"),
+    "upload-sarif": Pin(
+        "github/codeql-action", "8aad20d150bbac5944a9f9d289da16a4b0d87c1e", "v4.36.2", "upload-sarif"
+    ),
     "setup-terraform": Pin(
         "hashicorp/setup-terraform", "dfe3c3f87815947d99a8997f908cb6525fc44e9e", "v4.0.1"
     ),

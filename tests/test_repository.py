@@ -135,7 +135,7 @@ def jobs_of(workflow: dict[Any, Any]) -> dict[str, dict[str, Any]]:
 
 
 def steps_using(job: dict[str, Any], action: str) -> list[dict[str, Any]]:
-    return [step for step in job["steps"] if step.get("uses", "").startswith(ACTIONS[action].repository + "@")]
+    return [step for step in job["steps"] if step.get("uses", "").split(" #")[0] == ACTIONS[action].uses.split(" #")[0]]
 
 
 def runs(job: dict[str, Any]) -> list[str]:
@@ -153,10 +153,12 @@ def test_workflow_fits_the_answers_and_grants_least_privilege(key: str, variant:
     assert workflow["permissions"] == {}
     assert workflow["concurrency"]["cancel-in-progress"] is True
     jobs = jobs_of(workflow)
-    assert set(jobs) == {"validate", "test", "scan", "plan"}
+    assert set(jobs) == {"validate", "test", "scan", "check", "plan"}
     for name, job in jobs.items():
         assert job["timeout-minutes"] <= 30, name
-        granted = {"contents": "read", "id-token": "write"} if name == "plan" else {"contents": "read"}
+        granted = {"contents": "read"} | {
+            "plan": {"id-token": "write"}, "check": {"security-events": "write"}
+        }.get(name, {})
         assert job["permissions"] == granted, name
         for step in steps_using(job, "checkout"):
             assert step["with"]["persist-credentials"] is False, name
@@ -174,6 +176,16 @@ def test_workflow_fits_the_answers_and_grants_least_privilege(key: str, variant:
     (setup_terraform,) = steps_using(jobs["test"], "setup-terraform")
     assert setup_terraform["with"] == steps_using(jobs["validate"], "setup-terraform")[0]["with"]
     assert f'"checkov=={CHECKOV_VERSION}"' in " ".join(runs(jobs["scan"]))
+
+    # check: the SARIF goes to code scanning, then a broken rule fails the job.
+    check = jobs["check"]
+    assert "vars.VPC_LAMBDA_NEW != ''" in check["if"]
+    assert runs(check)[1] == "vpc-lambda-new check . --format sarif > vpc-lambda-new.sarif"
+    (upload,) = steps_using(check, "upload-sarif")
+    assert upload["with"] == {"sarif_file": "vpc-lambda-new.sarif", "category": "vpc-lambda-new"}
+    (checking,) = [step for step in check["steps"] if step.get("id") == "check"]
+    assert checking["continue-on-error"] is True
+    assert check["steps"][-1]["if"] == "steps.check.outcome == 'failure'"
 
     plan = jobs["plan"]
     assert "github.event_name == 'pull_request'" in plan["if"]
