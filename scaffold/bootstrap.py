@@ -33,14 +33,20 @@ def run_bootstrap(
                 f" {quoted(project_dir)}; the CI role trusts its pull requests and main branch"
             )
         answers = {}
+    elif not repository.strip():
+        raise ScaffoldError(
+            f"{FLAG}: empty; to remove bootstrap/, destroy it first (README.md: CI from an"
+            " empty account), then `vpc-lambda-new update --github-repository ''`"
+        )
     else:
         answers = {"github_repository": RawAnswer(repository, FLAG)}
     code = run_update(project_dir, answers, dry_run=dry_run)
     if code == EXIT_OK and not dry_run:
         say(
             f"Next: cd {quoted(project_dir / 'bootstrap')} && terraform init && terraform apply"
-            " (as an administrator, once); then set the repository variable AWS_ROLE_ARN to"
+            " (as an administrator, once, and again after each change to bootstrap/); then set"
+            " the repository variable AWS_ROLE_ARN to"
             " its output ci_role_arn, and permissions_boundary_arn in terraform.tfvars to its"
-            " output permissions_boundary_arn (README.md: First deploy from CI)"
+            " output permissions_boundary_arn (README.md: CI from an empty account)"
         )
     return code

@@ -96,7 +96,9 @@ def build_parser() -> ArgumentParser:
         " In a terminal with no flags it asks; flags and --answers pre-answer questions.",
         epilog="Commands: `vpc-lambda-new update [DIR]` re-renders a generated project with new"
         " answers or a newer vpc-lambda-new, keeping every edit; `vpc-lambda-new check [DIR]`"
-        " reports the Lambda VPC guide's rules a project breaks; `vpc-lambda-new emulator` serves"
+        " reports the Lambda VPC guide's rules a project breaks; `vpc-lambda-new bootstrap [DIR]"
+        " --github-repository OWNER/REPO` adds bootstrap/, what CI needs in AWS before its"
+        " first plan; `vpc-lambda-new emulator` serves"
         " a local AWS API emulator for a project's `make local`. Each takes --help."
         " Exit codes: 0 done, 1 internal error, 2 bad input, 3 update left conflicts,"
         " 4 broken rules, 130 interrupted.",
@@ -151,7 +153,7 @@ def build_bootstrap_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="vpc-lambda-new bootstrap",
         description="Add bootstrap/ to a generated project: a Terraform root module an"
-        " administrator applies once, before the first deploy from CI. It creates the"
+        " administrator applies once, before CI's first plan (and again after changing it). It creates the"
         " permissions boundary and the deployer policy, GitHub's OIDC provider (or uses the"
         " account's), the role the CI assumes (trusted by the repository's pull requests and"
         " main branch only), and the state bucket when the project keeps its state in S3."
@@ -165,7 +167,8 @@ def build_bootstrap_parser() -> ArgumentParser:
     parser.add_argument(
         "--github-repository",
         metavar="OWNER/REPO",
-        help="the GitHub repository whose CI deploys the project (default: the recorded one)",
+        help="the GitHub repository whose CI plans the project, exactly as GitHub spells it"
+        " (default: the recorded one)",
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print a unified diff of what would change, write nothing"

@@ -82,6 +82,8 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
             + "README.md: Remote state)"
         )
     say(f"Next: cd {target} && terraform init && terraform apply")
+    if answers.github_repository:
+        say("For CI: apply bootstrap/ once, as an administrator (README.md: CI from an empty account)")
     if interrupted_late():
         say(
             "vpc-lambda-new: the interrupt came after the point of no return; the run completed",

@@ -52,7 +52,7 @@ def test_bootstrap_adds_the_module_to_a_project_and_keeps_every_edit(
     record = json.loads((project / ".vpc-lambda-new.json").read_text(encoding="utf-8"))
     assert record["github_repository"] == REPOSITORY
     readme = (project / "README.md").read_text(encoding="utf-8")
-    assert "### First deploy from CI" in readme
+    assert "### CI from an empty account" in readme
     assert all(f"`{subject}`" in readme for subject in github_subjects(REPOSITORY))
     # The deployer policy is the project's alone: bootstrap/ is an administrator's.
     assert "iam:CreateOpenIDConnectProvider" not in (project / "deployer-policy.json").read_text(encoding="utf-8")
@@ -66,6 +66,8 @@ def test_bootstrap_adds_the_module_to_a_project_and_keeps_every_edit(
     ("arguments", "says"),
     [
         ((), "--github-repository: name the GitHub repository (OWNER/REPO)"),
+        (("--github-repository", ""), "--github-repository: empty; to remove bootstrap/, destroy it first"),
+        (("--github-repository", "octo/api.git"), "--github-repository: 'octo/api.git' is not a GitHub repository"),
         (("--github-repository", "payments-api"), "--github-repository: 'payments-api' is not a GitHub repository"),
         (("--github-repository", "octo/api", "--dry-run"), None),
     ],

@@ -331,7 +331,11 @@ def parse_github_repository(value: object) -> str:
     text = _text(value).strip()
     if not text:
         return ""
-    if not GITHUB_REPOSITORY_PATTERN.fullmatch(text) or text.split("/")[1] in (".", ".."):
+    if (
+        not GITHUB_REPOSITORY_PATTERN.fullmatch(text)
+        or text.split("/")[1] in (".", "..")
+        or text.endswith(".git")  # a clone URL's suffix; the token names the repository
+    ):
         raise InvalidAnswer(f"{text!r} is not a GitHub repository such as octo-org/payments-api")
     return text
 

@@ -311,7 +311,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "github_repository",
-        "GitHub repository OWNER/REPO whose CI deploys it, for bootstrap/ (empty: none)",
+        "GitHub repository OWNER/REPO whose CI plans it, for bootstrap/ (empty: none)",
         parse_github_repository,
         "",
         accepts="OWNER/REPO",

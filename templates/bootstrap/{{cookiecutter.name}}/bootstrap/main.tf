@@ -2,7 +2,7 @@
 # administrator, with its state kept here (local, in bootstrap/terraform.tfstate):
 # the permissions boundary the project's roles are created with, the deployer policy
 # (../deployer-policy.json), GitHub's OIDC provider, and the role the project's CI
-# assumes with it{{ ", and the state bucket" if cookiecutter.state_bucket else "" }} (README.md: First deploy from CI).
+# assumes with it{{ ", and the state bucket" if cookiecutter.state_bucket else "" }} (README.md: CI from an empty account).
 
 locals {
   github_oidc_url = "https://token.actions.githubusercontent.com"
@@ -77,7 +77,7 @@ data "aws_iam_policy_document" "ci_trust" {
 resource "aws_iam_role" "ci" {
   name                 = "${var.name}-ci"
   path                 = "/vpc-lambda-new/${var.name}/"
-  description          = "What ${var.github_repository}'s CI plans and applies ${var.name} with"
+  description          = "What ${var.github_repository}'s CI plans ${var.name} with"
   assume_role_policy   = data.aws_iam_policy_document.ci_trust.json
   max_session_duration = 3600
 }

@@ -373,7 +373,7 @@ run "execution_role" {
   }
 
   assert {
-    condition     = anytrue([for statement in data.aws_iam_policy_document.assume_role.statement : contains(statement.actions, "sts:AssumeRole") && anytrue([for principal in statement.principals : principal.type == "Service" && toset(principal.identifiers) == toset(["lambda.amazonaws.com"])])])
+    condition     = length(data.aws_iam_policy_document.assume_role.statement) > 0 && alltrue([for statement in data.aws_iam_policy_document.assume_role.statement : toset(statement.actions) == toset(["sts:AssumeRole"]) && length(statement.principals) > 0 && alltrue([for principal in statement.principals : principal.type == "Service" && toset(principal.identifiers) == toset(["lambda.amazonaws.com"])])])
     error_message = "The execution role does not trust Lambda alone."
   }
 
