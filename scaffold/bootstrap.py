@@ -45,8 +45,8 @@ def run_bootstrap(
         say(
             f"Next: cd {quoted(project_dir / 'bootstrap')} && terraform init && terraform apply"
             " (as an administrator, once, and again after each change to bootstrap/); then set"
-            " the repository variable AWS_ROLE_ARN to"
-            " its output ci_role_arn, and permissions_boundary_arn in terraform.tfvars to its"
-            " output permissions_boundary_arn (README.md: CI from an empty account)"
+            " the repository variable AWS_ROLE_ARN to its output plan_role_arn, and"
+            " permissions_boundary_arn in terraform.tfvars to its output permissions_boundary_arn"
+            " (README.md: CI from an empty account)"
         )
     return code

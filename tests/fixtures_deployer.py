@@ -23,8 +23,8 @@ condition keys against AWS's own data instead.
   the deployer's keys, with Terraform variables set for every command.
 - `create_managed_policy`, `create_log_kms_key`: admin helpers.
 - `bootstrapped(admin, project)`: the project's bootstrap/ applied by an administrator
-  (the deployer policy widened first, as above), and the CI role's credentials, got as
-  GitHub's token gets them; destroyed afterwards.
+  (the deployer policy widened first, as above), and the deploy role's credentials, got
+  as a GitHub token of the main branch gets them; destroyed afterwards.
 """
 
 from __future__ import annotations
@@ -183,16 +183,16 @@ def as_deployer(runner: Terraform, deployer: Deployer, **variables: object) -> T
 
 
 # The `sub` of the tokens GitHub Actions signs for a repository's pull requests and for
-# its main branch: the two the CI role trusts.
-def github_subjects(repository: str) -> set[str]:
-    return {f"repo:{repository}:pull_request", f"repo:{repository}:ref:refs/heads/main"}
+# its main branch: the plan role trusts the first, the deploy role the second.
+def github_subjects(repository: str) -> dict[str, str]:
+    return {"plan": f"repo:{repository}:pull_request", "deploy": f"repo:{repository}:ref:refs/heads/main"}
 
 
 @contextmanager
 def bootstrapped(admin: Terraform, project: Path) -> Iterator[Deployer]:
-    """bootstrap/ applied with the admin keys, then the CI role's credentials, from
-    AssumeRoleWithWebIdentity as the CI's job gets them (the emulator does not verify the
-    token; the role's trust policy is read back instead: `ci_role_problems`)."""
+    """bootstrap/ applied with the admin keys, then the deploy role's credentials, from
+    AssumeRoleWithWebIdentity as a job on the main branch gets them (the emulator does not
+    verify the token; the roles' trust policies are read back instead: `ci_role_problems`)."""
     assert admin.emulator is not None
     policy_file = project / DEPLOYER_POLICY_FILE
     original = policy_file.read_text(encoding="utf-8")
@@ -204,10 +204,10 @@ def bootstrapped(admin: Terraform, project: Path) -> Iterator[Deployer]:
         outputs = bootstrap.outputs()
         sts = admin.emulator.client("sts", admin.region)
         assumed = sts.assume_role_with_web_identity(
-            RoleArn=outputs["ci_role_arn"], RoleSessionName="ci", WebIdentityToken="a-github-oidc-token"
+            RoleArn=outputs["deploy_role_arn"], RoleSessionName="ci", WebIdentityToken="a-github-oidc-token"
         )["Credentials"]
         iam = admin.emulator.client("iam", "us-east-1")
-        role = outputs["ci_role_arn"].rsplit("/", 1)[1]
+        role = outputs["deploy_role_arn"].rsplit("/", 1)[1]
         (attached,) = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
         yield Deployer(
             role,
@@ -224,32 +224,38 @@ def bootstrapped(admin: Terraform, project: Path) -> Iterator[Deployer]:
             policy_file.write_text(original, encoding="utf-8")
 
 
-def ci_role_problems(emulator: AwsEmulator, project: Path, role_name: str, repository: str) -> list[str]:
-    """How the CI role bootstrap/ created differs from the one the issue asks for: trusted
-    by GitHub's OIDC provider for this repository's pull requests and main branch only,
-    holding the project's deployer policy."""
+def ci_role_problems(emulator: AwsEmulator, project: Path, name: str, region: str, repository: str) -> list[str]:
+    """How the roles bootstrap/ created differ from what they should be: each trusted by
+    GitHub's OIDC provider for one subject of this repository only (pull requests: plan;
+    main: deploy), the plan role holding ReadOnlyAccess, the deploy role the project's
+    deployer policy."""
     iam = emulator.client("iam", "us-east-1")
-    role = iam.get_role(RoleName=role_name)["Role"]
-    trust = role["AssumeRolePolicyDocument"]
-    trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
     problems = []
-    (statement,) = trust["Statement"]
-    if statement.get("Action") not in ("sts:AssumeRoleWithWebIdentity", ["sts:AssumeRoleWithWebIdentity"]):
-        problems.append(f"the role is assumed by {statement.get('Action')}, not with a web identity")
-    federated = statement.get("Principal", {}).get("Federated", "")
-    if not str(federated).endswith(":oidc-provider/token.actions.githubusercontent.com"):
-        problems.append(f"the role trusts {statement.get('Principal')}, not GitHub's OIDC provider")
-    equals = statement.get("Condition", {}).get("StringEquals", {})
-    if equals.get("token.actions.githubusercontent.com:aud") not in ("sts.amazonaws.com", ["sts.amazonaws.com"]):
-        problems.append(f"the token's audience is not pinned to sts.amazonaws.com: {equals}")
-    subjects = equals.get("token.actions.githubusercontent.com:sub")
-    subjects = {subjects} if isinstance(subjects, str) else set(subjects or ())
-    if subjects != github_subjects(repository) or set(statement.get("Condition", {})) != {"StringEquals"}:
-        problems.append(f"the role trusts the subjects {statement.get('Condition')}, not {github_subjects(repository)} only")
-    (attached,) = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
-    version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
-    held = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
-    held = json.loads(unquote(held)) if isinstance(held, str) else held
-    if held != json.loads((project / DEPLOYER_POLICY_FILE).read_text(encoding="utf-8")):
-        problems.append("the role's policy is not the project's deployer-policy.json")
+    for kind, subject in github_subjects(repository).items():
+        role_name = f"{name}-{kind}-{region}"
+        trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
+        trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+        (statement,) = trust["Statement"]
+        if statement.get("Action") not in ("sts:AssumeRoleWithWebIdentity", ["sts:AssumeRoleWithWebIdentity"]):
+            problems.append(f"{role_name} is assumed by {statement.get('Action')}, not with a web identity")
+        federated = statement.get("Principal", {}).get("Federated", "")
+        if not str(federated).endswith(":oidc-provider/token.actions.githubusercontent.com"):
+            problems.append(f"{role_name} trusts {statement.get('Principal')}, not GitHub's OIDC provider")
+        conditions = statement.get("Condition", {})
+        equals = conditions.get("StringEquals", {})
+        if equals.get("token.actions.githubusercontent.com:aud") not in ("sts.amazonaws.com", ["sts.amazonaws.com"]):
+            problems.append(f"{role_name}: the token's audience is not pinned to sts.amazonaws.com: {equals}")
+        subjects = equals.get("token.actions.githubusercontent.com:sub")
+        if subjects not in (subject, [subject]) or set(conditions) != {"StringEquals"}:
+            problems.append(f"{role_name} trusts the subjects {conditions}, not {subject} only")
+        (attached,) = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+        if kind == "plan":
+            if not attached["PolicyArn"].endswith(":iam::aws:policy/ReadOnlyAccess"):
+                problems.append(f"{role_name} holds {attached['PolicyArn']}, not ReadOnlyAccess")
+            continue
+        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
+        held = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
+        held = json.loads(unquote(held)) if isinstance(held, str) else held
+        if held != json.loads((project / DEPLOYER_POLICY_FILE).read_text(encoding="utf-8")):
+            problems.append(f"{role_name}'s policy is not the project's deployer-policy.json")
     return problems

@@ -60,7 +60,7 @@ class Scenario:
 
 SCENARIOS: dict[str, Scenario] = {
     "private-defaults": Scenario(()),
-    # Applied as the CI role bootstrap/ creates, not as a deployer user.
+    # Applied as the deploy role bootstrap/ creates, not as a deployer user.
     "nat-single-ci-role": Scenario((
         "--topology", "private-nat", "--nat", "single", "--github-repository", "octo-org/payments-api",
     )),
@@ -764,7 +764,7 @@ def test_apply_readback_reapply_destroy_as_deployer(
     with ExitStack() as stack:
         if answers.github_repository:  # bootstrap/'s CI role, destroyed after the project
             keys = stack.enter_context(bootstrapped(admin, project))
-            trust = ci_role_problems(aws_emulator, project, keys.user_name, answers.github_repository)
+            trust = ci_role_problems(aws_emulator, project, answers.name, answers.region, answers.github_repository)
             assert not trust, "bootstrap/'s CI role:\n" + "\n".join(trust)
         else:
             keys = deployer(project)

@@ -41,7 +41,7 @@ def test_bootstrap_adds_the_module_to_a_project_and_keeps_every_edit(
 
     assert main(["bootstrap", str(project), "--github-repository", REPOSITORY]) == 0
     out = capsys.readouterr().out
-    assert "added     bootstrap/main.tf" in out and "ci_role_arn" in out and "AWS_ROLE_ARN" in out
+    assert "added     bootstrap/main.tf" in out and "plan_role_arn" in out and "AWS_ROLE_ARN" in out
     assert bootstrap_files(project) == [
         "main.tf", "outputs.tf", "providers.tf", "terraform.tfvars", "variables.tf", "versions.tf",
     ]  # fmt: skip
@@ -53,7 +53,7 @@ def test_bootstrap_adds_the_module_to_a_project_and_keeps_every_edit(
     assert record["github_repository"] == REPOSITORY
     readme = (project / "README.md").read_text(encoding="utf-8")
     assert "### CI from an empty account" in readme
-    assert all(f"`{subject}`" in readme for subject in github_subjects(REPOSITORY))
+    assert all(f"`{subject}`" in readme for subject in github_subjects(REPOSITORY).values())
     # The deployer policy is the project's alone: bootstrap/ is an administrator's.
     assert "iam:CreateOpenIDConnectProvider" not in (project / "deployer-policy.json").read_text(encoding="utf-8")
 
@@ -118,7 +118,7 @@ def test_bootstrap_with_the_state_bucket_in_an_account_with_github_s_provider(
         s3 = aws_emulator.client("s3", "us-east-1")
         assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
         (rule,) = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
-        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+        assert rule["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
         blocked = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
         assert blocked == dict.fromkeys(
             ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"), True
@@ -130,18 +130,22 @@ def test_bootstrap_with_the_state_bucket_in_an_account_with_github_s_provider(
             s3.put_object(Bucket=bucket, Key="svc/terraform.tfstate", Body=b"{}")
         assert refused.value.response["Error"]["Code"] in ("AccessDenied", "403")
 
-        role = outputs["ci_role_arn"].rsplit("/", 1)[1]
-        state = iam.get_role_policy(RoleName=role, PolicyName="terraform-state")["PolicyDocument"]
-        state = json.loads(unquote(state)) if isinstance(state, str) else state
-        granted = {str(statement["Resource"]): statement["Action"] for statement in state["Statement"]}
-        assert set(granted[f"arn:aws:s3:::{bucket}/svc/terraform.tfstate"]) == {"s3:GetObject", "s3:PutObject"}
-        assert set(granted[f"arn:aws:s3:::{bucket}/svc/terraform.tfstate.tflock"]) == {
-            "s3:GetObject", "s3:PutObject", "s3:DeleteObject",
-        }  # fmt: skip
-        assert set(granted) == {
-            f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/svc/terraform.tfstate",
-            f"arn:aws:s3:::{bucket}/svc/terraform.tfstate.tflock",
-        }  # fmt: skip
+        state_key = f"arn:aws:s3:::{bucket}/svc/terraform.tfstate"
+        expected = {
+            "plan": {f"arn:aws:s3:::{bucket}": {"s3:ListBucket"}, state_key: {"s3:GetObject"}},
+            "deploy": {
+                f"arn:aws:s3:::{bucket}": {"s3:ListBucket"},
+                state_key: {"s3:GetObject", "s3:PutObject"},
+                f"{state_key}.tflock": {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"},
+            },
+        }
+        for kind, wanted in expected.items():
+            role = outputs[f"{kind}_role_arn"].rsplit("/", 1)[1]
+            state = iam.get_role_policy(RoleName=role, PolicyName="terraform-state")["PolicyDocument"]
+            state = json.loads(unquote(state)) if isinstance(state, str) else state
+            granted = {str(s["Resource"]): set(s["Action"]) if isinstance(s["Action"], list) else {s["Action"]}
+                       for s in state["Statement"]}  # fmt: skip
+            assert granted == wanted, kind
 
         again = admin.run("plan", "-detailed-exitcode", "-input=false", "-no-color", ok_codes=(0, 2))
         assert again.returncode == 0, again.stdout

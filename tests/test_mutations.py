@@ -184,7 +184,7 @@ def test_fresh_variant_is_clean_with_a_plan(
     plan = fresh_plan(terraform, aws_emulator, project)
     code, lines = check_lines(capsys, str(project), "--plan", str(plan))
     assert code == 0 and len(lines) == 1, "\n".join(lines)  # only the summary: every rule judged
-    assert not caught_by_terraform_test(terraform, aws_emulator, project)
+    # (Their own terraform test: test_terraform runs it on every variant of its matrix.)
 
 
 def existing_flags(emulator: AwsEmulator) -> list[str]:

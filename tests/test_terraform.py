@@ -230,6 +230,32 @@ def test_the_project_s_own_terraform_tests_pass(
     assert "3 passed" in result.stdout, result.stdout
 
 
+# Topology existing, offline: the IDs need not exist, the mock stands in for the network.
+EXISTING_OFFLINE = {
+    "three-subnets-two-route-tables": (
+        "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1,subnet-0123456789abcdef2",
+        "--route-table-ids", "rtb-0123456789abcdef0,rtb-0123456789abcdef1", "--endpoints", "s3,sts,logs",
+    ),
+    "ipv6-own-groups-no-route-tables": (
+        "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1", "--ipv6",
+        "--security-group-ids", "sg-0123456789abcdef0", "--endpoints", "sts", "--iam", "managed",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", EXISTING_OFFLINE)
+def test_the_project_s_own_terraform_tests_pass_on_existing_networks_offline(
+    variant: str, generate: Generate, terraform: BindTerraform
+) -> None:
+    project = generate(
+        "--topology", "existing", "--vpc-id", "vpc-0123456789abcdef0", *EXISTING_OFFLINE[variant]
+    )
+    runner = terraform(project)
+    runner.init()
+    result = runner.run("test", "-no-color", ok_codes=(0, 1))
+    assert result.returncode == 0 and " 3 passed, 0 failed." in result.stdout, tail(result.stdout + result.stderr)
+
+
 def planned_resources(module: dict[str, Any]) -> list[dict[str, Any]]:
     """Every resource of a `terraform show -json` planned_values module, child modules included."""
     found = list(module.get("resources", []))

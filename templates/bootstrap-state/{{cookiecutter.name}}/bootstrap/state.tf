@@ -1,6 +1,7 @@
 # The bucket the project's backend.tf keeps its state in: versioned (every state
 # ever written can be restored), encrypted, reached over TLS only, never public. It is
-# not emptied on destroy: `terraform destroy` here fails while it holds a state.
+# never emptied by Terraform: `terraform destroy` here fails while it holds any version
+# of any object.
 resource "aws_s3_bucket" "state" {
   # checkov:skip=CKV_AWS_18: access logging needs a second bucket to log to; the state's own versions already record every write.
   # checkov:skip=CKV_AWS_144: cross-region replication needs a second bucket in another region; add one if the state must survive a regional outage.
@@ -21,18 +22,18 @@ resource "aws_s3_bucket_versioning" "state" {
   }
 }
 
-# SSE-KMS with the account's AWS managed key for S3 (no key to manage); the bucket key
-# keeps the KMS requests, and their cost, low.
+# SSE-S3, which the backend asks for on every write anyway (encrypt = true in
+# backend.tf sends AES256 with each object, whatever the bucket's default).
 resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
+  # checkov:skip=CKV_AWS_145: the S3 backend writes the state with SSE-S3 (encrypt = true) whatever the bucket's default; a KMS key needs kms_key_id in backend.tf, and kms:GenerateDataKey and kms:Decrypt for both CI roles.
   provider = aws.state
 
   bucket = aws_s3_bucket.state.id
 
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm = "aws:kms"
+      sse_algorithm = "AES256"
     }
-    bucket_key_enabled = true
   }
 }
 
@@ -76,11 +77,13 @@ resource "aws_s3_bucket_policy" "state" {
   depends_on = [aws_s3_bucket_public_access_block.state]
 }
 
-# The CI role reads and writes the project's state and its lock file (use_lockfile),
-# and nothing else in the bucket.
-data "aws_iam_policy_document" "ci_state" {
-  # Without it, reading a state that does not exist yet is refused (403) instead of
-  # found missing (404). The bucket holds states only: their keys are all it lists.
+# The deploy role reads and writes the project's state and its lock file (use_lockfile);
+# the plan role reads the state (the plan job plans with -lock=false). Without
+# s3:ListBucket, reading a state that does not exist yet is refused (403) instead of
+# found missing (404); the bucket holds states only, and their keys are all it lists.
+data "aws_iam_policy_document" "state" {
+  for_each = toset(["plan", "deploy"])
+
   statement {
     sid       = "ListTheStates"
     actions   = ["s3:ListBucket"]
@@ -88,20 +91,30 @@ data "aws_iam_policy_document" "ci_state" {
   }
 
   statement {
-    sid       = "ReadAndWriteTheState"
-    actions   = ["s3:GetObject", "s3:PutObject"]
+    sid       = "TheState"
+    actions   = each.key == "deploy" ? ["s3:GetObject", "s3:PutObject"] : ["s3:GetObject"]
     resources = ["${aws_s3_bucket.state.arn}/${var.state_key}"]
   }
 
-  statement {
-    sid       = "TakeAndReleaseTheLock"
-    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.state.arn}/${var.state_key}.tflock"]
+  dynamic "statement" {
+    for_each = each.key == "deploy" ? [1] : []
+
+    content {
+      sid       = "TakeAndReleaseTheLock"
+      actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+      resources = ["${aws_s3_bucket.state.arn}/${var.state_key}.tflock"]
+    }
   }
 }
 
-resource "aws_iam_role_policy" "ci_state" {
+resource "aws_iam_role_policy" "plan_state" {
   name   = "terraform-state"
-  role   = aws_iam_role.ci.id
-  policy = data.aws_iam_policy_document.ci_state.json
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.state["plan"].json
+}
+
+resource "aws_iam_role_policy" "deploy_state" {
+  name   = "terraform-state"
+  role   = aws_iam_role.deploy.id
+  policy = data.aws_iam_policy_document.state["deploy"].json
 }

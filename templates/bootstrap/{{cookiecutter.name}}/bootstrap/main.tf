@@ -14,23 +14,33 @@ locals {
 }
 
 # The boundary every role of the project is created with: deployer-policy.json lets
-# the CI role create the project's roles only with this policy as their boundary, so
-# the roles it creates hold no more than the project's own permissions.
+# the deploy role create the project's roles only with this policy as their boundary, so
+# the roles it creates hold no more than the project's own permissions. Its name is the
+# one deployer-policy.json gives it, without the region: a second region of the project
+# shares it (create_boundary = false there).
 resource "aws_iam_policy" "boundary" {
+  count = var.create_boundary ? 1 : 0
+
   name        = "${var.name}-boundary"
   description = "Permissions boundary of the roles of ${var.name}"
   policy      = file("${path.module}/../permissions-boundary.json")
 }
 
+data "aws_iam_policy" "boundary" {
+  count = var.create_boundary ? 0 : 1
+
+  name = "${var.name}-boundary"
+}
+
 # What applying the project needs, and nothing wider (README.md: Permissions).
 resource "aws_iam_policy" "deployer" {
-  name        = "${var.name}-deployer"
-  description = "What applying and destroying ${var.name} needs"
+  name        = "${var.name}-deployer-${var.region}"
+  description = "What applying and destroying ${var.name} in ${var.region} needs"
   policy      = file("${path.module}/../deployer-policy.json")
 }
 
 # GitHub's OIDC provider: GitHub Actions sign a token per job, and STS trades it for
-# the role's short-lived credentials, so no access key is stored in GitHub. IAM needs
+# a role's short-lived credentials, so no access key is stored in GitHub. IAM needs
 # no thumbprint for GitHub (its certificate chains to a CA IAM trusts).
 resource "aws_iam_openid_connect_provider" "github" {
   count = var.create_oidc_provider ? 1 : 0
@@ -43,11 +53,30 @@ data "aws_iam_openid_connect_provider" "github" {
   count = var.create_oidc_provider ? 0 : 1
 
   url = local.github_oidc_url
+
+  lifecycle {
+    postcondition {
+      condition     = contains(self.client_id_list, "sts.amazonaws.com")
+      error_message = "The account's GitHub OIDC provider does not list the audience sts.amazonaws.com, which the CI's tokens carry: add it (aws iam add-client-id-to-open-id-connect-provider)."
+    }
+  }
 }
 
-data "aws_iam_policy_document" "ci_trust" {
+locals {
+  boundary_arn = var.create_boundary ? aws_iam_policy.boundary[0].arn : data.aws_iam_policy.boundary[0].arn
+  # The token's subject: a pull request of this repository, or its main branch. A fork's
+  # pull request gets no token; a tag or another repository matches neither.
+  subjects = {
+    plan   = "repo:${var.github_repository}:pull_request"
+    deploy = "repo:${var.github_repository}:ref:refs/heads/main"
+  }
+}
+
+data "aws_iam_policy_document" "trust" {
+  for_each = local.subjects
+
   statement {
-    sid     = "GitHubActionsOfThisRepository"
+    sid     = "GitHubActions"
     actions = ["sts:AssumeRoleWithWebIdentity"]
 
     principals {
@@ -61,28 +90,41 @@ data "aws_iam_policy_document" "ci_trust" {
       values   = ["sts.amazonaws.com"]
     }
 
-    # The token's subject: this repository's pull requests, and its main branch. A
-    # fork's pull request gets no token; another branch, tag or repository matches none.
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values = [
-        "repo:${var.github_repository}:pull_request",
-        "repo:${var.github_repository}:ref:refs/heads/main",
-      ]
+      values   = [each.value]
     }
   }
 }
 
-resource "aws_iam_role" "ci" {
-  name                 = "${var.name}-ci"
+# Pull requests plan: their workflow is the branch's own, so whoever can push a branch
+# holds this role. It reads, and changes nothing.
+resource "aws_iam_role" "plan" {
+  name                 = "${var.name}-plan-${var.region}"
   path                 = "/vpc-lambda-new/${var.name}/"
-  description          = "What ${var.github_repository}'s CI plans ${var.name} with"
-  assume_role_policy   = data.aws_iam_policy_document.ci_trust.json
+  description          = "What ${var.github_repository}'s pull requests plan ${var.name} with: read only"
+  assume_role_policy   = data.aws_iam_policy_document.trust["plan"].json
   max_session_duration = 3600
 }
 
-resource "aws_iam_role_policy_attachment" "ci_deployer" {
-  role       = aws_iam_role.ci.name
+resource "aws_iam_role_policy_attachment" "plan_reads" {
+  role       = aws_iam_role.plan.name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+# The main branch applies: this role holds the deployer policy.
+resource "aws_iam_role" "deploy" {
+  name                 = "${var.name}-deploy-${var.region}"
+  path                 = "/vpc-lambda-new/${var.name}/"
+  description          = "What ${var.github_repository}'s main branch applies ${var.name} with"
+  assume_role_policy   = data.aws_iam_policy_document.trust["deploy"].json
+  max_session_duration = 3600
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_deployer" {
+  role       = aws_iam_role.deploy.name
   policy_arn = aws_iam_policy.deployer.arn
 }
+
+data "aws_partition" "current" {}

@@ -4,6 +4,8 @@ github_repository = {{ cookiecutter.github_repository | hcl }}
 
 # false when the account has GitHub's OIDC provider already (IAM, Identity providers).
 create_oidc_provider = true
+# false for this project's second region: the first one's boundary is used.
+create_boundary = true
 {% if cookiecutter.state_bucket %}
 
 state_bucket = {{ cookiecutter.state_bucket | hcl }}

@@ -10,12 +10,18 @@ variable "region" {
 
 variable "github_repository" {
   type        = string
-  description = "OWNER/REPO of the GitHub repository whose pull requests and main branch may assume the CI role."
+  description = "OWNER/REPO of the GitHub repository, exactly as GitHub spells it: its pull requests may assume the plan role, its main branch the deploy role."
 
   validation {
     condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$", var.github_repository))
     error_message = "github_repository is OWNER/REPO, as in github.com/OWNER/REPO."
   }
+}
+
+variable "create_boundary" {
+  type        = bool
+  description = "Create the project's permissions boundary (NAME-boundary). One per account: set false for the project's second region, and the first one's is used."
+  default     = true
 }
 
 variable "create_oidc_provider" {

@@ -35,7 +35,7 @@ mock_provider "aws" {
 
   mock_data "aws_partition" {
     defaults = {
-      partition  = "aws"
+      partition  = {{ cookiecutter.partition | hcl }}
       dns_suffix = "amazonaws.com"
     }
   }
@@ -62,6 +62,9 @@ mock_provider "aws" {
       enable_dns_hostnames = true
       cidr_block           = "10.0.0.0/16"
       ipv6_cidr_block      = "2600:1f18:abcd:1200::/56"
+      cidr_block_associations = [
+        { association_id = "vpc-cidr-assoc-00000000000000000", cidr_block = "10.0.0.0/16", state = "associated" },
+      ]
     }
   }
 
@@ -111,6 +114,14 @@ mock_provider "aws" {
 }
 
 {% macro overrides(prefix) %}
+override_resource {
+  target          = {{ prefix }}aws_security_group.endpoints[0]
+  override_during = plan
+  values = {
+    id = "sg-endpoints"
+  }
+}
+
 {% if cookiecutter.topology == "existing" %}
 {% for id in cookiecutter.subnet_ids %}
 override_data {
@@ -120,6 +131,17 @@ override_data {
     vpc_id            = {{ cookiecutter.vpc_id | hcl }}
     availability_zone = {{ cookiecutter.mock_zones.names[loop.index0] | hcl }}
     ipv6_cidr_block   = "2600:1f18:abcd:12{{ '%02x' % loop.index0 }}::/64"
+  }
+}
+
+{% endfor %}
+{% for id in cookiecutter.subnet_ids if cookiecutter.route_table_ids %}
+override_data {
+  target          = {{ prefix }}data.aws_route_table.of_subnet[{{ id | hcl }}]
+  override_during = plan
+  values = {
+    id     = {{ cookiecutter.route_table_ids[loop.index0 % (cookiecutter.route_table_ids | length)] | hcl }}
+    routes = [{ cidr_block = "0.0.0.0/0", ipv6_cidr_block = "", destination_prefix_list_id = "", carrier_gateway_id = "", core_network_arn = "", egress_only_gateway_id = "", gateway_id = "", instance_id = "", local_gateway_id = "", nat_gateway_id = "nat-00000000000000000", network_interface_id = "", transit_gateway_id = "", vpc_endpoint_id = "", vpc_peering_connection_id = "" }]
   }
 }
 
@@ -300,6 +322,11 @@ run "network" {
   }
 
   assert {
+    condition     = alltrue([for association in aws_route_table_association.public : association.route_table_id == aws_route_table.public.id])
+    error_message = "A public subnet is not on the public route table: its NAT gateway would not reach the internet gateway."
+  }
+
+  assert {
     condition     = aws_route.public_internet.destination_cidr_block == "0.0.0.0/0" && alltrue([for subnet in aws_subnet.public : !subnet.map_public_ip_on_launch])
     error_message = "The public route table does not send all of IPv4 (0.0.0.0/0) to the internet gateway, or a public subnet hands out public IPs: only the NAT gateways live there, with Elastic IPs."
   }
@@ -355,8 +382,13 @@ run "network" {
   }
 
   assert {
-    condition     = alltrue([for group in aws_security_group.endpoints : alltrue([for rule in group.ingress : rule.protocol == "tcp" && rule.from_port == 443 && rule.to_port == 443 && length(setsubtract(rule.cidr_blocks, output.vpc_cidrs)) == 0 && length(coalesce(rule.ipv6_cidr_blocks, [])) + length(coalesce(rule.security_groups, [])) + length(coalesce(rule.prefix_list_ids, [])) == 0 && rule.self != true])])
-    error_message = "The interface endpoints' security group admits more than HTTPS from the VPC."
+    condition     = alltrue([for group in aws_security_group.endpoints : alltrue([for rule in group.ingress : rule.protocol == "tcp" && rule.from_port == 443 && rule.to_port == 443 && length(rule.cidr_blocks) > 0 && length(setsubtract(rule.cidr_blocks, output.vpc_cidrs)) == 0 && length(coalesce(rule.ipv6_cidr_blocks, [])) + length(coalesce(rule.security_groups, [])) + length(coalesce(rule.prefix_list_ids, [])) == 0 && rule.self != true])])
+    error_message = "The interface endpoints' security group admits more than HTTPS from the VPC, or nothing at all."
+  }
+
+  assert {
+    condition     = alltrue([for endpoint in aws_vpc_endpoint.interface : length(endpoint.security_group_ids) > 0 && toset(endpoint.security_group_ids) == toset(aws_security_group.endpoints[*].id)])
+    error_message = "An interface endpoint is not behind the endpoints' security group (HTTPS from the VPC)."
   }
 
   assert {
@@ -379,12 +411,12 @@ run "execution_role" {
 
 {% if cookiecutter.iam == "inline" %}
   assert {
-    condition     = length(setsubtract(["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], flatten(data.aws_iam_policy_document.network_interfaces.statement[*].actions))) == 0
+    condition     = aws_iam_role_policy.network_interfaces.policy == data.aws_iam_policy_document.network_interfaces.json && alltrue([for statement in data.aws_iam_policy_document.network_interfaces.statement : coalesce(statement.effect, "Allow") == "Allow"]) && length(setsubtract(["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], flatten(data.aws_iam_policy_document.network_interfaces.statement[*].actions))) == 0
     error_message = "The role lacks a network-interface permission the guide requires (Required IAM permissions): Lambda could not create or release the function's interfaces."
   }
 {% else %}
   assert {
-    condition     = aws_iam_role_policy_attachment.vpc_access.policy_arn == "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    condition     = aws_iam_role_policy_attachment.vpc_access.policy_arn == "arn:{{ cookiecutter.partition }}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
     error_message = "The role does not hold AWSLambdaVPCAccessExecutionRole, the guide's managed policy for the network-interface permissions."
   }
 {% endif %}
@@ -396,17 +428,17 @@ run "project" {
   # The same IDs, for the modules as main.tf calls them.
   {{ overrides("module.network.") | indent(2) }}
   assert {
-    condition     = length(module.function.vpc_config.subnet_ids) >= 2 && toset(module.function.vpc_config.subnet_ids) == toset(module.network.private_subnet_ids)
-    error_message = "The function is not attached to the project's private subnets (all of them, two AZs or more)."
+    condition     = !var.attach_to_vpc || (length(module.function.vpc_config.subnet_ids) >= 2 && toset(module.function.vpc_config.subnet_ids) == toset(module.network.private_subnet_ids))
+    error_message = "The function is not attached to the project's private subnets (all of them, two AZs or more); attach_to_vpc = false detaches it on purpose."
   }
 
   assert {
-    condition     = length(module.function.vpc_config.security_group_ids) > 0
+    condition     = !var.attach_to_vpc || length(module.function.vpc_config.security_group_ids) > 0
     error_message = "The function has no security group."
   }
 
   assert {
-    condition     = module.function.vpc_config.ipv6_allowed_for_dual_stack == var.enable_ipv6
+    condition     = module.function.vpc_config.ipv6_allowed_for_dual_stack == (var.attach_to_vpc && var.enable_ipv6)
     error_message = "enable_ipv6 is ${var.enable_ipv6}, and the function's dual-stack setting does not follow it."
   }
 }
