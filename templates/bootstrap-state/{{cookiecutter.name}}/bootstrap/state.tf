@@ -7,6 +7,7 @@ resource "aws_s3_bucket" "state" {
   # checkov:skip=CKV_AWS_144: cross-region replication needs a second bucket in another region; add one if the state must survive a regional outage.
   # checkov:skip=CKV2_AWS_62: nothing consumes event notifications of a state bucket.
   # checkov:skip=CKV2_AWS_61: a lifecycle rule would expire old state versions, which are the point of versioning here.
+  # checkov:skip=CKV_AWS_145: the S3 backend writes the state with SSE-S3 (encrypt = true) whatever the bucket's default; a KMS key needs kms_key_id in backend.tf, and kms:GenerateDataKey and kms:Decrypt for both CI roles.
   provider = aws.state
 
   bucket = var.state_bucket
@@ -25,7 +26,6 @@ resource "aws_s3_bucket_versioning" "state" {
 # SSE-S3, which the backend asks for on every write anyway (encrypt = true in
 # backend.tf sends AES256 with each object, whatever the bucket's default).
 resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
-  # checkov:skip=CKV_AWS_145: the S3 backend writes the state with SSE-S3 (encrypt = true) whatever the bucket's default; a KMS key needs kms_key_id in backend.tf, and kms:GenerateDataKey and kms:Decrypt for both CI roles.
   provider = aws.state
 
   bucket = aws_s3_bucket.state.id
