@@ -139,9 +139,9 @@ def initialised_project(
 
 @pytest.mark.parametrize("config", MATRIX)
 def test_fmt_clean_as_rendered(
-    config: str, generate: Generate, terraform: BindTerraform
+    config: str, initialised_project: InitialisedProject, terraform: BindTerraform
 ) -> None:
-    project = generate(*MATRIX[config])
+    project = initialised_project(config)  # the plan test's project: rendered once per worker
     result = terraform(project).run(
         "fmt", "-check", "-recursive", "-diff", "-no-color", ok_codes=(0, 3)
     )
