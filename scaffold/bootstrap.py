@@ -1,7 +1,7 @@
 """`vpc-lambda-new bootstrap`: add bootstrap/ to a generated project.
 
 bootstrap/ is a root module of its own (templates/bootstrap, rendered when the answers
-name a GitHub repository): what the project needs in AWS before its first apply from CI,
+name a GitHub repository): what the project needs in AWS before CI's first plan,
 applied once by an administrator. This records the repository as an answer and updates
 the project through `update` (the same merge, journal and lock), then says what to do.
 """
@@ -29,8 +29,8 @@ def run_bootstrap(
         recorded = read_record(project_dir).answers.get("github_repository")
         if recorded is None or not parse_github_repository(recorded.value):
             raise ScaffoldError(
-                f"{FLAG}: name the GitHub repository (OWNER/REPO) whose CI deploys"
-                f" {quoted(project_dir)}; the CI role trusts its pull requests and main branch"
+                f"{FLAG}: name the GitHub repository (OWNER/REPO) whose CI plans"
+                f" {quoted(project_dir)}; its CI roles trust its pull requests and main branch"
             )
         answers = {}
     elif not repository.strip():

@@ -119,6 +119,21 @@ def build_parser() -> ArgumentParser:
     return parser
 
 
+def add_project_dir(parser: ArgumentParser) -> None:
+    parser.add_argument(
+        "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
+    )
+
+
+def add_diff_dry_run(parser: ArgumentParser) -> None:
+    """--dry-run of the commands that change a project: the diff, nothing written."""
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print a unified diff of what would change, write nothing",
+    )
+
+
 def build_update_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="vpc-lambda-new update",
@@ -131,15 +146,9 @@ def build_update_parser() -> ArgumentParser:
         " named on stderr; with --dry-run: would remain), 4 written but the project breaks a"
         " rule of the guide, 130 interrupted (nothing changed).",
     )
-    parser.add_argument(
-        "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
-    )
+    add_project_dir(parser)
     add_question_flags(parser, update=True)
-    parser.add_argument(
-        "--dry-run",
-        action="store_true",
-        help="print a unified diff of what would change, write nothing",
-    )
+    add_diff_dry_run(parser)
     parser.add_argument(
         "--baseline",
         metavar="DIR",
@@ -155,24 +164,21 @@ def build_bootstrap_parser() -> ArgumentParser:
         description="Add bootstrap/ to a generated project: a Terraform root module an"
         " administrator applies once, before CI's first plan (and again after changing it). It creates the"
         " permissions boundary and the deployer policy, GitHub's OIDC provider (or uses the"
-        " account's), the role the CI assumes (trusted by the repository's pull requests and"
-        " main branch only), and the state bucket when the project keeps its state in S3."
+        " account's), a read-only role for the repository's pull requests and a role holding"
+        " the deployer policy for its main branch, and the state bucket when the project keeps"
+        " its state in S3."
         " The project is updated as `update` does it, keeping your edits.",
         epilog="Exit codes: as update's (0 done, 1 internal error, 2 bad input, 3 conflicts,"
         " 4 the project breaks a rule of the guide, 130 interrupted).",
     )
-    parser.add_argument(
-        "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
-    )
+    add_project_dir(parser)
     parser.add_argument(
         "--github-repository",
         metavar="OWNER/REPO",
         help="the GitHub repository whose CI plans the project, exactly as GitHub spells it"
         " (default: the recorded one)",
     )
-    parser.add_argument(
-        "--dry-run", action="store_true", help="print a unified diff of what would change, write nothing"
-    )
+    add_diff_dry_run(parser)
     return parser
 
 
@@ -188,9 +194,7 @@ def build_check_parser() -> ArgumentParser:
         " severity, not waived), 1 internal error, 2 bad input, 4 at least one rule broken, 130"
         " interrupted.",
     )
-    parser.add_argument(
-        "project_dir", nargs="?", default=".", metavar="DIR", help="the project (default: .)"
-    )
+    add_project_dir(parser)
     parser.add_argument(
         "--plan",
         metavar="FILE",

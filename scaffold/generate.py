@@ -76,11 +76,8 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
     say(f"Created {target}/ ({count} files)")
     say(lines(estimate(answers))[0])
     if answers.state_bucket:
-        say(
-            f"First: the S3 bucket {answers.state_bucket} must exist"
-            + (" (bootstrap/ creates it; " if answers.github_repository else " (")
-            + "README.md: Remote state)"
-        )
+        maker = "bootstrap/ creates it; " if answers.github_repository else ""
+        say(f"First: the S3 bucket {answers.state_bucket} must exist ({maker}README.md: Remote state)")
     say(f"Next: cd {target} && terraform init && terraform apply")
     if answers.github_repository:
         say("For CI: apply bootstrap/ once, as an administrator (README.md: CI from an empty account)")

@@ -40,7 +40,7 @@ TOPOLOGY_LAYERS = {
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
 # Rendered last, and only when the answers name a state bucket.
 REMOTE_STATE_LAYER = "remote-state"
-# bootstrap/, when the answers name the GitHub repository whose CI deploys the project,
+# bootstrap/, when the answers name the GitHub repository whose CI plans the project,
 # with the state bucket when there is one.
 BOOTSTRAP_LAYERS = ("bootstrap", "bootstrap-state")
 

@@ -135,12 +135,14 @@ def rank_of(item: pytest.Item) -> int:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    ranked = sorted(items, key=rank_of)  # stable: within each kind, the collection's order
-    kinds = [LONGEST_FIRST[rank] if rank < len(LONGEST_FIRST) else "" for rank in map(rank_of, ranked)]
-    first = [item for item, kind in zip(ranked, kinds) if kind == "scanner"]
-    long = [item for item, kind in zip(ranked, kinds) if kind == "applies"]
-    beside = [(item, kind) for item, kind in zip(ranked, kinds) if kind in CPU_BOUND_BESIDE_APPLIES]
-    rest = [item for item, kind in zip(ranked, kinds) if kind not in ("scanner", "applies", *CPU_BOUND_BESIDE_APPLIES)]
+    # Each item ranked once (its source is read to see whether it applies); sorted is
+    # stable, so within each kind the collection's order stays.
+    ranked = sorted(((rank_of(item), item) for item in items), key=lambda pair: pair[0])
+    kinds = [(LONGEST_FIRST[rank] if rank < len(LONGEST_FIRST) else "", item) for rank, item in ranked]
+    first = [item for kind, item in kinds if kind == "scanner"]
+    long = [item for kind, item in kinds if kind == "applies"]
+    beside = [(item, kind) for kind, item in kinds if kind in CPU_BOUND_BESIDE_APPLIES]
+    rest = [item for kind, item in kinds if kind not in ("scanner", "applies", *CPU_BOUND_BESIDE_APPLIES)]
     dealt: list[pytest.Item] = []
     applied = cpu = 0.0
     queue = iter(beside)

@@ -81,6 +81,17 @@ def widened(policy: Mapping[str, Any]) -> dict[str, Any]:
     return {**policy, "Statement": wide}
 
 
+def iam_document(value: Any) -> Any:
+    """A policy document as IAM's API returns it (URL-encoded JSON, or parsed by boto3), parsed."""
+    return json.loads(unquote(value)) if isinstance(value, str) else value
+
+
+def managed_policy_document(iam: Any, arn: str) -> Any:
+    """The default version's document of a managed policy."""
+    version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+    return iam_document(iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"])
+
+
 def create_managed_policy(emulator: AwsEmulator, name: str, document: Mapping[str, Any]) -> str:
     """Creates a customer-managed policy as admin; returns its ARN."""
     iam = emulator.client("iam", "us-east-1")
@@ -99,9 +110,7 @@ def boundary_policy(emulator: AwsEmulator, name: str, document: Mapping[str, Any
             raise
         account = emulator.client("sts", "us-east-1").get_caller_identity()["Account"]
         arn = f"arn:aws:iam::{account}:policy/{name}"
-        version = iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
-        held = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
-        held = json.loads(unquote(held)) if isinstance(held, str) else held
+        held = managed_policy_document(iam, arn)
         assert held == document, f"a policy {name} with another document already exists"
         return arn
 
@@ -233,8 +242,7 @@ def ci_role_problems(emulator: AwsEmulator, project: Path, name: str, region: st
     problems = []
     for kind, subject in github_subjects(repository).items():
         role_name = f"{name}-{kind}-{region}"
-        trust = iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"]
-        trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+        trust = iam_document(iam.get_role(RoleName=role_name)["Role"]["AssumeRolePolicyDocument"])
         (statement,) = trust["Statement"]
         if statement.get("Action") not in ("sts:AssumeRoleWithWebIdentity", ["sts:AssumeRoleWithWebIdentity"]):
             problems.append(f"{role_name} is assumed by {statement.get('Action')}, not with a web identity")
@@ -253,9 +261,7 @@ def ci_role_problems(emulator: AwsEmulator, project: Path, name: str, region: st
             if not attached["PolicyArn"].endswith(":iam::aws:policy/ReadOnlyAccess"):
                 problems.append(f"{role_name} holds {attached['PolicyArn']}, not ReadOnlyAccess")
             continue
-        version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
-        held = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)["PolicyVersion"]["Document"]
-        held = json.loads(unquote(held)) if isinstance(held, str) else held
+        held = managed_policy_document(iam, attached["PolicyArn"])
         if held != json.loads((project / DEPLOYER_POLICY_FILE).read_text(encoding="utf-8")):
             problems.append(f"{role_name}'s policy is not the project's deployer-policy.json")
     return problems

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from ipaddress import IPv4Network, collapse_addresses
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
@@ -29,6 +28,7 @@ from fixtures_deployer import (
     bootstrapped,
     ci_role_problems,
     create_log_kms_key,
+    iam_document,
 )
 from fixtures_terraform import (
     AwsEmulator,
@@ -163,8 +163,7 @@ def reaches_internet_gateway(table: dict[str, Any]) -> bool:
 
 
 def policy_statements(document: Any) -> list[tuple[str, str, str]]:
-    if isinstance(document, str):
-        document = json.loads(unquote(document))
+    document = iam_document(document)
     statements = document.get("Statement", [])
     statements = [statements] if isinstance(statements, dict) else statements
     triples = []
@@ -219,7 +218,7 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
                 iam.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
             )
         ]
-        trust = json.loads(unquote(trust)) if isinstance(trust, str) else trust
+        trust = iam_document(trust)
         flow_log_roles[flow_log["FlowLogId"]] = (trust, granted)
 
     prefix_lists = ec2.describe_prefix_lists()["PrefixLists"]

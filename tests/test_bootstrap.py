@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from urllib.parse import unquote
 
 import pytest
 from botocore.exceptions import ClientError
 from conftest import Generate
-from fixtures_deployer import github_subjects
+from fixtures_deployer import github_subjects, iam_document
 from fixtures_terraform import AwsEmulator, BindTerraform
 from hcl_reader import parsed_text
 from tree_state import tree_state
@@ -141,8 +140,7 @@ def test_bootstrap_with_the_state_bucket_in_an_account_with_github_s_provider(
         }
         for kind, wanted in expected.items():
             role = outputs[f"{kind}_role_arn"].rsplit("/", 1)[1]
-            state = iam.get_role_policy(RoleName=role, PolicyName="terraform-state")["PolicyDocument"]
-            state = json.loads(unquote(state)) if isinstance(state, str) else state
+            state = iam_document(iam.get_role_policy(RoleName=role, PolicyName="terraform-state")["PolicyDocument"])
             granted = {str(s["Resource"]): set(s["Action"]) if isinstance(s["Action"], list) else {s["Action"]}
                        for s in state["Statement"]}  # fmt: skip
             assert granted == wanted, kind
