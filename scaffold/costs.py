@@ -15,7 +15,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from scaffold.answers import Answers
+from scaffold.answers import NAT_INSTANCE_LAYOUTS, NAT_INSTANCE_TYPE_DEFAULT, Answers
 
 PRICE_FILE = "data/prices.json"
 
@@ -28,9 +28,12 @@ class FixedCharge:
     count: int  # how many units are billed each hour
     unit: str  # e.g. "per NAT gateway-hour"
     unit_price: float | None  # None: the price file has no price for it in this region
+    hourly: bool = True  # False: unit_price is per month (an EBS volume's GB-month)
 
     def monthly(self, hours: int) -> float | None:
-        return None if self.unit_price is None else round(self.count * self.unit_price * hours, 2)
+        if self.unit_price is None:
+            return None
+        return round(self.count * self.unit_price * (hours if self.hourly else 1), 2)
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class CostEstimate:
     source: str | None
     fixed: tuple[FixedCharge, ...]
     usage: tuple[UsageCharge, ...]
+    # Where prices other than the region's own source come from: "what: source, date".
+    notes: tuple[str, ...] = ()
 
     @property
     def priced(self) -> bool:
@@ -75,45 +80,124 @@ def price_file() -> dict[str, Any]:
     return loaded
 
 
+# The NAT instances' root volume: the launch template gives each an 8 GB gp3 volume.
+NAT_INSTANCE_VOLUME_GB = 8
+
+
+@dataclass(frozen=True)
+class RegionPrices:
+    """One region's entry of the price file; every price None where the file has none."""
+
+    region: str
+    entry: dict[str, Any] | None
+
+    def __call__(self, key: str) -> float | None:
+        return None if self.entry is None else self.entry.get(key)
+
+    def instance_hour(self, instance_type: str) -> float | None:
+        return None if self.entry is None else self.entry.get("ec2_instance_hour", {}).get(instance_type)
+
+    def source_note(self, what: str, key: str) -> str | None:
+        """Where the entry's `key` prices come from, when not from the region's own source."""
+        if self.entry is None or f"{key}_source" not in self.entry:
+            return None
+        source = price_file()["sources"][self.entry[f"{key}_source"]]
+        taken = self.entry.get(f"{key}_taken")
+        return f"{what}: {source}" + (f", taken {taken}" if taken else "")
+
+
+def region_prices(region: str) -> RegionPrices:
+    return RegionPrices(region, price_file()["regions"].get(region))
+
+
+def nat_charges(
+    nat: str, count: int, instance_type: str | None, price: RegionPrices
+) -> list[FixedCharge]:
+    """The hourly charges of `count` NAT gateways (nat single or per-az) or NAT instances
+    (instance or instance-per-az): one home for the estimate and the egress comparison."""
+    if nat in NAT_INSTANCE_LAYOUTS:
+        kind = instance_type or NAT_INSTANCE_TYPE_DEFAULT
+        return [
+            FixedCharge(f"NAT instance ({kind})", count, "per instance-hour", price.instance_hour(kind)),
+            FixedCharge(
+                "public IPv4 address (the NAT instances' own)",
+                count,
+                "per address-hour",
+                price("public_ipv4_hour"),
+            ),
+            FixedCharge(
+                f"GB of EBS root volume (gp3, {NAT_INSTANCE_VOLUME_GB} GB per NAT instance)",
+                count * NAT_INSTANCE_VOLUME_GB,
+                "per GB-month",
+                price("ebs_gp3_gb_month"),
+                hourly=False,
+            ),
+        ]
+    return [
+        FixedCharge("NAT gateway", count, "per gateway-hour", price("nat_gateway_hour")),
+        FixedCharge(
+            "public IPv4 address (the NAT gateways' Elastic IPs)",
+            count,
+            "per address-hour",
+            price("public_ipv4_hour"),
+        ),
+    ]
+
+
+def endpoint_charge(services: tuple[str, ...], azs: int, known_azs: bool, price: RegionPrices) -> FixedCharge:
+    where = f"{azs} AZs" if known_azs else f"up to {azs} AZs"
+    return FixedCharge(
+        f"interface endpoint ({', '.join(services)}) in {where}",
+        len(services) * azs,
+        "per endpoint-AZ-hour",
+        price("interface_endpoint_az_hour"),
+    )
+
+
+def cross_az_share(nat: str | None, azs: int) -> float:
+    """The part of the traffic that crosses to another AZ on its way out: with one NAT in
+    one of `azs` AZs, the traffic of the other AZs' subnets (spread evenly)."""
+    if nat not in ("single", "instance") or azs <= 1:
+        return 0.0
+    return (azs - 1) / azs
+
+
 def estimate(answers: Answers) -> CostEstimate:
     prices = price_file()
     region = prices["regions"].get(answers.region)
+    price = region_prices(answers.region)
 
-    def price(key: str) -> float | None:
-        return None if region is None else region.get(key)
-
-    nat_gateways = answers.nat_gateway_count
     # A new VPC's interface endpoints sit in each AZ; in an existing one, in at most
     # one subnet per AZ of the given subnets.
     endpoint_azs = answers.azs or len(answers.subnet_ids or ())
-    endpoint_hours = len(answers.interface_endpoints) * endpoint_azs
     fixed = []
-    if nat_gateways:
+    if answers.nat_count and answers.nat:
+        fixed += nat_charges(answers.nat, answers.nat_count, answers.nat_instance_type, price)
+    if answers.interface_endpoints and endpoint_azs:
         fixed.append(
-            FixedCharge("NAT gateway", nat_gateways, "per gateway-hour", price("nat_gateway_hour"))
-        )
-        fixed.append(
-            FixedCharge(
-                "public IPv4 address (the NAT gateways' Elastic IPs)",
-                nat_gateways,
-                "per address-hour",
-                price("public_ipv4_hour"),
-            )
-        )
-    if endpoint_hours:
-        where = f"{endpoint_azs} AZs" if answers.azs else f"up to {endpoint_azs} AZs"
-        fixed.append(
-            FixedCharge(
-                f"interface endpoint ({', '.join(answers.interface_endpoints)}) in {where}",
-                endpoint_hours,
-                "per endpoint-AZ-hour",
-                price("interface_endpoint_az_hour"),
-            )
+            endpoint_charge(answers.interface_endpoints, endpoint_azs, bool(answers.azs), price)
         )
     usage = []
-    if nat_gateways:
+    if answers.nat_gateway_count:
         usage.append(UsageCharge("NAT gateway data processed", "per GB", price("nat_gateway_gb")))
-    if endpoint_hours:
+    if answers.nat_count:
+        usage.append(
+            UsageCharge(
+                "data transfer out to the internet (the account's first 100 GB a month are free,"
+                " across its services)",
+                "per GB",
+                price("internet_out_gb"),
+            )
+        )
+        if cross_az_share(answers.nat, answers.azs or 0):
+            usage.append(
+                UsageCharge(
+                    "data transfer between AZs, to the one NAT and back (each way)",
+                    "per GB",
+                    price("inter_az_gb"),
+                )
+            )
+    if answers.interface_endpoints and endpoint_azs:
         usage.append(
             UsageCharge(
                 "interface endpoint data processed", "per GB", price("interface_endpoint_gb")
@@ -131,6 +215,23 @@ def estimate(answers: Answers) -> CostEstimate:
             price("logs_storage_gb_month"),
         )
     )
+    usage.append(
+        UsageCharge(
+            "X-Ray traces recorded (tracing_mode Active, the default; 100,000 free a month)",
+            "per million traces",
+            price("xray_traces_million"),
+        )
+    )
+    notes = [
+        price.source_note(what, key)
+        for what, key, wanted in (
+            ("EC2 instance prices", "ec2_instance_hour", answers.nat_instance_count),
+            ("EBS prices", "ebs_gp3_gb_month", answers.nat_instance_count),
+            ("data transfer prices", "data_transfer", answers.nat_count),
+            ("X-Ray prices", "xray_traces_million", True),
+        )
+        if wanted
+    ]
     return CostEstimate(
         region=answers.region,
         currency=prices["currency"],
@@ -139,6 +240,7 @@ def estimate(answers: Answers) -> CostEstimate:
         source=None if region is None else prices["sources"][region["source"]],
         fixed=tuple(fixed),
         usage=tuple(usage),
+        notes=tuple(note for note in notes if note),
     )
 
 
@@ -160,6 +262,9 @@ def summary(cost: CostEstimate) -> str:
     if not cost.priced:
         items = ", ".join(f"{charge.count} x {charge.item}" for charge in cost.fixed)
         return f"no prices on file for {cost.region}: {items} billed hourly"
+    if cost.monthly_total is None:
+        missing = ", ".join(c.item for c in cost.fixed if c.unit_price is None)
+        return f"not known: no price on file in {cost.region} for {missing}"
     return (
         f"{money(cost.monthly_total, cost.currency)} a month in {cost.region}"
         f" at prices taken {cost.taken} ({cost.hours_per_month} h a month)"
@@ -186,4 +291,5 @@ def lines(cost: CostEstimate) -> list[str]:
         )
         found.append(f"  plus {usage.item}: {price}")
     found.append("  plus Lambda requests and duration (see https://aws.amazon.com/lambda/pricing/)")
+    found += [f"  ({note})" for note in cost.notes]
     return found

@@ -6,9 +6,7 @@ declares, so it cannot drift from the templates. It cannot escalate: roles can
 be passed only to the service that uses them, and created or changed only with
 the project's permissions boundary (`NAME-boundary`) attached.
 
-`permissions-boundary.json`: that boundary, the most any role of the project may
-ever do, each role only its own part (its statements name their role in an
-aws:PrincipalArn condition). An administrator creates it once as the policy NAME-boundary.
+`permissions-boundary.json` is `scaffold.boundary`'s; `scaffold.policy_files` writes both.
 """
 
 from __future__ import annotations
@@ -27,6 +25,9 @@ ALWAYS = ("ec2:CreateTags", "ec2:DeleteTags", "ec2:DescribeTags", "sts:GetCaller
 ROLE_PASSED_BY_TYPE = {
     "aws_lambda_function": ("lambda", "lambda.amazonaws.com"),
     "aws_flow_log": ("flowlogs", "vpc-flow-logs.amazonaws.com"),
+    # The group's launch template names the NAT instances' profile: Auto Scaling checks
+    # PassRole on its caller, as AddRoleToInstanceProfile does.
+    "aws_autoscaling_group": ("nat", "ec2.amazonaws.com"),
 }
 # The paths and names the templates give the roles ("/vpc-lambda-new/${var.name}/" and
 # "${var.name}-lambda-${var.region}", ...): the path keeps another project's roles out,
@@ -34,7 +35,17 @@ ROLE_PASSED_BY_TYPE = {
 ROLE_NAME_PATTERNS = {
     "lambda": "vpc-lambda-new/{name}/{name}-lambda-*",
     "flowlogs": "vpc-lambda-new/{name}/{name}-flowlogs-*",
+    "nat": "vpc-lambda-new/{name}/{name}-nat-*",
 }
+# The NAT instances' profile, named and pathed as their role.
+INSTANCE_PROFILE_PATTERN = "arn:{partition}:iam::*:instance-profile/vpc-lambda-new/{name}/{name}-nat-*"
+# Auto Scaling's service-linked role, created on an account's first group.
+AUTOSCALING_SERVICE_LINKED_ROLE = (
+    "arn:{partition}:iam::*:role/aws-service-role/autoscaling.amazonaws.com/"
+    "AWSServiceRoleForAutoScaling"
+)
+# The path of every role of the project.
+ROLE_PATH = "vpc-lambda-new/{name}/"
 # Writes that could widen a role: allowed only on roles bounded by NAME-boundary.
 BOUNDED_IAM_ACTIONS = (
     "iam:CreateRole",
@@ -55,11 +66,14 @@ ROLE_LOG_GROUPS = {
         "arn:{partition}:logs:*:*:log-group:/aws/vpc-flow-logs/{name}",
         "arn:{partition}:logs:*:*:log-group:/aws/vpc-flow-logs/{name}:*",
     ),
+    "nat": (),
 }
 # Where an action can be scoped to this project's own names, it is.
 SCOPED_RESOURCES = {
     "logs": ROLE_LOG_GROUPS["lambda"] + ROLE_LOG_GROUPS["flowlogs"],
     "lambda": ("arn:{partition}:lambda:*:*:function:{name}",),
+    # The image of the NAT instances: AWS's public Amazon Linux parameters only.
+    "ssm": ("arn:{partition}:ssm:*::parameter/aws/service/ami-amazon-linux-latest/*",),
 }  # fmt: skip
 UNSCOPABLE_ACTIONS = ("logs:DescribeLogGroups",)
 
@@ -73,7 +87,9 @@ EC2_CREATED_WITH_TAGS = (
     "ec2:CreateEgressOnlyInternetGateway",
     "ec2:CreateFlowLogs",
     "ec2:CreateInternetGateway",
+    "ec2:CreateLaunchTemplate",
     "ec2:CreateNatGateway",
+    "ec2:CreateNetworkInterface",
     "ec2:CreateRouteTable",
     "ec2:CreateSecurityGroup",
     "ec2:CreateSubnet",
@@ -87,6 +103,7 @@ EC2_CREATED_IN_THE_VPC = (
     "ec2:CreateEgressOnlyInternetGateway",
     "ec2:CreateFlowLogs",
     "ec2:CreateNatGateway",
+    "ec2:CreateNetworkInterface",
     "ec2:CreateRouteTable",
     "ec2:CreateSecurityGroup",
     "ec2:CreateSubnet",
@@ -95,16 +112,19 @@ EC2_CREATED_IN_THE_VPC = (
 EC2_CREATED_ON = {
     "ec2:CreateVpcEndpoint": ("subnet", "security-group", "route-table"),
     "ec2:CreateNatGateway": ("subnet", "elastic-ip"),
+    "ec2:CreateNetworkInterface": ("subnet", "security-group"),
 }  # in a new VPC these are the project's, held by their tag
 EC2_ON_OWN_RESOURCES = (
     "ec2:AssociateRouteTable",
     "ec2:AssociateSubnetCidrBlock",
     "ec2:AssociateVpcCidrBlock",
     "ec2:AttachInternetGateway",
+    "ec2:CreateLaunchTemplateVersion",
     "ec2:CreateRoute",
     "ec2:DeleteEgressOnlyInternetGateway",
     "ec2:DeleteFlowLogs",
     "ec2:DeleteInternetGateway",
+    "ec2:DeleteLaunchTemplate",
     "ec2:DeleteNatGateway",
     "ec2:DeleteRoute",
     "ec2:DeleteRouteTable",
@@ -117,6 +137,8 @@ EC2_ON_OWN_RESOURCES = (
     "ec2:DisassociateRouteTable",
     "ec2:DisassociateSubnetCidrBlock",
     "ec2:DisassociateVpcCidrBlock",
+    "ec2:ModifyLaunchTemplate",
+    "ec2:ModifyNetworkInterfaceAttribute",
     "ec2:ModifySubnetAttribute",
     "ec2:ModifyVpcAttribute",
     "ec2:ReleaseAddress",
@@ -209,6 +231,9 @@ def deployer_policy(
             adopts = "aws_default_security_group" in types
             statements += ec2_statements(service_actions, name, partition, vpc_id, adopts)
             continue
+        if service == "autoscaling":
+            statements += autoscaling_statements(service_actions, name)
+            continue
         patterns = SCOPED_RESOURCES.get(service)
         scoped = [a for a in service_actions if patterns and a not in UNSCOPABLE_ACTIONS]
         unscoped = [a for a in service_actions if a not in scoped]
@@ -239,7 +264,28 @@ def deployer_policy(
                 {"StringEquals": {"iam:PassedToService": service_principal}},
             )
         )
-    return {"Version": "2012-10-17", "Statement": statements}
+    return {"Version": "2012-10-17", "Statement": merged(statements)}
+
+
+SERVICE_SID_PREFIX = re.compile(r"^(Autoscaling|Ec2|Iam|Lambda|Logs|Ssm|Sts)(?=[A-Z])")
+
+
+def merged(statements: list[Statement]) -> list[Statement]:
+    """Statements of several services with the same resources and condition, as one: a
+    managed policy holds 6,144 characters. The merged statement keeps the first one's place,
+    and its Sid without the service's name (Ec2Any and LogsAny: Any)."""
+    found: list[Statement] = []
+    by_scope: dict[str, Statement] = {}
+    for item in statements:
+        scope = json.dumps([item["Resource"], item.get("Condition")], sort_keys=True)
+        first = by_scope.get(scope)
+        if first is None:
+            by_scope[scope] = item
+            found.append(item)
+            continue
+        first["Action"] = sorted({*first["Action"], *item["Action"]})  # type: ignore[misc]
+        first["Sid"] = SERVICE_SID_PREFIX.sub("", str(first["Sid"]))
+    return found
 
 
 def ec2_statements(
@@ -262,12 +308,29 @@ def ec2_statements(
         context = (*EC2_CREATED_IN_THE_VPC, *EC2_CREATED_ON)
         own += [a for a in created if a in context]
     in_vpc = [a for a in actions if a in EC2_IN_THE_VPC and vpc_id]
+    launches = [a for a in actions if a == "ec2:RunInstances"]
     rest = [
         a
         for a in actions
-        if a not in created and a not in own and a not in in_vpc and a != "ec2:CreateTags"
+        if a not in created
+        and a not in own
+        and a not in in_vpc
+        and a not in launches
+        and a != "ec2:CreateTags"
     ]
     found: list[Statement] = []
+    if launches:
+        # Auto Scaling checks its caller may launch from the group's template: only with a
+        # launch template (EC2 user guide, "Control the use of launch templates"). Not
+        # ec2:IsLaunchTemplateResource: the group's subnet is no value of the template.
+        found.append(
+            statement(
+                "Ec2LaunchOnlyFromTemplates",
+                launches,
+                "*",
+                {"ArnLike": {"ec2:LaunchTemplate": f"arn:{partition}:ec2:*:*:launch-template/*"}},
+            )
+        )
     if created:
         found.append(
             statement(
@@ -287,12 +350,18 @@ def ec2_statements(
                     ["ec2:CreateTags"],
                     "*",
                     # The API action's name without its prefix, as EC2 gives it.
-                    {"StringEquals": {"ec2:CreateAction": [a.split(":")[1] for a in created]}},
+                    {
+                        "StringEquals": {
+                            "ec2:CreateAction": [a.split(":")[1] for a in [*created, *launches]]
+                        }
+                    },
                 )
             )
         own = sorted({*own, "ec2:CreateTags"})
     if own:
-        found.append(statement("Ec2ChangeProjectTagged", own, "*", {"StringEquals": project}))
+        found.append(
+            statement("Ec2ChangeProjectTagged", own, "*", {"StringEquals": project})
+        )
     if adopts_default_group and "ec2:CreateTags" in actions:
         groups = f"arn:{partition}:ec2:*:*:security-group/*"
         found.append(statement("Ec2TagAdoptedDefaultGroup", ["ec2:CreateTags"], [groups]))
@@ -306,6 +375,36 @@ def ec2_statements(
     if rest:
         # Describe calls take no resource; see EC2_IN_THE_VPC for the others.
         found.append(statement("Ec2Any", rest, "*"))
+    return found
+
+
+def autoscaling_statements(actions: list[str], name: str) -> list[Statement]:
+    """Groups created only with the Project tag, changed and deleted only while they carry
+    it (Amazon EC2 Auto Scaling supports both keys); Describe calls take no resource."""
+    create = [a for a in actions if a == "autoscaling:CreateAutoScalingGroup"]
+    describe = [a for a in actions if a.split(":")[1].startswith("Describe")]
+    change = [a for a in actions if a not in create and a not in describe]
+    found: list[Statement] = []
+    if create:
+        found.append(
+            statement(
+                "AutoscalingCreateOnlyTagged",
+                create,
+                "*",
+                {"StringEquals": {"aws:RequestTag/Project": name}},
+            )
+        )
+    if change:
+        found.append(
+            statement(
+                "AutoscalingChangeProjectTagged",
+                change,
+                "*",
+                {"StringEquals": {"aws:ResourceTag/Project": name}},
+            )
+        )
+    if describe:
+        found.append(statement("AutoscalingAny", describe, "*"))
     return found
 
 
@@ -334,7 +433,10 @@ def iam_statements(
     actions: list[str], roles: set[str], name: str, partition: str
 ) -> list[Statement]:
     """Roles of this project only; every write that could widen one needs the boundary."""
-    own_roles = role_arns(roles, name, partition)
+    # Every role of the project sits on its path (/vpc-lambda-new/NAME/): one ARN names them
+    # all, and no other project's, in fewer of a managed policy's 6,144 characters. Each
+    # role is passed only to its own service (the Pass statements name it alone).
+    own_roles = [f"arn:{partition}:iam::*:role/{ROLE_PATH.format(name=name)}*"] if roles else []
     boundary = BOUNDARY_POLICY.format(name=name, partition=partition)
     bounded: dict[str, object] = {"StringLike": {"iam:PermissionsBoundary": boundary}}
     found: list[Statement] = []
@@ -353,7 +455,26 @@ def iam_statements(
                 },
             )
         )
-    rest = [a for a in actions if a not in BOUNDED_IAM_ACTIONS and a != "iam:AttachRolePolicy"]
+    profiles = [a for a in actions if a.endswith("InstanceProfile")]
+    if profiles:
+        found.append(
+            statement(
+                "IamOwnInstanceProfiles",
+                profiles,
+                [INSTANCE_PROFILE_PATTERN.format(name=name, partition=partition)],
+            )
+        )
+    if "iam:CreateServiceLinkedRole" in actions:
+        found.append(
+            statement(
+                "IamAutoScalingServiceLinkedRole",
+                ["iam:CreateServiceLinkedRole"],
+                [AUTOSCALING_SERVICE_LINKED_ROLE.format(partition=partition)],
+                {"StringEquals": {"iam:AWSServiceName": "autoscaling.amazonaws.com"}},
+            )
+        )
+    special = {*BOUNDED_IAM_ACTIONS, *profiles, "iam:AttachRolePolicy", "iam:CreateServiceLinkedRole"}
+    rest = [a for a in actions if a not in special]
     if rest:
         found.append(statement("IamOwnRoles", rest, own_roles))
     return found
@@ -371,103 +492,5 @@ def statement(
     return found
 
 
-def permissions_boundary(types: Iterable[str], name: str, partition: str) -> dict[str, object]:
-    """The most any role of the project may do: what its own policies grant.
-
-    One document for every role of the project, each statement for one role only: it
-    applies when the caller is that role (aws:PrincipalArn, the role's ARN with its
-    path, in every request a role's session makes), so the execution role cannot write
-    to the flow log group, nor the flow log role create network interfaces.
-    """
-    roles = {role for type_name, (role, _) in ROLE_PASSED_BY_TYPE.items() if type_name in types}
-    found: list[Statement] = []
-    for role in sorted(roles):
-        own_role: dict[str, object] = {
-            "ArnLike": {"aws:PrincipalArn": role_arns([role], name, partition)[0]}
-        }
-        log_groups = [
-            pattern.format(name=name, partition=partition) for pattern in ROLE_LOG_GROUPS[role]
-        ]
-        found += [
-            statement(sid, actions, resources, own_role)
-            for sid, actions, resources in ROLE_BOUNDARIES[role](log_groups)
-        ]
-    return {"Version": "2012-10-17", "Statement": found}
-
-
-def lambda_boundary(log_groups: list[str]) -> list[tuple[str, list[str], list[str] | str]]:
-    return [
-        # The Lambda guide's six network-interface actions, which
-        # AWSLambdaVPCAccessExecutionRole (--iam managed) grants too.
-        (
-            "LambdaNetworkInterfaces",
-            [
-                "ec2:AssignPrivateIpAddresses",
-                "ec2:CreateNetworkInterface",
-                "ec2:DeleteNetworkInterface",
-                "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSubnets",
-                "ec2:UnassignPrivateIpAddresses",
-            ],
-            "*",
-        ),
-        ("LambdaWritesOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], streams(log_groups)),
-        ("LambdaWritesTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
-    ]
-
-
-def flow_logs_boundary(log_groups: list[str]) -> list[tuple[str, list[str], list[str] | str]]:
-    # The VPC guide's minimum for flow logs to CloudWatch Logs, on their own group;
-    # DescribeLogGroups takes no resource.
-    return [
-        (
-            "FlowLogsWriteOwnLogs",
-            ["logs:CreateLogStream", "logs:PutLogEvents"],
-            streams(log_groups),
-        ),
-        ("FlowLogsReadOwnStreams", ["logs:DescribeLogStreams"], log_groups),
-        ("FlowLogsFindLogGroups", ["logs:DescribeLogGroups"], "*"),
-    ]
-
-
-def streams(log_groups: list[str]) -> list[str]:
-    """The log streams of the groups: what CreateLogStream and PutLogEvents act on."""
-    return [group for group in log_groups if group.endswith(":*")]
-
-
-ROLE_BOUNDARIES = {"lambda": lambda_boundary, "flowlogs": flow_logs_boundary}
-
-
 def partition_of(region: str) -> str:
     return "aws-us-gov" if region.startswith("us-gov-") else "aws"
-
-
-# Folders of a project that are not its configuration: bootstrap/ is a root module of its
-# own that an administrator applies (with more than this policy), the others are copies.
-NOT_THE_CONFIGURATION = frozenset({"bootstrap", ".terraform", ".local-try"})
-
-
-def configuration_files(project_dir: Path) -> list[Path]:
-    """The .tf files of the project's configuration: the root module and its modules."""
-    return [
-        path
-        for path in sorted(project_dir.rglob("*.tf"))
-        if not NOT_THE_CONFIGURATION & set(path.relative_to(project_dir).parts[:-1])
-    ]
-
-
-def render_policies(
-    project_dir: Path, name: str, region: str, vpc_id: str | None = None, private_dns: bool = False
-) -> dict[str, str]:
-    """deployer-policy.json and permissions-boundary.json for the rendered project."""
-    types = declared_types(configuration_files(project_dir))
-    partition = partition_of(region)
-    policy = deployer_policy(types, name, partition, vpc_id, private_dns)
-    return {
-        "deployer-policy.json": json.dumps(policy, indent=2)
-        + "\n",
-        "permissions-boundary.json": json.dumps(
-            permissions_boundary(types, name, partition), indent=2
-        )
-        + "\n",
-    }

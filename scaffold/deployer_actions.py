@@ -146,6 +146,51 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DescribeVpcs",
     ),
     "aws_flow_log": ("ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:DescribeFlowLogs"),
+    # NAT instances (templates/nat-instance).
+    "aws_network_interface": (
+        "ec2:CreateNetworkInterface",
+        "ec2:DeleteNetworkInterface",
+        "ec2:DescribeNetworkInterfaces",
+        "ec2:ModifyNetworkInterfaceAttribute",
+        # An interface a NAT instance took over is detached before it is deleted.
+        "ec2:DetachNetworkInterface",
+    ),
+    "aws_launch_template": (
+        "ec2:CreateLaunchTemplate",
+        "ec2:CreateLaunchTemplateVersion",
+        "ec2:ModifyLaunchTemplate",
+        "ec2:DeleteLaunchTemplate",
+        "ec2:DescribeLaunchTemplates",
+        "ec2:DescribeLaunchTemplateVersions",
+    ),
+    "aws_autoscaling_group": (
+        "autoscaling:CreateAutoScalingGroup",
+        "autoscaling:UpdateAutoScalingGroup",
+        "autoscaling:DeleteAutoScalingGroup",
+        "autoscaling:DescribeAutoScalingGroups",
+        # What the provider reads when waiting for capacity (the group's activities); the
+        # group has no load balancers, traffic sources, warm pool, hooks or protection.
+        "autoscaling:DescribeScalingActivities",
+        "autoscaling:CreateOrUpdateTags",
+        "autoscaling:DeleteTags",
+        # Auto Scaling authorizes the launch template's use on the caller (Amazon EC2 Auto
+        # Scaling user guide, "Permissions to use launch templates"): RunInstances, the
+        # tags the template puts on what it launches, and the instance profile's role.
+        "ec2:RunInstances",
+        "iam:CreateServiceLinkedRole",
+    ),
+    "aws_iam_instance_profile": (
+        "iam:CreateInstanceProfile",
+        "iam:DeleteInstanceProfile",
+        "iam:GetInstanceProfile",
+        "iam:AddRoleToInstanceProfile",
+        "iam:RemoveRoleFromInstanceProfile",
+        "iam:TagInstanceProfile",
+        "iam:UntagInstanceProfile",
+    ),
+    "data.aws_ec2_instance_type": ("ec2:DescribeInstanceTypes",),
+    "data.aws_ec2_instance_type_offerings": ("ec2:DescribeInstanceTypeOfferings",),
+    "data.aws_ssm_parameter": ("ssm:GetParameter",),
     "terraform_data": (),
     "data.aws_availability_zones": ("ec2:DescribeAvailabilityZones",),
     "data.aws_vpc_endpoint_service": ("ec2:DescribeVpcEndpointServices",),

@@ -16,6 +16,7 @@ from scaffold.answers import Answers, Layer, RawAnswer, build_answers, given, wi
 from scaffold.baseline import BASELINE_FILE, DERIVED_FILES, Baseline, sha256
 from scaffold.console import EXIT_OK, say
 from scaffold.costs import estimate, lines
+from scaffold.egress import cost_lines, headline
 from scaffold.errors import ScaffoldError, quoted
 from scaffold.project import ANSWERS_FILE, check_target, encode_record
 from scaffold.render import GENERATOR, ZIP, render_off_to_the_side
@@ -69,12 +70,15 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
         say(f"Would write {target}/:")
         for file in files:
             say(f"  {file}")
-        for line in lines(estimate(answers)):
+        for line in cost_lines(answers):
             say(line)
         return EXIT_OK
     count = create_project(answers)
     say(f"Created {target}/ ({count} files)")
     say(lines(estimate(answers))[0])
+    cheapest = headline(answers)
+    if cheapest:
+        say(cheapest)
     if answers.state_bucket:
         maker = "bootstrap/ creates it; " if answers.github_repository else ""
         say(f"First: the S3 bucket {answers.state_bucket} must exist ({maker}README.md: Remote state)")

@@ -43,11 +43,11 @@ def az_key(index: int) -> str:
     return f"az{index + 1}"
 
 
-def public_subnet_count(topology: str, azs: int | None, nat: str | None) -> int:
-    """NAT gateways, each in a public subnet of its own: one, or one per AZ."""
+def public_subnet_count(topology: str, azs: int | None, per_az: bool) -> int:
+    """NAT gateways or instances, each in a public subnet of its own: one, or one per AZ."""
     if topology != "private-nat" or azs is None:
         return 0
-    return azs if nat == "per-az" else 1
+    return azs if per_az else 1
 
 
 def plan_subnets(vpc: IPv4Network | None, azs: int | None, public_count: int = 0) -> SubnetPlan:

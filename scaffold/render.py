@@ -25,8 +25,10 @@ from scaffold.answers import Answers
 from scaffold.baseline import baseline_of_folder
 from scaffold.checkov_skip import CHECKOV_SKIP
 from scaffold.costs import estimate, unit_money
-from scaffold.deployer import DECLARATION, render_policies
+from scaffold.deployer import DECLARATION
+from scaffold.egress import compare
 from scaffold.hcl_literals import hcl_value
+from scaffold.policy_files import render_policies
 from scaffold.project import ANSWERS_FILE, encode_record
 from scaffold.repository import repository_context
 from scaffold.templating import render_layers
@@ -38,6 +40,8 @@ TOPOLOGY_LAYERS = {
     "existing": ("vpc-existing",),
 }
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
+# Rendered after the topology's layers when NAT is instances (--nat instance, instance-per-az).
+NAT_INSTANCE_LAYER = "nat-instance"
 # Rendered last, and only when the answers name a state bucket.
 REMOTE_STATE_LAYER = "remote-state"
 # bootstrap/, when the answers name the GitHub repository whose CI plans the project,
@@ -60,6 +64,7 @@ def layers(answers: Answers) -> list[Path]:
         "shared",
         f"handler-{language_of(answers.runtime)}",
         *TOPOLOGY_LAYERS[answers.topology],
+        *([NAT_INSTANCE_LAYER] if answers.nat_instance_count else []),
         *([REMOTE_STATE_LAYER] if answers.state_bucket else []),
         *(BOOTSTRAP_LAYERS[: 2 if answers.state_bucket else 1] if answers.github_repository else []),
     ]
@@ -113,6 +118,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "mock_zones": mock_zones(answers),
         "version": __version__,
         "cost": estimate(answers),
+        "egress": compare(answers),
         **repository_context(answers),
         "_extensions": [f"{__name__}.HclExtension"],
         "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},

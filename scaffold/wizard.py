@@ -20,7 +20,7 @@ import questionary
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bindings
 
 from scaffold import answers as model
-from scaffold import costs
+from scaffold import egress
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Layer, Question, RawAnswer
 from scaffold.errors import InvalidAnswer, ScaffoldError
 from scaffold.network import plan_subnets
@@ -324,7 +324,7 @@ def print_summary(answers: Answers) -> None:
     for label, value in rows:
         print(f"  {label:<{width}}  {value}")
     print()
-    for line in costs.lines(costs.estimate(answers)):
+    for line in egress.cost_lines(answers):
         print(f"  {line}")
     print()
 
@@ -332,7 +332,7 @@ def print_summary(answers: Answers) -> None:
 SUMMARISED = frozenset(
     {"name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids"}
     | {"route_table_ids", "vpc_cidr", "zones", "azs", "nat", "endpoints", "runtime", "architecture"}
-    | {"memory", "timeout", "iam", "output_dir", "ipv6"}
+    | {"memory", "timeout", "iam", "output_dir", "ipv6", "nat_instance_type", "egress_gb"}
 )
 
 
@@ -363,10 +363,15 @@ def new_network_rows(answers: Answers) -> list[tuple[str, str]]:
     subnets += [("public", subnet) for subnet in plan.public]
     for index, (kind, subnet) in enumerate(subnets):
         rows.append(("Subnets" if index == 0 else "", f"{kind:<8} {subnet.key:<4} {subnet.cidr}"))
-    nat_count = answers.nat_gateway_count
+    nat_count = answers.nat_count
     if nat_count:
-        gateways = "1 NAT gateway" if nat_count == 1 else f"{nat_count} NAT gateways"
-        rows.append(("NAT", f"{gateways} ({answers.nat}), billed hourly"))
+        kind = (
+            f"NAT instance{'s' if nat_count > 1 else ''} ({answers.nat_instance_type})"
+            if answers.nat_instance_count
+            else f"NAT gateway{'s' if nat_count > 1 else ''}"
+        )
+        where = "one per AZ" if nat_count > 1 else "in az1"
+        rows.append(("NAT", f"{nat_count} {kind}, {where}, billed hourly"))
     else:
         rows.append(("NAT", "none: no internet access from the VPC"))
     if answers.ipv6:

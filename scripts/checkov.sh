@@ -86,10 +86,15 @@ generate existing-route-tables-managed-interface "${existing[@]}" --route-table-
   --endpoints s3,dynamodb,sts --iam managed --runtime nodejs22.x
 generate existing-own-security-groups "${existing[@]}" --security-group-ids sg-01234567,sg-01234568 \
   --endpoints sts --architecture x86_64
+# NAT instances: one, and one per AZ with the rest switched on.
+generate nat-instance --topology private-nat --nat instance
+generate nat-instance-per-az-managed-interface-flow-logs --topology private-nat \
+  --nat instance-per-az --azs 3 --ipv6 --iam managed --endpoints s3,dynamodb,sts --flow-logs \
+  --nat-instance-type t3.nano
 # Remote state: backend.tf, and the CI workflow's plan job reading that state.
 generate remote-state --topology private-nat --state-bucket acme-tf-state --runtime nodejs22.x \
   --github-repository octo-org/payments-api
-count=$((count + 4))
+count=$((count + 6))
 echo "scripts/checkov.sh: generated $count variants; scanning with checkov $CHECKOV_VERSION"
 
 # One scan, of a copy whose skip comments are blanked (the lines stay, so every line

@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +44,15 @@ from botocore.exceptions import ClientError
 from fixtures_terraform import AwsEmulator, Terraform, project_answers
 
 DEPLOYER_POLICY_FILE = "deployer-policy.json"
+# With NAT instances, their part of the deployer's rights is a second policy.
+NAT_INSTANCE_POLICY_FILE = "deployer-policy-nat-instances.json"
+
+
+def deployer_policy_files(project: Path) -> list[Path]:
+    """The project's deployer policies: deployer-policy.json, and the NAT instances' one."""
+    return [project / DEPLOYER_POLICY_FILE] + [
+        path for path in [project / NAT_INSTANCE_POLICY_FILE] if path.is_file()
+    ]
 BOUNDARY_POLICY_FILE = "permissions-boundary.json"
 BOUNDARY_VARIABLE = "permissions_boundary_arn"
 _users = itertools.count(1)
@@ -101,7 +110,8 @@ def create_managed_policy(emulator: AwsEmulator, name: str, document: Mapping[st
 
 def boundary_policy(emulator: AwsEmulator, name: str, document: Mapping[str, Any]) -> str:
     """The project's boundary as the policy NAME-boundary, as an administrator creates it
-    once per account: a second project of the same name (another region) shares it."""
+    once per account (a second project of the same name, another region, shares it), and
+    updates it when an update of the project changes it."""
     iam = emulator.client("iam", "us-east-1")
     try:
         return create_managed_policy(emulator, name, document)
@@ -110,8 +120,14 @@ def boundary_policy(emulator: AwsEmulator, name: str, document: Mapping[str, Any
             raise
         account = emulator.client("sts", "us-east-1").get_caller_identity()["Account"]
         arn = f"arn:aws:iam::{account}:policy/{name}"
-        held = managed_policy_document(iam, arn)
-        assert held == document, f"a policy {name} with another document already exists"
+        if managed_policy_document(iam, arn) != document:
+            # The project changed what its roles may do (an update): the administrator
+            # updates the boundary, as the README asks, to a new default version.
+            versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+            if len(versions) >= 5:  # IAM keeps five
+                oldest = min((v for v in versions if not v["IsDefaultVersion"]), key=lambda v: v["CreateDate"])
+                iam.delete_policy_version(PolicyArn=arn, VersionId=oldest["VersionId"])
+            iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)
         return arn
 
 
@@ -144,13 +160,20 @@ def create_log_kms_key(emulator: AwsEmulator, region: str) -> str:
     return str(key["KeyMetadata"]["Arn"])
 
 
-def create_deployer(emulator: AwsEmulator, project: Path) -> Deployer:
+def create_deployer(
+    emulator: AwsEmulator, project: Path, also: Sequence[Mapping[str, Any]] = ()
+) -> Deployer:
+    """A new IAM user holding the project's deployer policies, and `also` (the policies of
+    the project before an update: an apply that changes a layout needs both)."""
     iam = emulator.client("iam", "us-east-1")
     user = f"deployer-{project.name}"[:56] + f"-{next(_users)}"
-    document = json.loads((project / DEPLOYER_POLICY_FILE).read_text(encoding="utf-8"))
-    policy_arn = create_managed_policy(emulator, f"{user}-policy", widened(document))
     iam.create_user(UserName=user)
-    iam.attach_user_policy(UserName=user, PolicyArn=policy_arn)
+    arns = []
+    documents = [json.loads(path.read_text(encoding="utf-8")) for path in deployer_policy_files(project)]
+    for number, document in enumerate([*documents, *also]):
+        arns.append(create_managed_policy(emulator, f"{user}-policy{number or ''}", widened(document)))
+        iam.attach_user_policy(UserName=user, PolicyArn=arns[-1])
+    policy_arn = arns[0]
     key = iam.create_access_key(UserName=user)["AccessKey"]
     boundary_arn = None
     boundary_file = project / BOUNDARY_POLICY_FILE
@@ -163,15 +186,16 @@ def create_deployer(emulator: AwsEmulator, project: Path) -> Deployer:
     return Deployer(user, key["AccessKeyId"], key["SecretAccessKey"], policy_arn, boundary_arn)
 
 
-MakeDeployer = Callable[[Path], Deployer]
+MakeDeployer = Callable[..., Deployer]
 
 
 @pytest.fixture
 def deployer(aws_emulator: AwsEmulator) -> MakeDeployer:
-    """deployer(project) -> a new IAM user holding that project's deployer policy."""
+    """deployer(project, also=()) -> a new IAM user holding that project's deployer
+    policies (and the documents `also`)."""
 
-    def make(project: Path) -> Deployer:
-        return create_deployer(aws_emulator, project)
+    def make(project: Path, also: Sequence[Mapping[str, Any]] = ()) -> Deployer:
+        return create_deployer(aws_emulator, project, also)
 
     return make
 
@@ -203,9 +227,9 @@ def bootstrapped(admin: Terraform, project: Path) -> Iterator[Deployer]:
     AssumeRoleWithWebIdentity as a job on the main branch gets them (the emulator does not
     verify the token; the roles' trust policies are read back instead: `ci_role_problems`)."""
     assert admin.emulator is not None
-    policy_file = project / DEPLOYER_POLICY_FILE
-    original = policy_file.read_text(encoding="utf-8")
-    policy_file.write_text(json.dumps(widened(json.loads(original)), indent=2), encoding="utf-8")
+    originals = {path: path.read_text(encoding="utf-8") for path in deployer_policy_files(project)}
+    for path, original in originals.items():
+        path.write_text(json.dumps(widened(json.loads(original)), indent=2), encoding="utf-8")
     bootstrap = dataclasses.replace(admin, project=project / "bootstrap")
     bootstrap.init()
     try:
@@ -217,12 +241,13 @@ def bootstrapped(admin: Terraform, project: Path) -> Iterator[Deployer]:
         )["Credentials"]
         iam = admin.emulator.client("iam", "us-east-1")
         role = outputs["deploy_role_arn"].rsplit("/", 1)[1]
-        (attached,) = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+        assert len(attached) == len(originals), attached
         yield Deployer(
             role,
             assumed["AccessKeyId"],
             assumed["SecretAccessKey"],
-            attached["PolicyArn"],
+            attached[0]["PolicyArn"],
             outputs["permissions_boundary_arn"],
             assumed["SessionToken"],
         )
@@ -230,7 +255,8 @@ def bootstrapped(admin: Terraform, project: Path) -> Iterator[Deployer]:
         try:
             bootstrap.destroy()
         finally:
-            policy_file.write_text(original, encoding="utf-8")
+            for path, original in originals.items():
+                path.write_text(original, encoding="utf-8")
 
 
 def ci_role_problems(emulator: AwsEmulator, project: Path, name: str, region: str, repository: str) -> list[str]:
@@ -256,12 +282,17 @@ def ci_role_problems(emulator: AwsEmulator, project: Path, name: str, region: st
         subjects = equals.get("token.actions.githubusercontent.com:sub")
         if subjects not in (subject, [subject]) or set(conditions) != {"StringEquals"}:
             problems.append(f"{role_name} trusts the subjects {conditions}, not {subject} only")
-        (attached,) = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
+        attached = iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"]
         if kind == "plan":
-            if not attached["PolicyArn"].endswith(":iam::aws:policy/ReadOnlyAccess"):
-                problems.append(f"{role_name} holds {attached['PolicyArn']}, not ReadOnlyAccess")
+            arns = [policy["PolicyArn"] for policy in attached]
+            if len(arns) != 1 or not arns[0].endswith(":iam::aws:policy/ReadOnlyAccess"):
+                problems.append(f"{role_name} holds {arns}, not ReadOnlyAccess")
             continue
-        held = managed_policy_document(iam, attached["PolicyArn"])
-        if held != json.loads((project / DEPLOYER_POLICY_FILE).read_text(encoding="utf-8")):
-            problems.append(f"{role_name}'s policy is not the project's deployer-policy.json")
+        held = sorted(json.dumps(managed_policy_document(iam, policy["PolicyArn"]), sort_keys=True) for policy in attached)
+        wanted = sorted(
+            json.dumps(json.loads(path.read_text(encoding="utf-8")), sort_keys=True)
+            for path in deployer_policy_files(project)
+        )
+        if held != wanted:
+            problems.append(f"{role_name}'s policies are not the project's deployer policies")
     return problems

@@ -25,6 +25,7 @@ FUNCTION_GROUPS = f"shared/{NAME}/modules/function/security_groups.tf"
 FUNCTION_IAM = f"shared/{NAME}/modules/function/iam.tf"
 ROLE = f"shared/{NAME}/modules/execution_role/main.tf"
 ROOT = f"shared/{NAME}/main.tf"
+NAT_INSTANCE = f"nat-instance/{NAME}/modules/network/nat_instance.tf"
 
 # Topology existing: the harness fills in the IDs of a network it builds (or, without a
 # plan, IDs that need not exist).
@@ -35,6 +36,7 @@ NAT_PER_AZ = (
     "--topology", "private-nat", "--nat", "per-az", "--azs", "3",
     "--endpoints", "s3,dynamodb,sts", "--ipv6",
 )  # fmt: skip
+NAT_INSTANCES = ("--topology", "private-nat", "--nat", "instance-per-az", "--azs", "2", "--endpoints", "s3")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,43 @@ class Mutation:
 
 
 MUTATIONS = [
+    # NAT instances (--nat instance, instance-per-az).
+    Mutation(
+        "nat-instance-interface-checks-source-and-destination",
+        "nat-instance-forwarding",
+        NAT_INSTANCE,
+        "  source_dest_check = false\n",
+        "  source_dest_check = true\n",
+        NAT_INSTANCES,
+        terraform_test=True,
+    ),
+    Mutation(
+        "nat-instance-interface-in-private-subnets",
+        "nat-placement",
+        NAT_INSTANCE,
+        "  subnet_id         = aws_subnet.public[each.key].id\n",
+        "  subnet_id         = aws_subnet.private[each.key].id\n",
+        NAT_INSTANCES,
+        terraform_test=True,
+    ),
+    Mutation(
+        "nat-instance-route-swapped-to-internet-gateway",
+        "private-subnets",
+        NAT_ROUTES,
+        "  network_interface_id   = aws_network_interface.nat_instance[each.key].id\n",
+        "  gateway_id             = aws_internet_gateway.this.id\n",
+        NAT_INSTANCES,
+        terraform_test=True,
+    ),
+    Mutation(
+        "nat-instance-per-az-crossed",
+        "nat-per-az",
+        NAT_ROUTES,
+        "  network_interface_id   = aws_network_interface.nat_instance[each.key].id\n",
+        "  network_interface_id   = aws_network_interface.nat_instance[element(reverse(sort(keys(var.public_subnets))), index(sort(keys(var.public_subnets)), each.key))].id\n",
+        NAT_INSTANCES,
+        terraform_test=True,
+    ),
     Mutation(
         "private-table-dynamic-default-route",
         "private-subnets",
@@ -83,7 +122,7 @@ MUTATIONS = [
         "nat-route-swapped-to-internet-gateway",
         "private-subnets",
         NAT_ROUTES,
-        "  nat_gateway_id         = each.value.id\n",
+        "  nat_gateway_id         = aws_nat_gateway.this[each.key].id\n",
         "  gateway_id             = aws_internet_gateway.this.id\n",
         NAT_PER_AZ,
         terraform_test=True,

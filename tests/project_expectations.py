@@ -18,7 +18,7 @@ from scaffold.answers import Answers
 def expected_public_subnets(answers: Answers) -> int:
     if answers.topology != "private-nat":
         return 0
-    return 1 if answers.nat == "single" else int(answers.azs or 0)
+    return 1 if answers.nat in ("single", "instance") else int(answers.azs or 0)
 
 
 def tfvars_mismatches(project: Project, answers: Answers) -> list[str]:

@@ -28,6 +28,7 @@ from fixtures_deployer import (
     bootstrapped,
     ci_role_problems,
     create_log_kms_key,
+    deployer_policy_files,
     iam_document,
 )
 from fixtures_terraform import (
@@ -37,6 +38,7 @@ from fixtures_terraform import (
     TerraformFailed,
     project_answers,
 )
+from nat_instances import NatInstances, nat_instance_problems, read_nat_instances
 from project_expectations import expected_public_subnets
 
 from scaffold.answers import ZONE_ID_PATTERN, Answers
@@ -56,6 +58,9 @@ class Scenario:
     # calls a user meets when changing them), before destroy.
     then: tuple[tuple[str, object], ...] = ()
     then_new_log_kms_key: bool = False
+    # After readback: terminate each NAT instance as an instance failure would, let its
+    # group replace it, and hold the routes to still lead to the NAT interfaces.
+    replace_nat_instances: bool = False
 
 
 SCENARIOS: dict[str, Scenario] = {
@@ -77,6 +82,10 @@ SCENARIOS: dict[str, Scenario] = {
         (), variables=(("reserved_concurrency", 2),), then=(("reserved_concurrency", -1),)
     ),
     "log-kms-key": Scenario((), log_kms_key=True, then_new_log_kms_key=True),
+    "nat-instance-dual-stack": Scenario(
+        ("--topology", "private-nat", "--nat", "instance", "--azs", "2", "--ipv6"),
+        replace_nat_instances=True,
+    ),
     # AZ IDs, the same zones in every account, in an order that is not the region's.
     "zone-ids-sts": Scenario(("--zones", "use1-az4,use1-az1,use1-az2", "--endpoints", "s3,sts")),
 }  # fmt: skip
@@ -119,6 +128,7 @@ class Deployment:
     account: str
     function_concurrency: int | None
     log_group_kms_key: str | None
+    nat_instances: NatInstances | None = None
 
     def route_table_of(self, subnet_id: str) -> dict[str, Any]:
         """The table a subnet really uses: its explicit association, else the VPC's main table."""
@@ -155,6 +165,7 @@ class Deployment:
                 for a in n.get("NatGatewayAddresses", [])
                 if a.get("AllocationId")
             },
+            **(self.nat_instances.ids() if self.nat_instances else {}),
         }
 
 
@@ -271,6 +282,8 @@ def read_deployment(emulator: AwsEmulator, answers: Answers, outputs: dict[str, 
     for subnet in subnets:
         public = reaches_internet_gateway(deployed.route_table_of(subnet["SubnetId"]))
         (deployed.public_subnets if public else deployed.private_subnets)[subnet["SubnetId"]] = subnet
+    if answers.nat_instance_count:
+        deployed.nat_instances = read_nat_instances(emulator, region, vpc["VpcId"], answers.name)
     return deployed
 
 
@@ -451,6 +464,13 @@ def private_routes(d: Deployment) -> Iterator[str]:
                 continue
             if route.get("EgressOnlyInternetGatewayId") and d.answers.topology == "private-nat" and route.get("DestinationIpv6CidrBlock"):
                 continue  # IPv6 out through the egress-only gateway, nothing in: the NAT of IPv6
+            interface = route.get("NetworkInterfaceId", "")
+            if d.nat_instances and interface in d.nat_instances.interfaces and route.get("DestinationCidrBlock"):
+                to_nat.append(IPv4Network(route["DestinationCidrBlock"]))
+                nat_zone = d.public_subnets.get(d.nat_instances.interfaces[interface]["SubnetId"], {}).get("AvailabilityZone")
+                if d.answers.nat == "instance-per-az" and nat_zone != d.private_subnets[subnet_id]["AvailabilityZone"]:
+                    yield f"nat-per-az: {where}, which routes through the NAT instance in {nat_zone}, not the one in its own AZ"
+                continue
             nat = d.nat_gateways.get(route.get("NatGatewayId", ""))
             if nat is not None and d.answers.topology == "private-nat" and route.get("DestinationCidrBlock"):
                 to_nat.append(IPv4Network(route["DestinationCidrBlock"]))
@@ -468,7 +488,7 @@ def private_routes(d: Deployment) -> Iterator[str]:
 
 @rule
 def nat_gateways(d: Deployment) -> Iterator[str]:
-    expected = expected_public_subnets(d.answers)
+    expected = d.answers.nat_gateway_count
     if len(d.nat_gateways) != expected:
         yield f"nat-count: the VPC has {len(d.nat_gateways)} NAT gateways, expected {expected} ({d.answers.topology}, nat={d.answers.nat})"
     for nat in d.nat_gateways.values():
@@ -483,6 +503,22 @@ def nat_gateways(d: Deployment) -> Iterator[str]:
     }
     if d.answers.nat == "single" and len(used) > 1:
         yield f"nat-single: the private subnets route through {len(used)} NAT gateways, expected one"
+
+
+@rule
+def nat_instances(d: Deployment) -> Iterator[str]:
+    if not d.answers.nat_instance_count:
+        return
+    if d.nat_instances is None:
+        yield "nat-instance-count: no NAT instances were read back"
+        return
+    targets = {}
+    for subnet_id, subnet in sorted(d.private_subnets.items()):
+        route = d.default_route(d.route_table_of(subnet_id)) or {}
+        targets[subnet["AvailabilityZone"]] = str(route.get("NetworkInterfaceId") or route)
+    yield from nat_instance_problems(
+        d.nat_instances, expected_public_subnets(d.answers), d.public_subnets, targets
+    )
 
 
 @rule
@@ -627,6 +663,8 @@ STATE_KINDS = {
     "aws_nat_gateway": "nat_gateways", "aws_vpc_endpoint": "vpc_endpoints", "aws_eip": "addresses",
     "aws_egress_only_internet_gateway": "egress_only_internet_gateways", "aws_flow_log": "flow_logs",
     "aws_lambda_function": "functions", "aws_iam_role": "roles", "aws_cloudwatch_log_group": "log_groups",
+    "aws_network_interface": "network_interfaces", "aws_launch_template": "launch_templates",
+    "aws_autoscaling_group": "auto_scaling_groups", "aws_iam_instance_profile": "instance_profiles",
 }  # fmt: skip
 
 
@@ -677,6 +715,7 @@ def leftovers(emulator: AwsEmulator, region: str, recorded: Recorded) -> list[st
         "security_groups": "GroupId", "internet_gateways": "InternetGatewayId",
         "nat_gateways": "NatGatewayId", "vpc_endpoints": "VpcEndpointId", "addresses": "AllocationId",
         "egress_only_internet_gateways": "EgressOnlyInternetGatewayId", "flow_logs": "FlowLogId",
+        "network_interfaces": "NetworkInterfaceId", "launch_templates": "LaunchTemplateId",
     }  # fmt: skip
     left = []
     for kind, id_key in ec2_kinds.items():
@@ -691,6 +730,13 @@ def leftovers(emulator: AwsEmulator, region: str, recorded: Recorded) -> list[st
         "functions": {f["FunctionName"] for f in emulator.client("lambda", region).list_functions()["Functions"]},
         "roles": {r["RoleName"] for r in emulator.client("iam", region).list_roles()["Roles"]},
         "log_groups": {g["logGroupName"] for g in emulator.client("logs", region).describe_log_groups()["logGroups"]},
+        "auto_scaling_groups": {
+            g["AutoScalingGroupName"]
+            for g in emulator.client("autoscaling", region).describe_auto_scaling_groups()["AutoScalingGroups"]
+        },
+        "instance_profiles": {
+            p["InstanceProfileName"] for p in emulator.client("iam", region).list_instance_profiles()["InstanceProfiles"]
+        },
     }
     for kind, live in named.items():
         left += [f"{kind.replace('_', ' ')}: {item}" for item in sorted(recorded.ids.get(kind, set()) & live)]
@@ -784,6 +830,10 @@ def test_apply_readback_reapply_destroy_as_deployer(
             report = judge_project(project, applied)  # the state read above: nothing ran since
             assert not report.broken and not report.not_judged, "\n".join(report.lines())
 
+            if spec.replace_nat_instances and deployed.nat_instances:
+                problems = replaced_nat_instances(aws_emulator, answers, runners[-1].outputs(), deployed)
+                assert not problems, "after the NAT instances were replaced:\n" + "\n".join(problems)
+
             second = runners[-1].apply()
             if "No changes." not in second or "0 added, 0 changed, 0 destroyed" not in second:
                 noise = ("Reading...", "Read complete after", "Refreshing state...")
@@ -802,6 +852,30 @@ def test_apply_readback_reapply_destroy_as_deployer(
                 updated = read_deployment(aws_emulator, answers, runners[-1].outputs())
                 broken = variable_violations(updated, variables)
                 assert not broken, f"the updated {scenario} project:\n" + "\n".join(broken)
+
+
+def replaced_nat_instances(
+    emulator: AwsEmulator, answers: Answers, outputs: dict[str, Any], before: Deployment
+) -> list[str]:
+    """Terminate each NAT instance, as a failure would, through its group (which launches a
+    replacement), then read back: new instances, the same NAT interfaces, the routes intact."""
+    assert before.nat_instances is not None
+    autoscaling = emulator.client("autoscaling", answers.region)
+    old = set(before.nat_instances.instances)
+    for instance_id in sorted(old):
+        autoscaling.terminate_instance_in_auto_scaling_group(
+            InstanceId=instance_id, ShouldDecrementDesiredCapacity=False
+        )
+    after = read_deployment(emulator, answers, outputs)
+    assert after.nat_instances is not None
+    problems = deployment_violations(after)
+    if set(after.nat_instances.instances) & old or len(after.nat_instances.instances) != len(old):
+        problems.append(
+            f"nat-instance-replaced: the groups run {sorted(after.nat_instances.instances)}, after {sorted(old)} were terminated"
+        )
+    if set(after.nat_instances.interfaces) != set(before.nat_instances.interfaces):
+        problems.append("nat-instance-replaced: the NAT interfaces changed with the instances")
+    return problems
 
 
 def test_destroy_deletes_the_interfaces_lambda_left_available_as_deployer(
@@ -852,8 +926,9 @@ def test_updating_the_nat_layout_applies_as_deployer(
     aws_emulator: AwsEmulator,
     deployer: MakeDeployer,
 ) -> None:
-    """single -> per-az moves private subnets to other route tables (ReplaceRouteTableAssociation)
-    and adds routes: what a deployer meets when the answers change, not only on a first apply."""
+    """A NAT gateway, then NAT instances per AZ, then gateways per AZ: private subnets move to
+    other route tables (ReplaceRouteTableAssociation), routes change target in place, and
+    what the old layout had is gone; what a deployer meets when the answers change."""
     project = generate("--topology", "private-nat", "--nat", "single", "--azs", "2", "--endpoints", "s3", name="ap-nat-change")
     answers = project_answers(project)
     admin = terraform(project, aws_emulator, answers.region)
@@ -865,13 +940,43 @@ def test_updating_the_nat_layout_applies_as_deployer(
             runners[-1].apply()
         finally:
             recorded.from_state(state_of(admin))
-        assert main(["update", str(project), "--nat", "per-az", "--no-input"]) == 0
-        try:
-            changed = runners[-1].apply()
-        finally:
-            recorded.from_state(state_of(admin))
-        assert "Apply complete!" in changed, changed
-        updated = read_deployment(aws_emulator, project_answers(project), runners[-1].outputs())
-        recorded.from_deployment(updated)
-        broken = deployment_violations(updated)
-        assert not broken, "after the NAT layout change:\n" + "\n".join(broken)
+        kept = {
+            address: resource["values"]["id"]
+            for address, resource in state_resources(state_of(admin)).items()
+            if any(kind in address for kind in ("aws_vpc.", "aws_subnet.", "aws_lambda_function.", "aws_route_table.private"))
+        }
+        for layout in ("instance-per-az", "per-az"):
+            before = [json.loads(path.read_text(encoding="utf-8")) for path in deployer_policy_files(project)]
+            assert main(["update", str(project), "--nat", layout, "--no-input"]) == 0
+            # The apply that changes the layout deletes what the old one had: the deployer
+            # holds the policies of before and after until it is done (README: NAT instances).
+            runners.append(as_deployer(admin, deployer(project, also=before)))
+            admin.init()
+            try:
+                changed = runners[-1].apply()
+            finally:
+                recorded.from_state(state_of(admin))
+            assert "Apply complete!" in changed, changed
+            updated = read_deployment(aws_emulator, project_answers(project), runners[-1].outputs())
+            recorded.from_deployment(updated)
+            broken = deployment_violations(updated)
+            assert not broken, f"after the NAT layout change to {layout}:\n" + "\n".join(broken)
+            now = state_resources(state_of(admin))
+            replaced = sorted(a for a, i in kept.items() if a not in now or now[a]["values"]["id"] != i)
+            assert not replaced, f"{layout}: the update replaced {replaced}"
+            if layout == "per-az":
+                assert updated.nat_instances is None and not any(
+                    "nat_instance" in address for address in now
+                ), "the NAT instances outlived the change back to gateways"
+
+
+def state_resources(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every managed resource of a `terraform show -json` state, by address."""
+
+    def walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield from module.get("resources", [])
+        for child in module.get("child_modules", []):
+            yield from walk(child)
+
+    root = (state.get("values") or {}).get("root_module") or {}
+    return {r["address"]: r for r in walk(root) if r.get("mode") == "managed"}

@@ -347,6 +347,11 @@ CASES = [
     flag("nat-with-private", "--nat", "per-az", says="--nat: does not apply to --topology private"),
     flag("nat-single-with-private", "--topology", "private", "--nat", "single", says="--nat: does not apply"),
     flag("nat-unknown", "--topology", "private-nat", "--nat", "triple", says="--nat:"),
+    # --nat-instance-type, --egress-gb
+    flag("nat-instance-type-with-gateway", "--topology", "private-nat", "--nat-instance-type", "t4g.nano", says="--nat-instance-type: applies only with --nat instance or instance-per-az"),
+    flag("nat-instance-type-malformed", "--topology", "private-nat", "--nat", "instance", "--nat-instance-type", "t4g", says="--nat-instance-type: 't4g' is not an EC2 instance type"),
+    flag("egress-gb-negative", "--egress-gb", "-1", says="--egress-gb:"),
+    flag("egress-gb-with-existing", "--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568", "--egress-gb", "5", says="--egress-gb: does not apply"),
     # --endpoints
     flag("endpoints-unknown", "--endpoints", "s3,bogus", says="--endpoints:"),
     flag("endpoints-duplicate", "--endpoints", "s3,dynamodb,s3", says="--endpoints:"),

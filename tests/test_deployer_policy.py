@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures_deployer import deployer_policy_files
 from fixtures_terraform import project_answers
 from test_terraform import MATRIX
 
@@ -56,7 +57,8 @@ MANAGED_POLICY_CHARACTERS = 6144
 class Variant:
     name: str
     answers: Answers
-    policy: dict[str, Any]
+    policy: dict[str, Any]  # every statement the deployer holds, of one policy or two
+    documents: list[dict[str, Any]]  # each managed policy as written
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +71,9 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Variant]:
             code = main(["--no-input", "--name", "demo", "--output-dir", str(out / name), *flags])
             assert code == 0, f"vpc-lambda-new {' '.join(flags)} exited {code}"
             project = out / name / "demo"
-            policy = json.loads((project / "deployer-policy.json").read_text(encoding="utf-8"))
-            generated[name] = Variant(name, project_answers(project), policy)
+            documents = [json.loads(path.read_text(encoding="utf-8")) for path in deployer_policy_files(project)]
+            policy = {"Version": "2012-10-17", "Statement": [s for d in documents for s in d["Statement"]]}
+            generated[name] = Variant(name, project_answers(project), policy, documents)
     return generated
 
 
@@ -199,6 +202,18 @@ NOT_NEEDED: dict[tuple[str, str], NotNeeded] = {
             "ListTasks",
         )
     },
+    **{
+        (action, "ssm:GetParameters"): NotNeeded(
+            "only for a launch template whose image is an SSM parameter (resolve:ssm:); the"
+            " NAT instances' template holds the image ID, read at plan by the data source"
+        )
+        for action in (
+            "ec2:CreateLaunchTemplate",
+            "ec2:CreateLaunchTemplateVersion",
+            "ec2:DescribeLaunchTemplateVersions",
+            "ec2:RunInstances",
+        )
+    },
     ("lambda:CreateFunction", "lambda:PassCapacityProvider"): NotNeeded(
         "only for functions on a Lambda Managed Instances capacity provider; the project's is not"
     ),
@@ -304,14 +319,33 @@ def test_every_dependent_action_is_granted(variant: str, variants: dict[str, Var
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_fits_in_one_managed_policy(variant: str, variants: dict[str, Variant]) -> None:
-    compact = re.sub(r"\s", "", json.dumps(variants[variant].policy))
     problems = []
-    if len(compact) > MANAGED_POLICY_CHARACTERS:
-        problems.append(
-            f"{len(compact)} characters without whitespace; a managed policy holds"
-            f" {MANAGED_POLICY_CHARACTERS}"
-        )
+    for document in variants[variant].documents:
+        compact = re.sub(r"\s", "", json.dumps(document))
+        if len(compact) > MANAGED_POLICY_CHARACTERS:
+            problems.append(
+                f"{len(compact)} characters without whitespace; a managed policy holds"
+                f" {MANAGED_POLICY_CHARACTERS}"
+            )
     report(variant, problems)
+
+
+def test_the_largest_policies_each_fit_in_one_managed_policy(tmp_path: Path) -> None:
+    """The most a policy names: the longest name, GovCloud's longer partition, NAT
+    instances per AZ, flow logs, every kind of endpoint with private DNS, managed IAM."""
+    name = "a" + "b" * 39
+    code = main([
+        "--no-input", "--name", name, "--output-dir", str(tmp_path), "--region", "us-gov-west-1",
+        "--topology", "private-nat", "--nat", "instance-per-az", "--azs", "6", "--ipv6", "--flow-logs",
+        "--endpoints", "s3,dynamodb,sts,secretsmanager,execute-api", "--execute-api-private-dns",
+        "--iam", "managed",
+    ])  # fmt: skip
+    assert code == 0
+    files = deployer_policy_files(tmp_path / name)
+    assert len(files) == 2  # the NAT instances' rights in a policy of their own
+    for path in files:
+        compact = re.sub(r"\s", "", path.read_text(encoding="utf-8"))
+        assert len(compact) <= MANAGED_POLICY_CHARACTERS, (path.name, len(compact))
 
 
 # --- the checks can fail --------------------------------------------------------------------
@@ -352,6 +386,10 @@ ACCOUNT_WIDE = {
 NEW_VPC_ACCOUNT_WIDE = {"ec2:CreateTags", "ec2:DeleteSecurityGroup"}
 
 
+# Create calls that add to an existing resource (held by its tag, not a request tag).
+CREATES_IN_EXISTING = ("ec2:CreateTags", "ec2:CreateRoute", "ec2:CreateLaunchTemplateVersion")
+
+
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_every_mutating_ec2_action_is_held_to_the_project_where_aws_allows(
     variant: str, variants: dict[str, Variant]
@@ -369,7 +407,7 @@ def test_every_mutating_ec2_action_is_held_to_the_project_where_aws_allows(
                 problems.append(f"{statement['Sid']}: {action} on every resource, unconditioned")
             if not condition and action == "ec2:CreateTags" and statement["Resource"] != ["arn:aws:ec2:*:*:security-group/*"]:
                 problems.append(f"{statement['Sid']}: {action} on more than security groups, unconditioned")
-            creates = action.startswith("ec2:Create") and action not in ("ec2:CreateTags", "ec2:CreateRoute")
+            creates = action.startswith("ec2:Create") and action not in CREATES_IN_EXISTING
             # A create on every resource needs the request tag; the resources it names
             # besides (the VPC, subnets) are held by their tag, or named by ARN.
             if creates and statement["Resource"] == "*" and condition not in (
@@ -382,7 +420,7 @@ def test_every_mutating_ec2_action_is_held_to_the_project_where_aws_allows(
             changes = action.startswith(("ec2:Delete", "ec2:Release", "ec2:Modify")) and action not in ACCOUNT_WIDE | wide
             if changes and condition != {"StringEquals": {"aws:ResourceTag/Project": "demo"}}:
                 problems.append(f"{statement['Sid']}: {action} not held to the Project tag")
-    creates = {a for s in statements(variants[variant].policy) for a in as_list(s["Action"]) if a.startswith("ec2:Create") and a not in ("ec2:CreateTags", "ec2:CreateRoute")}
+    creates = {a for s in statements(variants[variant].policy) for a in as_list(s["Action"]) if a.startswith("ec2:Create") and a not in CREATES_IN_EXISTING}
     assert creates == tagged_creates, sorted(creates - tagged_creates)
     tagging = [s for s in statements(variants[variant].policy) if "ec2:CreateTags" in as_list(s["Action"])]
     conditions = [s.get("Condition") for s in tagging]

@@ -135,11 +135,15 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         optional["azs"] = draw(st.integers(2, most_azs))
         optional["endpoints"] = draw(endpoint_lists(GATEWAY_ENDPOINTS + INTERFACE_ENDPOINTS))
         optional["flow_logs"] = draw(st.booleans() | st.sampled_from(["yes", "no", "on", "off"]))
+        optional["egress_gb"] = draw(st.integers(0, 10_000_000) | st.sampled_from(["50", " 5000 "]))
         if topology == "private-nat":
-            optional["nat"] = draw(st.sampled_from(["single", "per-az"]))
+            optional["nat"] = draw(st.sampled_from(["single", "per-az", "instance", "instance-per-az"]))
+            optional["nat_instance_type"] = draw(st.sampled_from(["t4g.nano", "t3.micro", "c7gn.medium", " T4G.SMALL "]))
     kept = draw(st.sets(st.sampled_from(sorted(optional))))  # the rest take their defaults
     if "state_bucket" not in kept or not optional["state_bucket"]:
         kept -= {"state_key", "state_region"}  # they apply only with a bucket
+    if "nat" not in kept or not str(optional.get("nat", "")).startswith("instance"):
+        kept -= {"nat_instance_type"}  # it applies only to NAT instances
     if topology == "existing" and "route_table_ids" not in kept:
         # Gateway endpoints attach to route tables: without them, interface endpoints only.
         optional["endpoints"] = draw(endpoint_lists(INTERFACE_ENDPOINTS))
@@ -223,24 +227,27 @@ ID = r"{prefix}-([0-9a-f]{{8}}|[0-9a-f]{{17}})"
 YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
 KEYS = (
     "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
-    "vpc_cidr", "azs", "nat", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
+    "vpc_cidr", "azs", "nat", "nat_instance_type", "egress_gb", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
     "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "state_bucket", "state_key", "state_region", "github_repository", "output_dir",
 )  # fmt: skip
-NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True}
+NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True, "egress_gb": 10}
 EXISTING_ONLY = {
     "vpc_id": "vpc-01234567", "subnet_ids": ["subnet-01234567", "subnet-01234568"],
     "security_group_ids": ["sg-01234567"], "route_table_ids": ["rtb-01234567"],
 }  # fmt: skip
 
 
-def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[object]:
-    """Values `key` must reject under `topology`; a good value where the key does not apply."""
+def invalid_values(key: str, topology: str, bucket: str, nat: object = None) -> st.SearchStrategy[object]:
+    """Values `key` must reject under `topology` (and `nat`); a good value where the key does
+    not apply."""
     if key in NEW_VPC_ONLY and topology == "existing":
         return st.just(NEW_VPC_ONLY[key])
     if key in EXISTING_ONLY and topology != "existing":
         return st.just(EXISTING_ONLY[key])
     if key == "nat" and topology != "private-nat":
         return st.just("single")
+    if key == "nat_instance_type" and (topology != "private-nat" or not str(nat or "").startswith("instance")):
+        return st.just("t4g.nano")
     if key in ("state_key", "state_region") and not bucket:
         return st.just("app/terraform.tfstate" if key == "state_key" else "us-east-1")
     strategies: dict[str, st.SearchStrategy[object]] = {
@@ -250,7 +257,9 @@ def invalid_values(key: str, topology: str, bucket: str) -> st.SearchStrategy[ob
         "runtime": text_except(in_set(RUNTIMES)),
         "architecture": text_except(in_set(ARCHITECTURES)),
         "iam": text_except(in_set(["inline", "managed"])),
-        "nat": text_except(in_set(["single", "per-az"])),
+        "nat": text_except(in_set(["single", "per-az", "instance", "instance-per-az"])),
+        "nat_instance_type": st.sampled_from(["", "t4g", "nano", "t4g.", ".nano", "t4g nano", "t4g.nano.x", "4g.nano", 5, ["t4g.nano"]]),
+        "egress_gb": st.integers(-(10**6), -1) | st.integers(10_000_001, 10**12) | NOT_WHOLE,
         "memory": st.integers(-(10**6), 127) | st.integers(10241, 10**9) | NOT_WHOLE,
         "timeout": st.integers(-(10**6), 0) | st.integers(901, 10**9) | NOT_WHOLE,
         "azs": st.integers(-5, 1) | st.integers(7, 1000) | NOT_WHOLE,
@@ -294,7 +303,7 @@ def invalid_answers(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         nulled = draw(st.sampled_from(sorted(data)))
         return data | {nulled: None}, nulled
     # A key that does not apply to the topology is itself an error (e.g. nat with private).
-    data = data | {key: draw(invalid_values(key, data["topology"], data.get("state_bucket", "")))}
+    data = data | {key: draw(invalid_values(key, data["topology"], data.get("state_bucket", ""), data.get("nat")))}
     return data, key
 
 

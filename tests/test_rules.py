@@ -275,6 +275,53 @@ def test_a_nat_gateway_sits_in_a_subnet_that_reaches_an_internet_gateway() -> No
     assert "Elastic IP" in eip.found
 
 
+def nat_instances() -> dict[str, Any]:
+    """The baseline with NAT instances instead of gateways: each private table sends
+    0.0.0.0/0 to the interface a NAT instance takes over, in its zone's public subnet."""
+    document = drop(baseline(), 'aws_nat_gateway.this["a"]', 'aws_nat_gateway.this["b"]')
+    for zone in ("a", "b"):
+        document = add(document, created(
+            f'aws_network_interface.nat_instance["{zone}"]',
+            {"id": f"eni-{zone}", "subnet_id": f"subnet-u{zone}", "source_dest_check": False},
+        ))  # fmt: skip
+        document = change(document, f'aws_route.nat["{zone}"]', nat_gateway_id=None, network_interface_id=f"eni-{zone}")
+    return document
+
+
+NAT_INSTANCE_PER_AZ = Intent("private-nat", "instance-per-az")
+
+
+def test_nat_instances_judged_as_nat() -> None:
+    document = nat_instances()
+    assert [v for v in verdicts(document, NAT_INSTANCE_PER_AZ) if not isinstance(v, NotJudged)] == []
+    # Judged as gateways, the same routes lead nowhere the project meant.
+    assert broken(document, "internet-through-nat", NAT_PER_AZ)
+
+
+def test_a_nat_instance_interface_forwards_only_with_its_check_off() -> None:
+    (found,) = broken(
+        change(nat_instances(), 'aws_network_interface.nat_instance["a"]', source_dest_check=True),
+        "nat-instance-forwarding", NAT_INSTANCE_PER_AZ,
+    )  # fmt: skip
+    assert found.address == 'aws_network_interface.nat_instance["a"]' and "source_dest_check" in found.found
+    said = not_judged(
+        unknown(nat_instances(), 'aws_network_interface.nat_instance["b"]', "source_dest_check"),
+        "nat-instance-forwarding", NAT_INSTANCE_PER_AZ,
+    )  # fmt: skip
+    assert said
+
+
+def test_nat_instances_sit_in_public_subnets_of_their_own_zone() -> None:
+    (placed,) = broken(
+        change(nat_instances(), 'aws_network_interface.nat_instance["a"]', subnet_id="subnet-pa"),
+        "nat-placement", NAT_INSTANCE_PER_AZ,
+    )  # fmt: skip
+    assert placed.address == 'aws_network_interface.nat_instance["a"]'
+    crossed = change(nat_instances(), 'aws_route.nat["b"]', network_interface_id="eni-a")
+    (found,) = broken(crossed, "nat-per-az", NAT_INSTANCE_PER_AZ)
+    assert "routes through aws_network_interface.nat_instance[\"a\"]" in found.found
+
+
 # --- the role and its ENI grant ---------------------------------------------------------------
 
 

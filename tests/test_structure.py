@@ -120,7 +120,7 @@ def test_private_topology_has_no_internet_path(generate: Generate) -> None:
 def test_per_az_nat_has_a_public_subnet_and_nat_per_az(generate: Generate) -> None:
     project = load_project(generate("--topology", "private-nat", "--nat", "per-az", "--azs", "4"))
     assert sorted(project.tfvars["public_subnets"]) == ["az1", "az2", "az3", "az4"]
-    assert project.network.resource("aws_route_table", "private").body["for_each"] == "aws_nat_gateway.this"
+    assert project.network.resource("aws_route_table", "private").body["for_each"] == "var.public_subnets"
 
 
 def test_single_nat_sits_in_the_first_az(generate: Generate) -> None:
@@ -228,8 +228,8 @@ MUTATIONS = [
     ("modules/network/endpoints.tf", "route_table_ids = local.private_route_table_ids", "route_table_ids = []", "gateway-endpoints"),
     ("modules/network/endpoints.tf", 'private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns', "private_dns_enabled = false", "interface-endpoints"),
     ("modules/network/endpoints.tf", "from_port   = 443", "from_port   = 0", "interface-endpoints"),
-    ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "gateway_id             = aws_internet_gateway.this.id", "private-subnets"),
-    ("modules/network/routes.tf", "nat_gateway_id         = each.value.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-per-az"),
+    ("modules/network/routes.tf", "nat_gateway_id         = aws_nat_gateway.this[each.key].id", "gateway_id             = aws_internet_gateway.this.id", "private-subnets"),
+    ("modules/network/routes.tf", "nat_gateway_id         = aws_nat_gateway.this[each.key].id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-per-az"),
     ("modules/network/routes.tf", "gateway_id             = aws_internet_gateway.this.id", "nat_gateway_id         = aws_nat_gateway.this[\"az1\"].id", "nat-placement"),
     ("modules/network/routes.tf", "  subnet_id     = aws_subnet.public[each.key].id", "  subnet_id     = aws_subnet.private[each.key].id", "nat-placement"),
     ("modules/network/routes.tf", "route_table_id = aws_route_table.private[local.nat_key_of[each.key]].id", "route_table_id = aws_route_table.public.id", "private-subnets"),

@@ -61,6 +61,8 @@ EXTRA: dict[str, tuple[str, ...]] = {
     "nat-single-ipv6-flow-logs-node": (
         "--topology", "private-nat", "--ipv6", "--flow-logs", "--runtime", "nodejs22.x",
     ),
+    "nat-instance-per-az-ipv6": ("--topology", "private-nat", "--nat", "instance-per-az", "--ipv6"),
+    "nat-instance-x86": ("--topology", "private-nat", "--nat", "instance", "--nat-instance-type", "t3.nano"),
 }  # fmt: skip
 
 MATRIX = {**structure_matrix(), **EXTRA}
@@ -69,6 +71,7 @@ MATRIX = {**structure_matrix(), **EXTRA}
 def expected_resource_counts(answers: Answers) -> dict[str, int]:
     """How many resources of each type a fresh apply creates, from the answers alone."""
     nat = expected_public_subnets(answers)  # 0 for private, 1 for single, one per AZ for per-az
+    gateways, instances = answers.nat_gateway_count, answers.nat_instance_count
     with_nat = answers.topology == "private-nat"
     flow_logs = 1 if answers.flow_logs else 0
     # IPv6 out of a private-nat VPC: ::/0 to the egress-only gateway from each private
@@ -85,17 +88,23 @@ def expected_resource_counts(answers: Answers) -> dict[str, int]:
         "aws_route": (nat + 1) * (1 + ipv6_out) if with_nat else 0,
         "aws_internet_gateway": 1 if with_nat else 0,
         "aws_egress_only_internet_gateway": ipv6_out,
-        "aws_eip": nat,
-        "aws_nat_gateway": nat,
+        "aws_eip": gateways,
+        "aws_nat_gateway": gateways,
+        # NAT instances: the interface the routes point at, and the group of one that keeps
+        # an instance on it, launched from its template; one role and profile for all.
+        "aws_network_interface": instances,
+        "aws_launch_template": instances,
+        "aws_autoscaling_group": instances,
+        "aws_iam_instance_profile": 1 if instances else 0,
         "aws_vpc_endpoint": len(answers.endpoints),
         # The function's own group, the one it moves to on destroy, and the endpoints' group.
-        "aws_security_group": 3 if answers.interface_endpoints else 2,
+        "aws_security_group": (3 if answers.interface_endpoints else 2) + (1 if instances else 0),
         # The anchors that order the subnets, and the function with its groups, before the
         # role's network-interface permissions.
         "terraform_data": 2,
         "aws_flow_log": flow_logs,
         # The function's role and log group, and the flow logs' own.
-        "aws_iam_role": 1 + flow_logs,
+        "aws_iam_role": 1 + flow_logs + (1 if instances else 0),
         "aws_cloudwatch_log_group": 1 + flow_logs,
         "aws_lambda_function": 1,
     }

@@ -36,6 +36,7 @@ RELEASES = {
     "0.4.0": "9607f159fd6eee389a04bb67dc346c200eac3733",
     "0.5.0": "b800a091010ce7ac2af6fccbcec6af3538fa3419",
     "0.6.0": "02bd2834f1eede72abd4f9a4cd262614338bc9cf",
+    "0.7.0": "f8c271c55e1ffed6785d28f0961371b4f51a1b41",
 }
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parent.parent

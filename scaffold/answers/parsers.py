@@ -19,9 +19,15 @@ TOPOLOGIES = {
 }
 NEW_VPC_TOPOLOGIES = ("private", "private-nat")
 NAT_LAYOUTS = {
-    "single": "one NAT gateway in the first AZ (cheapest)",
+    "single": "one NAT gateway in the first AZ",
     "per-az": "one NAT gateway per AZ (survives an AZ outage, costs more)",
+    "instance": "one NAT instance in the first AZ (cheapest; out while it is replaced)",
+    "instance-per-az": "one NAT instance per AZ (an AZ outage cuts off only that AZ)",
 }
+NAT_INSTANCE_LAYOUTS = ("instance", "instance-per-az")
+PER_AZ_NAT_LAYOUTS = ("per-az", "instance-per-az")
+NAT_INSTANCE_TYPE_DEFAULT = "t4g.nano"
+EGRESS_GB_RANGE = (0, 10_000_000)
 GATEWAY_ENDPOINTS = ("s3", "dynamodb")
 GATEWAY_ENDPOINT_NOTE = "free"
 INTERFACE_ENDPOINT_NOTE = "billed hourly per AZ"
@@ -353,6 +359,25 @@ def parse_state_key(value: object) -> str:
 
 YES = ("yes", "y", "true", "on", "1")
 NO = ("no", "n", "false", "off", "0")
+
+
+def instance_architecture(instance_type: str) -> str:
+    """arm64 for a Graviton type (a1, or a family whose attributes after its generation hold
+    a g: t4g, c7gn, m6gd, is4gen), x86_64 otherwise (EC2 instance type naming)."""
+    family = instance_type.split(".", 1)[0]
+    match = re.fullmatch(r"([a-z]+)(\d+)([a-z-]*)", family)
+    graviton = family == "a1" or (match is not None and "g" in match.group(3))
+    return "arm64" if graviton else "x86_64"
+
+
+def parse_instance_type(value: object) -> str:
+    text = _text(value).strip().lower() if isinstance(value, str) else None
+    # family.size: letters, a generation, attributes (t4g, c7gn, m7i-flex), then a size.
+    if text is None or not re.fullmatch(r"[a-z]+\d+[a-z-]*\.[a-z0-9]{1,20}", text):
+        raise InvalidAnswer(
+            f"{shortened(value)} is not an EC2 instance type: expected FAMILY.SIZE, e.g. t4g.nano"
+        )
+    return text
 
 
 def parse_yes_no(value: object) -> bool:

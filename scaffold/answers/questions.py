@@ -10,10 +10,13 @@ from scaffold.answers.parsers import (
     ARCHITECTURE_NOTES,
     ARCHITECTURES,
     AZ_RANGE,
+    EGRESS_GB_RANGE,
     GATEWAY_ENDPOINTS,
     IAM_MODES,
     INTERFACE_ENDPOINTS,
     MEMORY_RANGE,
+    NAT_INSTANCE_LAYOUTS,
+    NAT_INSTANCE_TYPE_DEFAULT,
     NAT_LAYOUTS,
     NEW_VPC_TOPOLOGIES,
     RUNTIME_NOTES,
@@ -23,6 +26,7 @@ from scaffold.answers.parsers import (
     id_list,
     parse_endpoints,
     parse_github_repository,
+    parse_instance_type,
     parse_name,
     parse_output_dir,
     parse_region,
@@ -56,6 +60,9 @@ class Question:
     # an earlier one get, because it is what they had (None: they take the default).
     since: tuple[int, int, int] | None = None
     earlier: object = None
+    # When it applies, for the error of an answer given where it does not ("with
+    # --state-bucket"); empty: the topology decides.
+    only: str = ""
 
     @property
     def default_label(self) -> str:
@@ -88,6 +95,10 @@ class Question:
 
 def _nat_applies(answers: Mapping[str, object]) -> bool:
     return answers.get("topology") == "private-nat"
+
+
+def _nat_instance_applies(answers: Mapping[str, object]) -> bool:
+    return _nat_applies(answers) and answers.get("nat") in NAT_INSTANCE_LAYOUTS
 
 
 def _new_vpc_applies(answers: Mapping[str, object]) -> bool:
@@ -234,6 +245,26 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question("nat", "NAT layout", choice(NAT_LAYOUTS), "single", NAT_LAYOUTS, _nat_applies),
     Question(
+        "nat_instance_type",
+        "EC2 instance type of the NAT instances",
+        parse_instance_type,
+        NAT_INSTANCE_TYPE_DEFAULT,
+        applies=_nat_instance_applies,
+        accepts="FAMILY.SIZE, e.g. t4g.nano (Graviton, arm64) or t3.nano (x86_64)",
+        since=(0, 8, 0),
+        only="with --nat instance or instance-per-az",
+    ),
+    Question(
+        "egress_gb",
+        "GB a month the functions send out of the VPC, for the cost comparison",
+        whole_number(*EGRESS_GB_RANGE),
+        10,
+        applies=_new_vpc_applies,
+        accepts=f"{EGRESS_GB_RANGE[0]} to {EGRESS_GB_RANGE[1]:,}".replace(",", ""),
+        since=(0, 8, 0),
+        earlier=10,
+    ),
+    Question(
         "endpoints",
         "VPC endpoints",
         parse_endpoints,
@@ -301,6 +332,7 @@ QUESTIONS: tuple[Question, ...] = (
         parse_state_key,
         _default_state_key,
         applies=remote_state_applies,
+        only="with --state-bucket",
     ),
     Question(
         "state_region",
@@ -308,6 +340,7 @@ QUESTIONS: tuple[Question, ...] = (
         parse_region,
         _default_state_region,
         applies=remote_state_applies,
+        only="with --state-bucket",
     ),
     Question(
         "github_repository",

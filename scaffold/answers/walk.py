@@ -9,13 +9,18 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
-from scaffold.answers.parsers import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
+from scaffold.answers.parsers import (
+    GATEWAY_ENDPOINTS,
+    INTERFACE_ENDPOINTS,
+    NAT_INSTANCE_LAYOUTS,
+    PER_AZ_NAT_LAYOUTS,
+    instance_architecture,
+)
 from scaffold.answers.questions import (
     QUESTIONS,
     QUESTIONS_BY_KEY,
     RELATIONS,
     Question,
-    remote_state_applies,
 )
 from scaffold.errors import InvalidAnswer, ScaffoldError
 from scaffold.network import SubnetPlan, plan_subnets, public_subnet_count
@@ -36,6 +41,8 @@ class Answers:
     zones: tuple[str, ...] | None
     azs: int | None
     nat: str | None
+    nat_instance_type: str | None
+    egress_gb: int | None
     endpoints: tuple[str, ...]
     execute_api_private_dns: bool | None
     runtime: str
@@ -71,13 +78,35 @@ class Answers:
         return tuple(item for item in self.endpoints if item in INTERFACE_ENDPOINTS)
 
     @property
+    def nat_count(self) -> int:
+        """NAT gateways or NAT instances, each in a public subnet of its own."""
+        return public_subnet_count(self.topology, self.azs, self.nat in PER_AZ_NAT_LAYOUTS)
+
+    @property
+    def nat_type(self) -> str | None:
+        """gateway or instance, with private-nat; None otherwise."""
+        if self.topology != "private-nat":
+            return None
+        return "instance" if self.nat in NAT_INSTANCE_LAYOUTS else "gateway"
+
+    @property
     def nat_gateway_count(self) -> int:
-        return public_subnet_count(self.topology, self.azs, self.nat)
+        return self.nat_count if self.nat_type == "gateway" else 0
+
+    @property
+    def nat_instance_count(self) -> int:
+        return self.nat_count if self.nat_type == "instance" else 0
+
+    @property
+    def nat_instance_architecture(self) -> str | None:
+        if self.nat_instance_type is None or not self.nat_instance_count:
+            return None
+        return instance_architecture(self.nat_instance_type)
 
     @cached_property
     def subnet_plan(self) -> SubnetPlan:
         """The subnets to create, planned once per answers (InvalidAnswer if they do not fit)."""
-        return plan_subnets(self.vpc_cidr, self.azs, self.nat_gateway_count)
+        return plan_subnets(self.vpc_cidr, self.azs, self.nat_count)
 
     def to_record(self) -> dict[str, object]:
         """The answers as plain data, in question order, for the project's answers file."""
@@ -150,8 +179,8 @@ def walk(layers: Sequence[Layer], ask: Ask | None = None) -> Answers:
                          if not layer.recorded and question.key in layer.answers), None)  # fmt: skip
         if not question.applies(values):
             if explicit is not None:
-                if question.applies is remote_state_applies:
-                    raise ScaffoldError(f"{explicit.source}: applies only with --state-bucket")
+                if question.only:
+                    raise ScaffoldError(f"{explicit.source}: applies only {question.only}")
                 raise ScaffoldError(
                     f"{explicit.source}: does not apply to --topology {values['topology']}"
                 )

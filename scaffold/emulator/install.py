@@ -10,7 +10,7 @@ Two hook points, both inside moto's own request handling:
   protocol.
 - A few backend methods are wrapped (`install`) where AWS does something after
   an action that moto does not: Lambda's network interfaces, the interfaces of
-  endpoints and NAT gateways.
+  endpoints, NAT gateways and terminated instances.
 
 Every rule cites where the behaviour is documented. Error messages are AWS's
 where the documentation or a public report quotes them; where none was found,
@@ -33,6 +33,7 @@ from scaffold.emulator.ec2_rules import (
     sync_created_endpoint,
     sync_modified_endpoint,
 )
+from scaffold.emulator.instance_rules import launch_template_data_as_aws, terminate_as_aws
 from scaffold.emulator.lambda_rules import lambda_vpc_config, reconcile_lambda
 from scaffold.emulator.principals import (
     access_denied,
@@ -146,6 +147,8 @@ def install() -> None:
         return
     from moto.awslambda.models import LambdaBackend, LambdaFunction
     from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.ec2.models.instances import Instance
+    from moto.ec2.models.launch_templates import LaunchTemplateBackend
     from moto.ec2.models.nat_gateways import NatGatewayBackend
     from moto.ec2.models.route_tables import RouteTable
     from moto.ec2.models.security_groups import SecurityGroupBackend
@@ -179,6 +182,12 @@ def install() -> None:
             after(VPCBackend.modify_vpc_endpoint, sync_modified_endpoint),
         ),
         (VPCBackend, "delete_vpc_endpoints", delete_vpc_endpoints),
+        (Instance, "terminate", terminate_as_aws(Instance.terminate)),
+        (
+            LaunchTemplateBackend,
+            "create_launch_template",
+            launch_template_data_as_aws(LaunchTemplateBackend.create_launch_template),
+        ),
         (
             VPCBackend,
             "describe_vpc_endpoint_services",

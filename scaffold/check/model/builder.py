@@ -141,7 +141,10 @@ class Builder(NetworkBuilder, SecurityGroupBuilder, IamBuilder, FunctionBuilder)
             if not self.same_as_read(address, type_name, mode):
                 model.route_tables.append(self.route_table(address, type_name, mode))
         for address, type_name, mode in each(
-            "aws_internet_gateway", "aws_nat_gateway", "aws_egress_only_internet_gateway"
+            "aws_internet_gateway",
+            "aws_nat_gateway",
+            "aws_egress_only_internet_gateway",
+            "aws_network_interface",
         ):
             model.gateways.append(self.gateway(address, type_name, mode))
         for address, type_name, mode in each("aws_security_group"):

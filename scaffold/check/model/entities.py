@@ -198,6 +198,7 @@ class Gateway(Entity):
     subnet: Link | None = None  # NAT gateways
     allocation: object = None  # NAT gateways: the Elastic IP
     connectivity: object = None  # NAT gateways: public or private
+    source_dest_check: object = None  # network interfaces (a NAT instance's)
 
 
 @dataclass(eq=False, repr=False)

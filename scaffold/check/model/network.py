@@ -310,6 +310,10 @@ class NetworkBuilder(BuilderBase):
             gateway.subnet = self.link(self.value(address, "subnet_id"), f"{address}.subnet_id")
             gateway.allocation = self.value(address, "allocation_id")
             gateway.connectivity = self.value(address, "connectivity_type") or "public"
+        elif gateway.type == "aws_network_interface":
+            gateway.subnet = self.link(self.value(address, "subnet_id"), f"{address}.subnet_id")
+            check = self.value(address, "source_dest_check")
+            gateway.source_dest_check = True if check is None else check  # AWS's default
         else:
             gateway.vpc = self.link(self.value(address, "vpc_id"), f"{address}.vpc_id")
 

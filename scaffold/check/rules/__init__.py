@@ -36,6 +36,7 @@ MODEL_FAMILIES = (routing, iam, security_groups, endpoints, function)
 # came from, then the rules on the configuration's text.
 ORDER = (
     "private-subnets", "internet-through-nat", "nat-per-az", "nat-placement",
+    "nat-instance-forwarding",
     "eni-permissions", "eni-depends-on", "network-outlives-grant",
     "replacement-security-group", "default-security-group", "gateway-endpoints",
     "interface-endpoints", "interface-endpoint-subnets", "tenancy", "multi-az",

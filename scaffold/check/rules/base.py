@@ -23,7 +23,13 @@ class Intent:
     """What the project was generated to be (from its recorded answers)."""
 
     topology: str  # private, private-nat or existing
-    nat: str | None = None  # single or per-az, with private-nat
+    nat: str | None = None  # single, per-az, instance or instance-per-az, with private-nat
+
+    @property
+    def nat_kind(self) -> str:
+        """The route kind that leads to this project's NAT: a gateway, or the interface a
+        NAT instance takes over."""
+        return "network-interface" if (self.nat or "").startswith("instance") else "nat-gateway"
 
     @property
     def internet(self) -> bool:

@@ -163,8 +163,9 @@ def function_tables(
 @rule(
     "internet-through-nat",
     "With topology private-nat, every subnet of the function sends all of 0.0.0.0/0 to a NAT"
-    " gateway of the project, and no part of the internet elsewhere (except blocks listed in"
-    " additional_egress_cidrs).",
+    " gateway of the project (with --nat instance: the network interface a NAT instance of"
+    " the project takes over), and no part of the internet elsewhere (except blocks listed"
+    " in additional_egress_cidrs).",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
 def internet_through_nat(subject: Subject) -> Iterator[Verdict]:
@@ -188,7 +189,7 @@ def internet_through_nat(subject: Subject) -> Iterator[Verdict]:
                 yield routes
                 continue
             users = ", ".join(subnet.address for subnet in subnets)
-            if not covers_everything(ip_destinations(routes, "nat-gateway", 4), 4):
+            if not covers_everything(ip_destinations(routes, intent.nat_kind, 4), 4):
                 if any(r.kind == "unresolved" or r.is_default is None for r in routes):
                     yield NotJudged(name, f"a route of {table.address} is not known")
                     continue
@@ -199,7 +200,7 @@ def internet_through_nat(subject: Subject) -> Iterator[Verdict]:
                     f"used by {users}, sends only part or none of 0.0.0.0/0 to NAT ({shown})",
                 )
                 continue
-            yield from only_through_nat(name, users, routes, own)
+            yield from only_through_nat(name, intent, users, routes, own)
 
 
 # Blocks that are not the internet: private (RFC 1918), shared (RFC 6598) and link-local.
@@ -210,22 +211,23 @@ NOT_INTERNET = [
 
 
 def only_through_nat(
-    name: str, users: str, routes: list[Route], own: Sequence[object]
+    name: str, intent: Intent, users: str, routes: list[Route], own: Sequence[object]
 ) -> Iterator[Verdict]:
     """The NAT routes lead to the project's NAT, and no other route takes part of the internet."""
+    what = "NAT instance interface" if intent.nat_kind == "network-interface" else "NAT gateway"
     for route in routes:
         if route.version not in (4, None) or route.kind == "local":
             continue
-        if route.kind == "nat-gateway":
+        if route.kind == intent.nat_kind:
             nat = route.target
             if isinstance(nat, Unresolved) or nat is None:
-                yield NotJudged(name, f"the NAT gateway of {route.source.address}: {nat}")
+                yield NotJudged(name, f"the {what} of {route.source.address}: {nat}")
             elif not (isinstance(nat, Gateway) and nat.managed):
                 yield Broken(
                     name,
                     route.source.place,
-                    f"used by {users}, sends {route.destination} to {nat.address}, a NAT"
-                    " gateway this project does not create",
+                    f"used by {users}, sends {route.destination} to {nat.address}, a"
+                    f" {what} this project does not create",
                 )
             continue
         if not isinstance(route.destination, IPv4Network):
@@ -251,14 +253,15 @@ def only_through_nat(
 
 @rule(
     "nat-per-az",
-    "With --nat per-az, each subnet of the function routes through the NAT gateway in its own AZ.",
+    "With --nat per-az (or instance-per-az), each subnet of the function routes through the"
+    " NAT gateway (or NAT instance) in its own AZ.",
     link="https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html",
 )
 def nat_per_az(subject: Subject) -> Iterator[Verdict]:
     model = subject.model
     intent = subject.intent
     name = "nat-per-az"
-    if intent.nat != "per-az":
+    if intent.nat not in ("per-az", "instance-per-az"):
         return
     for function in model.functions:
         for found in tables_of_function(name, model, function):
@@ -271,13 +274,13 @@ def nat_per_az(subject: Subject) -> Iterator[Verdict]:
                 yield NotJudged(name, str(routes))
                 continue
             for route in routes:
-                if route.kind != "nat-gateway":
+                if route.kind != intent.nat_kind:
                     continue
                 nat = route.target
                 if not isinstance(nat, Gateway) or not isinstance(nat.subnet, SubnetEntity):
                     yield NotJudged(
                         name,
-                        f"the NAT gateway or its subnet of {route.source.address} is not known",
+                        f"the NAT or its subnet of {route.source.address} is not known",
                     )
                     continue
                 zones = distinct_zones([nat.subnet.zone, subnet.zone])
@@ -298,16 +301,17 @@ def nat_per_az(subject: Subject) -> Iterator[Verdict]:
 @rule(
     "nat-placement",
     "Each NAT gateway sits in a public subnet (one whose route table sends 0.0.0.0/0 to an"
-    " internet gateway) and has an Elastic IP.",
+    " internet gateway) and has an Elastic IP; each NAT instance's interface sits in a"
+    " public subnet too.",
     link="https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html",
 )
 def nat_placement(subject: Subject) -> Iterator[Verdict]:
     model = subject.model
     name = "nat-placement"
-    for nat in model.gateways_of("aws_nat_gateway"):
+    for nat in [*model.gateways_of("aws_nat_gateway"), *nat_interfaces(model)]:
         if nat.connectivity == "private":
             continue
-        if nat.allocation is None:
+        if nat.type == "aws_nat_gateway" and nat.allocation is None:
             yield Broken(name, nat.place, "has no Elastic IP (allocation_id)")
         if not isinstance(nat.subnet, SubnetEntity):
             yield NotJudged(name, f"the subnet of {nat.address}: {nat.subnet}")
@@ -328,4 +332,41 @@ def nat_placement(subject: Subject) -> Iterator[Verdict]:
                 name,
                 nat.place,
                 f"sits in {nat.subnet.address}, whose table {table.address} does not send 0.0.0.0/0 to an internet gateway",
+            )
+
+
+def nat_interfaces(model: Model) -> list[Gateway]:
+    """The project's network interfaces that a route sends 0.0.0.0/0 to: NAT instances'."""
+    targeted = {
+        id(route.target)
+        for table in model.route_tables
+        for route in table.routes
+        if route.kind == "network-interface" and route.is_default
+    }
+    return [
+        interface
+        for interface in model.gateways_of("aws_network_interface")
+        if interface.managed and id(interface) in targeted
+    ]
+
+
+@rule(
+    "nat-instance-forwarding",
+    "Each network interface a route sends 0.0.0.0/0 to (a NAT instance's) has its"
+    " source/destination check off: with it on, EC2 drops every packet addressed to"
+    " the internet that arrives there.",
+    link="https://docs.aws.amazon.com/vpc/latest/userguide/work-with-nat-instances.html",
+)
+def nat_instance_forwarding(subject: Subject) -> Iterator[Verdict]:
+    name = "nat-instance-forwarding"
+    for interface in nat_interfaces(subject.model):
+        check = interface.source_dest_check
+        if isinstance(check, Unknown):
+            yield NotJudged(name, f"source_dest_check of {interface.address} is not known")
+        elif check is not False:
+            yield Broken(
+                name,
+                interface.place,
+                "takes 0.0.0.0/0 from the private route tables with source_dest_check on:"
+                " set source_dest_check = false",
             )

@@ -136,7 +136,9 @@ def function_egress(subject: Subject) -> Iterator[Verdict]:
                 yield egress
                 continue
             for permission in egress:
-                verdict = egress_allowed(permission, group, routes, prefix_lists, allowed_extra)
+                verdict = egress_allowed(
+                    permission, group, routes, prefix_lists, allowed_extra, subject.intent.nat_kind
+                )
                 if verdict is None:
                     yield NotJudged(
                         name,
@@ -156,8 +158,10 @@ def egress_allowed(
     routes: list[Any],
     gateway_endpoints: list[str],
     extra: set[str],
+    nat_kind: str = "nat-gateway",
 ) -> str | None:
-    """'' when allowed, why not otherwise, None when not known."""
+    """'' when allowed, why not otherwise, None when not known; `nat_kind`: the route kind
+    that leads to the project's NAT (Intent.nat_kind)."""
     peer = permission.peer
     if isinstance(peer, Unresolved):
         return None
@@ -181,7 +185,7 @@ def egress_allowed(
         return ""
     if not isinstance(network, (IPv4Network, IPv6Network)):
         return None
-    kind = "nat-gateway" if network.version == 4 else "egress-only-gateway"
+    kind = nat_kind if network.version == 4 else "egress-only-gateway"
     out = ip_destinations(routes, kind, network.version)
     reachable = any(network.subnet_of(destination) for destination in out)  # type: ignore[arg-type]
     if not reachable:

@@ -28,6 +28,9 @@ module "network" {
   private_subnets    = var.private_subnets
 {% if cookiecutter.topology == "private-nat" %}
   public_subnets     = var.public_subnets
+{% if cookiecutter.nat.startswith("instance") %}
+  nat_instance_type  = var.nat_instance_type
+{% endif %}
 {% endif %}
   availability_zones = var.availability_zones
   enable_flow_logs   = var.enable_flow_logs

@@ -126,5 +126,20 @@ resource "aws_iam_role_policy_attachment" "deploy_deployer" {
   role       = aws_iam_role.deploy.name
   policy_arn = aws_iam_policy.deployer.arn
 }
+{% if cookiecutter.nat and cookiecutter.nat.startswith("instance") %}
+
+# The NAT instances' part of the deployer's rights: a policy of its own, as one managed
+# policy holds 6,144 characters (../deployer-policy-nat-instances.json).
+resource "aws_iam_policy" "deployer_nat_instances" {
+  name        = "${var.name}-deployer-nat-instances-${var.region}"
+  description = "What applying and destroying the NAT instances of ${var.name} in ${var.region} needs"
+  policy      = file("${path.module}/../deployer-policy-nat-instances.json")
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_deployer_nat_instances" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = aws_iam_policy.deployer_nat_instances.arn
+}
+{% endif %}
 
 data "aws_partition" "current" {}

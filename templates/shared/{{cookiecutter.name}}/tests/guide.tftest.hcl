@@ -33,6 +33,16 @@ mock_provider "aws" {
     }
   }
 
+{% if cookiecutter.topology == "private-nat" and cookiecutter.nat.startswith("instance") %}
+  # The NAT instances' type is offered in every zone here; where EC2 really offers it is
+  # checked when you plan against AWS (the groups' precondition).
+  mock_data "aws_ec2_instance_type_offerings" {
+    defaults = {
+      locations = {{ cookiecutter.mock_zones.names | hcl }}
+    }
+  }
+
+{% endif %}
   mock_data "aws_partition" {
     defaults = {
       partition  = {{ cookiecutter.partition | hcl }}
@@ -186,6 +196,15 @@ override_resource {
   }
 }
 
+{% if cookiecutter.nat.startswith("instance") %}
+override_resource {
+  target          = {{ prefix }}aws_network_interface.nat_instance[{{ key | hcl }}]
+  override_during = plan
+  values = {
+    id = "eni-nat-{{ key }}"
+  }
+}
+{% else %}
 override_resource {
   target          = {{ prefix }}aws_nat_gateway.this[{{ key | hcl }}]
   override_during = plan
@@ -193,6 +212,7 @@ override_resource {
     id = "nat-{{ key }}"
   }
 }
+{% endif %}
 
 {% endfor %}
 {% if cookiecutter.topology == "private-nat" %}
@@ -311,10 +331,19 @@ run "network" {
     error_message = "A private subnet is associated with a route table that does not send 0.0.0.0/0 to a NAT gateway (a route table with an internet gateway would make it public; the guide: a function in a public subnet gets no internet access)."
   }
 
+{% if cookiecutter.nat.startswith("instance") %}
+  assert {
+    # network_interface_id is unknown in a plan where the route names another target: the
+    # other targets are judged first.
+    condition     = alltrue([for route in aws_route.private_nat : route.nat_gateway_id == null && route.gateway_id == null ? route.network_interface_id != null && route.destination_cidr_block == "0.0.0.0/0" : false])
+    error_message = "A private route's 0.0.0.0/0 does not go to a NAT instance's network interface."
+  }
+{% else %}
   assert {
     condition     = alltrue([for route in aws_route.private_nat : route.nat_gateway_id != null && route.gateway_id == null && route.destination_cidr_block == "0.0.0.0/0"])
     error_message = "A private route's 0.0.0.0/0 does not go to a NAT gateway."
   }
+{% endif %}
 
   assert {
     condition     = alltrue([for route in concat([aws_route.public_internet], aws_route.public_internet_ipv6) : route.route_table_id == aws_route_table.public.id])
@@ -331,6 +360,50 @@ run "network" {
     error_message = "The public route table does not send all of IPv4 (0.0.0.0/0) to the internet gateway, or a public subnet hands out public IPs: only the NAT gateways live there, with Elastic IPs."
   }
 
+{% if cookiecutter.nat.startswith("instance") %}
+  assert {
+    condition = alltrue([
+      for key, association in aws_route_table_association.private : !contains(keys(var.public_subnets), key) || anytrue([
+        for route in aws_route.private_nat : route.route_table_id == association.route_table_id && (route.nat_gateway_id == null && route.gateway_id == null ? anytrue([
+          for nat in aws_network_interface.nat_instance : nat.id == route.network_interface_id && anytrue([
+            for subnet in aws_subnet.public : subnet.id == nat.subnet_id && subnet.availability_zone == aws_subnet.private[key].availability_zone
+          ])
+        ]) : false)
+      ])
+    ])
+    error_message = "A private subnet in a zone with a NAT instance of its own routes through another zone's NAT instance: an outage of that zone would cut it off, and cross-zone traffic is billed."
+  }
+
+  assert {
+    condition     = alltrue([for nat in aws_network_interface.nat_instance : contains([for subnet in aws_subnet.public : subnet.id], nat.subnet_id) && nat.source_dest_check == false])
+    error_message = "A NAT instance's network interface is not in a public subnet, or has its source/destination check on: EC2 would drop what the private subnets send to the internet."
+  }
+
+  assert {
+    condition     = length(aws_network_interface.nat_instance) == length(var.public_subnets) && length(aws_route_table.private) == length(aws_network_interface.nat_instance)
+    error_message = "public_subnets asks for ${length(var.public_subnets)} NAT instance(s), each with its network interface and its own private route table."
+  }
+
+  assert {
+    condition = alltrue([
+      for key, group in aws_autoscaling_group.nat_instance : group.min_size == 1 && group.max_size == 1 && group.desired_capacity == 1 && length(group.vpc_zone_identifier) == 1 && contains(group.vpc_zone_identifier, aws_network_interface.nat_instance[key].subnet_id)
+    ])
+    error_message = "A NAT instance's auto scaling group does not keep exactly one instance in the subnet of its network interface."
+  }
+
+  assert {
+    condition = alltrue([
+      for template in aws_launch_template.nat_instance : template.metadata_options[0].http_tokens == "required" && template.key_name == null && alltrue([for interface in template.network_interfaces : interface.associate_public_ip_address == "true"])
+    ])
+    error_message = "A NAT instance's launch template allows IMDSv1, names a key pair (SSH), or gives the instance no public IPv4 address to reach the internet gateway with."
+  }
+
+  assert {
+    condition     = alltrue([for rule in aws_security_group.nat_instance.ingress : alltrue([for block in(rule.cidr_blocks == null ? [] : rule.cidr_blocks) : contains(values(var.private_subnets), block)]) && try(length(rule.ipv6_cidr_blocks), 0) == 0])
+    error_message = "The NAT instances' security group admits more than the private subnets: nothing from the internet may reach them."
+  }
+
+{% else %}
   assert {
     condition = alltrue([
       for key, association in aws_route_table_association.private : !contains(keys(var.public_subnets), key) || anytrue([
@@ -354,6 +427,7 @@ run "network" {
     error_message = "public_subnets asks for ${length(var.public_subnets)} NAT gateway(s), each with its own private route table."
   }
 
+{% endif %}
   assert {
     condition     = length(aws_route.private_ipv6_egress) == (var.enable_ipv6 ? length(aws_route_table.private) : 0) && alltrue([for route in aws_route.private_ipv6_egress : route.egress_only_gateway_id != null && route.gateway_id == null])
     error_message = "With enable_ipv6, every private route table sends ::/0 to the egress-only internet gateway, and never to the internet gateway."

@@ -1,6 +1,6 @@
 locals {
-  # A private subnet routes through the NAT gateway in its own AZ, or through
-  # the first one when its AZ has none (the single-NAT layout).
+  # A private subnet routes through the NAT (gateway or instance) in its own AZ, or
+  # through the first one when its AZ has none (the single-NAT layout).
   nat_key_of              = { for key in keys(var.private_subnets) : key => contains(keys(var.public_subnets), key) ? key : sort(keys(var.public_subnets))[0] }
   private_route_table_ids = [for table in aws_route_table.private : table.id]
   internet_egress         = true
@@ -14,7 +14,8 @@ resource "aws_subnet" "public" {
   cidr_block        = each.value
   ipv6_cidr_block   = var.enable_ipv6 ? cidrsubnet(aws_vpc.this.ipv6_cidr_block, 8, 128 + local.ipv6_netnums[each.key]) : null
   availability_zone = local.az_names[each.key]
-  # Only NAT gateways live here, and they take their address from an Elastic IP.
+  # Only NAT lives here: a gateway takes its address from an Elastic IP, an instance its
+  # own from its launch template.
   map_public_ip_on_launch = false
 
   tags = merge({ Name = "${var.name}-public-${each.key}", Tier = "public" }, var.tags)
@@ -53,6 +54,7 @@ resource "aws_route_table_association" "public" {
   route_table_id = aws_route_table.public.id
 }
 
+{% if not cookiecutter.nat.startswith("instance") %}
 resource "aws_eip" "nat" {
   for_each = var.public_subnets
 
@@ -76,9 +78,10 @@ resource "aws_nat_gateway" "this" {
   depends_on = [aws_internet_gateway.this]
 }
 
-# One private route table per NAT gateway.
+{% endif %}
+# One private route table per NAT gateway or instance.
 resource "aws_route_table" "private" {
-  for_each = aws_nat_gateway.this
+  for_each = var.public_subnets
 
   vpc_id = aws_vpc.this.id
 
@@ -86,11 +89,15 @@ resource "aws_route_table" "private" {
 }
 
 resource "aws_route" "private_nat" {
-  for_each = aws_nat_gateway.this
+  for_each = var.public_subnets
 
   route_table_id         = aws_route_table.private[each.key].id
   destination_cidr_block = "0.0.0.0/0"
-  nat_gateway_id         = each.value.id
+{% if cookiecutter.nat.startswith("instance") %}
+  network_interface_id   = aws_network_interface.nat_instance[each.key].id
+{% else %}
+  nat_gateway_id         = aws_nat_gateway.this[each.key].id
+{% endif %}
 }
 
 # IPv6 needs no NAT: an egress-only internet gateway lets the private subnets out,
