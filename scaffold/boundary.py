@@ -88,6 +88,7 @@ def nat_boundary(log_groups: list[str]) -> list[tuple[str, list[str], list[str] 
             ],
             "*",
         ),
+        ("NatReportsItselfUnhealthy", ["autoscaling:SetInstanceHealth"], "*"),
         (
             "NatSessionManager",
             [

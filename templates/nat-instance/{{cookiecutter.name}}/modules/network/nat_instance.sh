@@ -32,6 +32,25 @@ imds() {
   curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/$1"
 }
 instance_id=$(imds instance-id)
+# A failed run counts against the instance: after five in a row (the service restarts
+# every 30 seconds) it reports itself unhealthy, and its group replaces it, as EC2's own
+# health check, which sees the instance but not the NAT, never would.
+failures=/var/lib/nat-instance/failures
+mkdir -p /var/lib/nat-instance
+on_exit() {
+  local status=$? count
+  if [ "$status" -eq 0 ]; then
+    rm -f "$failures"
+    return
+  fi
+  count=$(($(cat "$failures" 2>/dev/null || echo 0) + 1))
+  echo "$count" >"$failures"
+  if [ "$count" -ge 5 ]; then
+    aws autoscaling set-instance-health --region "${region}" --instance-id "$instance_id" \
+      --health-status Unhealthy --no-should-respect-grace-period || true
+  fi
+}
+trap on_exit EXIT
 mac=$(imds mac)
 own_interface=$(imds "network/interfaces/macs/$mac/interface-id")
 outbound=""

@@ -128,6 +128,13 @@ data "aws_iam_policy_document" "nat_instance" {
     resources = ["*"]
   }
 
+  # When its NAT service keeps failing, an instance reports itself unhealthy to its group.
+  statement {
+    sid       = "ReportItselfUnhealthy"
+    actions   = ["autoscaling:SetInstanceHealth"]
+    resources = ["arn:${data.aws_partition.current.partition}:autoscaling:${var.region}:${data.aws_caller_identity.current.account_id}:autoScalingGroup:*:autoScalingGroupName/${var.name}-nat-*"]
+  }
+
   # Session Manager, for operators (the minimum of the Systems Manager user guide's
   # "Create a custom IAM role for Session Manager"): the agent registers the instance
   # and opens the session channels.
