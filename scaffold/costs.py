@@ -10,12 +10,19 @@ no prices for says so.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from scaffold.answers import NAT_INSTANCE_LAYOUTS, NAT_INSTANCE_TYPE_DEFAULT, Answers
+from scaffold.answers import (
+    NAT_INSTANCE_LAYOUTS,
+    NAT_INSTANCE_TYPE_DEFAULT,
+    NAT_LAYOUTS,
+    PER_AZ_NAT_LAYOUTS,
+    Answers,
+)
 
 PRICE_FILE = "data/prices.json"
 
@@ -66,10 +73,15 @@ class CostEstimate:
     @property
     def monthly_total(self) -> float | None:
         """The fixed monthly total; None when a charge has no price."""
-        totals = [charge.monthly(self.hours_per_month) for charge in self.fixed]
-        if any(total is None for total in totals):
-            return None
-        return round(sum(total for total in totals if total is not None), 2)
+        return monthly_total(self.fixed, self.hours_per_month)
+
+
+def monthly_total(charges: Iterable[FixedCharge], hours: int) -> float | None:
+    """What the charges cost a month together; None when one has no price."""
+    totals = [charge.monthly(hours) for charge in charges]
+    if any(total is None for total in totals):
+        return None
+    return round(sum(total for total in totals if total is not None), 2)
 
 
 @cache
@@ -88,7 +100,6 @@ NAT_INSTANCE_VOLUME_GB = 8
 class RegionPrices:
     """One region's entry of the price file; every price None where the file has none."""
 
-    region: str
     entry: dict[str, Any] | None
 
     def __call__(self, key: str) -> float | None:
@@ -107,7 +118,7 @@ class RegionPrices:
 
 
 def region_prices(region: str) -> RegionPrices:
-    return RegionPrices(region, price_file()["regions"].get(region))
+    return RegionPrices(price_file()["regions"].get(region))
 
 
 def nat_charges(
@@ -157,15 +168,15 @@ def endpoint_charge(services: tuple[str, ...], azs: int, known_azs: bool, price:
 def cross_az_share(nat: str | None, azs: int) -> float:
     """The part of the traffic that crosses to another AZ on its way out: with one NAT in
     one of `azs` AZs, the traffic of the other AZs' subnets (spread evenly)."""
-    if nat not in ("single", "instance") or azs <= 1:
+    if nat not in NAT_LAYOUTS or nat in PER_AZ_NAT_LAYOUTS or azs <= 1:
         return 0.0
     return (azs - 1) / azs
 
 
 def estimate(answers: Answers) -> CostEstimate:
     prices = price_file()
-    region = prices["regions"].get(answers.region)
     price = region_prices(answers.region)
+    region = price.entry
 
     # A new VPC's interface endpoints sit in each AZ; in an existing one, in at most
     # one subnet per AZ of the given subnets.

@@ -19,13 +19,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scaffold import costs
-from scaffold.answers import NAT_INSTANCE_TYPE_DEFAULT, Answers
+from scaffold.answers import (
+    NAT_INSTANCE_LAYOUTS,
+    NAT_INSTANCE_TYPE_DEFAULT,
+    PER_AZ_NAT_LAYOUTS,
+    Answers,
+)
 from scaffold.costs import (
     FixedCharge,
     RegionPrices,
     cross_az_share,
     endpoint_charge,
     money,
+    monthly_total,
     nat_charges,
     price_file,
     region_prices,
@@ -61,10 +67,7 @@ class WayOut:
     usable: bool = True
 
     def fixed_monthly(self, hours: int) -> float | None:
-        totals = [charge.monthly(hours) for charge in self.fixed]
-        if any(total is None for total in totals):
-            return None
-        return round(sum(total for total in totals if total is not None), 2)
+        return monthly_total(self.fixed, hours)
 
     @property
     def per_gb(self) -> float | None:
@@ -204,9 +207,10 @@ NAT_LABELS = {
 def nat_way(
     nat: str, azs: int, instance_type: str, price: RegionPrices, destination: str
 ) -> WayOut:
-    per_az = nat in ("per-az", "instance-per-az")
+    per_az = nat in PER_AZ_NAT_LAYOUTS
+    instances = nat in NAT_INSTANCE_LAYOUTS
     parts = []
-    if nat in ("single", "per-az"):
+    if not instances:
         parts.append(PerGb("NAT gateway data processed", price("nat_gateway_gb")))
     if destination == INTERNET:
         parts.append(PerGb("data transfer out to the internet", price("internet_out_gb")))
@@ -219,7 +223,7 @@ def nat_way(
             PerGb("data transfer between AZs (both sides)", price("inter_az_gb"), 2 * share)
         )
     label = NAT_LABELS[nat]
-    if nat.startswith("instance"):
+    if instances:
         label += f" ({instance_type})"
     return WayOut(
         nat,
@@ -228,7 +232,7 @@ def nat_way(
         tuple(nat_charges(nat, azs if per_az else 1, instance_type, price)),
         tuple(parts),
         note="egress pauses while a failed instance is replaced"
-        if nat.startswith("instance")
+        if instances
         else "",
     )
 

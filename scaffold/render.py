@@ -88,6 +88,7 @@ def template_context(answers: Answers) -> dict[str, Any]:
         **{key: None for key in model.QUESTIONS_BY_KEY},
         **answers.to_record(),
         "language": language_of(answers.runtime),
+        "nat_type": answers.nat_type,  # gateway or instance, with private-nat
         # What Lambda needs to create and release its interfaces; ordered around in every module.
         "network_interface_grant": (
             "aws_iam_role_policy.network_interfaces"

@@ -12,13 +12,13 @@ from typing import Any
 
 from hcl_reader import Project
 
-from scaffold.answers import Answers
+from scaffold.answers import PER_AZ_NAT_LAYOUTS, Answers
 
 
 def expected_public_subnets(answers: Answers) -> int:
     if answers.topology != "private-nat":
         return 0
-    return 1 if answers.nat in ("single", "instance") else int(answers.azs or 0)
+    return int(answers.azs or 0) if answers.nat in PER_AZ_NAT_LAYOUTS else 1
 
 
 def tfvars_mismatches(project: Project, answers: Answers) -> list[str]:

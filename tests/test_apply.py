@@ -679,15 +679,9 @@ class Recorded:
 
     def from_state(self, state: dict[str, Any]) -> None:
         """What the state holds, even after an apply that failed half-way."""
-
-        def walk(module: dict[str, Any]) -> Iterator[dict[str, Any]]:
-            yield from module.get("resources", [])
-            for child in module.get("child_modules", []):
-                yield from walk(child)
-
-        for resource in walk((state.get("values") or {}).get("root_module") or {}):
+        for resource in state_resources(state).values():
             kind = STATE_KINDS.get(resource["type"])
-            if resource.get("mode") == "managed" and kind:
+            if kind:
                 self.add(kind, str(resource["values"].get("id") or ""))
 
     def from_deployment(self, d: Deployment) -> None:

@@ -361,15 +361,6 @@ YES = ("yes", "y", "true", "on", "1")
 NO = ("no", "n", "false", "off", "0")
 
 
-def instance_architecture(instance_type: str) -> str:
-    """arm64 for a Graviton type (a1, or a family whose attributes after its generation hold
-    a g: t4g, c7gn, m6gd, is4gen), x86_64 otherwise (EC2 instance type naming)."""
-    family = instance_type.split(".", 1)[0]
-    match = re.fullmatch(r"([a-z]+)(\d+)([a-z-]*)", family)
-    graviton = family == "a1" or (match is not None and "g" in match.group(3))
-    return "arm64" if graviton else "x86_64"
-
-
 def parse_instance_type(value: object) -> str:
     text = _text(value).strip().lower() if isinstance(value, str) else None
     # family.size: letters, a generation, attributes (t4g, c7gn, m7i-flex), then a size.

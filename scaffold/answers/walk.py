@@ -14,7 +14,6 @@ from scaffold.answers.parsers import (
     INTERFACE_ENDPOINTS,
     NAT_INSTANCE_LAYOUTS,
     PER_AZ_NAT_LAYOUTS,
-    instance_architecture,
 )
 from scaffold.answers.questions import (
     QUESTIONS,
@@ -96,12 +95,6 @@ class Answers:
     @property
     def nat_instance_count(self) -> int:
         return self.nat_count if self.nat_type == "instance" else 0
-
-    @property
-    def nat_instance_architecture(self) -> str | None:
-        if self.nat_instance_type is None or not self.nat_instance_count:
-            return None
-        return instance_architecture(self.nat_instance_type)
 
     @cached_property
     def subnet_plan(self) -> SubnetPlan:

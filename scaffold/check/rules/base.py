@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from scaffold.answers import NAT_INSTANCE_LAYOUTS
 from scaffold.check.config import Module
 from scaffold.check.model import (
     Model,
@@ -29,7 +30,7 @@ class Intent:
     def nat_kind(self) -> str:
         """The route kind that leads to this project's NAT: a gateway, or the interface a
         NAT instance takes over."""
-        return "network-interface" if (self.nat or "").startswith("instance") else "nat-gateway"
+        return "network-interface" if self.nat in NAT_INSTANCE_LAYOUTS else "nat-gateway"
 
     @property
     def internet(self) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from ipaddress import IPv4Network
 from typing import Any
 
+from scaffold.answers import PER_AZ_NAT_LAYOUTS
 from scaffold.check.model import (
     Function,
     Gateway,
@@ -261,7 +262,7 @@ def nat_per_az(subject: Subject) -> Iterator[Verdict]:
     model = subject.model
     intent = subject.intent
     name = "nat-per-az"
-    if intent.nat not in ("per-az", "instance-per-az"):
+    if intent.nat not in PER_AZ_NAT_LAYOUTS:
         return
     for function in model.functions:
         for found in tables_of_function(name, model, function):

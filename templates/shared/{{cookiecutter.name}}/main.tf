@@ -28,7 +28,7 @@ module "network" {
   private_subnets    = var.private_subnets
 {% if cookiecutter.topology == "private-nat" %}
   public_subnets     = var.public_subnets
-{% if cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
   nat_instance_type  = var.nat_instance_type
 {% endif %}
 {% endif %}

@@ -34,9 +34,9 @@ private_subnets = {{ cookiecutter.private_subnets | hcl }}
 {% endif %}
 {% if cookiecutter.topology == "private-nat" %}
 
-# One public subnet per NAT {{ "instance" if cookiecutter.nat.startswith("instance") else "gateway" }} ({{ cookiecutter.nat }}).
+# One public subnet per NAT {{ cookiecutter.nat_type }} ({{ cookiecutter.nat }}).
 public_subnets = {{ cookiecutter.public_subnets | hcl }}
-{% if cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
 nat_instance_type = {{ cookiecutter.nat_instance_type | hcl }}
 {% endif %}
 {% endif %}

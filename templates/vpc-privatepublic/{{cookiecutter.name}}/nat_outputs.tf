@@ -4,7 +4,7 @@ output "public_subnet_ids" {
   value       = module.network.public_subnet_ids
 }
 
-{% if not cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "gateway" %}
 output "nat_gateway_ids" {
   description = "IDs of the NAT gateways."
   value       = module.network.nat_gateway_ids

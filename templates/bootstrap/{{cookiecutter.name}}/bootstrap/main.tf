@@ -126,7 +126,7 @@ resource "aws_iam_role_policy_attachment" "deploy_deployer" {
   role       = aws_iam_role.deploy.name
   policy_arn = aws_iam_policy.deployer.arn
 }
-{% if cookiecutter.nat and cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
 
 # The NAT instances' part of the deployer's rights: a policy of its own, as one managed
 # policy holds 6,144 characters (../deployer-policy-nat-instances.json).

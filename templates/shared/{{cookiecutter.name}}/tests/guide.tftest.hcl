@@ -33,7 +33,7 @@ mock_provider "aws" {
     }
   }
 
-{% if cookiecutter.topology == "private-nat" and cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
   # The NAT instances' type is offered in every zone here; where EC2 really offers it is
   # checked when you plan against AWS (the groups' precondition).
   mock_data "aws_ec2_instance_type_offerings" {
@@ -196,7 +196,7 @@ override_resource {
   }
 }
 
-{% if cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
 override_resource {
   target          = {{ prefix }}aws_network_interface.nat_instance[{{ key | hcl }}]
   override_during = plan
@@ -331,7 +331,7 @@ run "network" {
     error_message = "A private subnet is associated with a route table that does not send 0.0.0.0/0 to a NAT gateway (a route table with an internet gateway would make it public; the guide: a function in a public subnet gets no internet access)."
   }
 
-{% if cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
   assert {
     # network_interface_id is unknown in a plan where the route names another target: the
     # other targets are judged first.
@@ -360,7 +360,7 @@ run "network" {
     error_message = "The public route table does not send all of IPv4 (0.0.0.0/0) to the internet gateway, or a public subnet hands out public IPs: only the NAT gateways live there, with Elastic IPs."
   }
 
-{% if cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
   assert {
     condition = alltrue([
       for key, association in aws_route_table_association.private : !contains(keys(var.public_subnets), key) || anytrue([

@@ -4,7 +4,7 @@ output "public_subnet_ids" {
   value       = [for subnet in aws_subnet.public : subnet.id]
 }
 
-{% if not cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "gateway" %}
 output "nat_gateway_ids" {
   description = "IDs of the NAT gateways."
   value       = [for gateway in aws_nat_gateway.this : gateway.id]

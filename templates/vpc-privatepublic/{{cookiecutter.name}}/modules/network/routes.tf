@@ -54,7 +54,7 @@ resource "aws_route_table_association" "public" {
   route_table_id = aws_route_table.public.id
 }
 
-{% if not cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "gateway" %}
 resource "aws_eip" "nat" {
   for_each = var.public_subnets
 
@@ -93,7 +93,7 @@ resource "aws_route" "private_nat" {
 
   route_table_id         = aws_route_table.private[each.key].id
   destination_cidr_block = "0.0.0.0/0"
-{% if cookiecutter.nat.startswith("instance") %}
+{% if cookiecutter.nat_type == "instance" %}
   network_interface_id   = aws_network_interface.nat_instance[each.key].id
 {% else %}
   nat_gateway_id         = aws_nat_gateway.this[each.key].id
