@@ -31,6 +31,11 @@ def permissions_boundary(types: Iterable[str], name: str, partition: str) -> dic
             statement(sid, actions, resources, own_role)
             for sid, actions, resources in ROLE_BOUNDARIES[role](log_groups)
         ]
+        if role == "lambda" and "data.aws_secretsmanager_secret" in types:
+            found += [
+                statement(sid, actions, resources, own_role)
+                for sid, actions, resources in secrets_boundary(partition)
+            ]
     return {"Version": "2012-10-17", "Statement": found}
 
 
@@ -52,6 +57,19 @@ def lambda_boundary(log_groups: list[str]) -> list[tuple[str, list[str], list[st
         ),
         ("LambdaWritesOwnLogs", ["logs:CreateLogStream", "logs:PutLogEvents"], streams(log_groups)),
         ("LambdaWritesTraces", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
+    ]
+
+
+def secrets_boundary(partition: str) -> list[tuple[str, list[str], list[str] | str]]:
+    # The connected secrets (templates/connect): the function's own policy names each
+    # secret, and its key with kms:ViaService Secrets Manager.
+    return [
+        (
+            "LambdaReadsConnectedSecrets",
+            ["secretsmanager:GetSecretValue"],
+            [f"arn:{partition}:secretsmanager:*:*:secret:*"],
+        ),
+        ("LambdaDecryptsConnectedSecrets", ["kms:Decrypt"], [f"arn:{partition}:kms:*:*:key/*"]),
     ]
 
 

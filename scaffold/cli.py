@@ -4,10 +4,11 @@ Three commands share one set of questions and validators:
   vpc-lambda-new [FLAGS]              generate a project (the wizard in a terminal)
   vpc-lambda-new update [DIR] [FLAGS] re-render a generated project, keeping every edit
   vpc-lambda-new check [DIR]          report the guide's rules a project breaks
+  vpc-lambda-new explain [DIR]        every path the function needs, or the missing hop
 
 Exit codes: 0 done; 1 anything else; 2 bad input (one line on stderr, nothing
 changed); 3 update written but conflicts remain; 4 check (or the check after an
-update) found broken rules; 130 interrupted (nothing changed).
+update) found broken rules, or explain a missing path; 130 interrupted (nothing changed).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from scaffold.console import (
 )
 from scaffold.errors import ScaffoldError
 
-COMMANDS = ("update", "check", "emulator")
+COMMANDS = ("update", "check", "explain", "emulator")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -39,7 +40,7 @@ class ArgumentParser(argparse.ArgumentParser):
         stray = message.removeprefix("unrecognized arguments: ")
         if stray != message and not stray.startswith("-") and self.prog == "vpc-lambda-new":
             message += (
-                " (the project's name goes in --name; commands are update, check and emulator)"
+                " (the project's name goes in --name; commands are update, check, explain and emulator)"
             )
         raise ScaffoldError(message)
 
@@ -75,6 +76,7 @@ def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False)
             question.flag,
             dest=question.key,
             metavar=question.key.upper(),
+            action="append" if question.repeatable else "store",
             # argparse expands %-formats in help text; the descriptions may contain "%".
             help=f"{question.prompt}{'; ' + question.accepts if question.accepts else ''}"
             f" (default: {default}){'. ' + shown if shown else ''}".replace("%", "%%"),
@@ -223,6 +225,32 @@ def build_check_parser() -> ArgumentParser:
     return parser
 
 
+def build_explain_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="vpc-lambda-new explain",
+        description="Print every path the function needs (each --connect target, each AWS"
+        " service the handler calls, the internet where the answers ask for it), hop by hop:"
+        " the route, the function's egress rule, the far side's rule or endpoint; or the"
+        " first hop that is missing. Without --plan it judges the Terraform text, and a hop"
+        " known only at plan time is not judged, never passed.",
+        epilog="Exit codes: 0 every path exists, 1 internal error, 2 bad input, 4 a path"
+        " misses a hop, 130 interrupted.",
+    )
+    add_project_dir(parser)
+    parser.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="the JSON of a plan or state: terraform show -json PLANFILE > FILE",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text for people, json for machines (default: text)",
+    )
+    return parser
+
+
 def port_number(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
@@ -270,6 +298,8 @@ def collect_raw_answers(options: argparse.Namespace) -> dict[str, RawAnswer]:
     raw = load_answers_file(options.answers) if options.answers is not None else {}
     for question in QUESTIONS:
         value = getattr(options, question.key, None)
+        if isinstance(value, list):  # a repeatable flag, given once or more
+            value = ",".join(value)
         if value is not None:
             raw[question.key] = RawAnswer(value, question.flag)
     return raw
@@ -322,6 +352,11 @@ def run(argv: Sequence[str] | None = None) -> int:
         return run_check(
             checked.project_dir, plan=checked.plan, output=checked.format, fail_on=checked.fail_on
         )
+    if arguments and arguments[0] == "explain":
+        from scaffold.check.explain import run_explain
+
+        explained = build_explain_parser().parse_args(arguments[1:])
+        return run_explain(explained.project_dir, plan=explained.plan, output=explained.format)
     options = build_parser().parse_args(arguments)
     from scaffold.generate import run_generate
 

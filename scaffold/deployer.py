@@ -158,6 +158,7 @@ EC2_IN_THE_VPC = (
     "ec2:AuthorizeSecurityGroupIngress",
     "ec2:DeleteNetworkInterface",
     "ec2:DetachNetworkInterface",
+    "ec2:ModifySecurityGroupRules",
     "ec2:ModifyVpcEndpoint",
     "ec2:RevokeSecurityGroupEgress",
     "ec2:RevokeSecurityGroupIngress",
@@ -229,7 +230,8 @@ def deployer_policy(
             continue
         if service == "ec2":
             adopts = "aws_default_security_group" in types
-            statements += ec2_statements(service_actions, name, partition, vpc_id, adopts)
+            rules = "aws_vpc_security_group_ingress_rule" in types
+            statements += ec2_statements(service_actions, name, partition, vpc_id, adopts, rules)
             continue
         if service == "autoscaling":
             statements += autoscaling_statements(service_actions, name)
@@ -289,7 +291,12 @@ def merged(statements: list[Statement]) -> list[Statement]:
 
 
 def ec2_statements(
-    actions: list[str], name: str, partition: str, vpc_id: str | None, adopts_default_group: bool
+    actions: list[str],
+    name: str,
+    partition: str,
+    vpc_id: str | None,
+    adopts_default_group: bool,
+    tags_rules: bool = False,
 ) -> list[Statement]:
     """EC2 by the Project tag where AWS allows it, by the VPC where it is known.
 
@@ -309,6 +316,8 @@ def ec2_statements(
         own += [a for a in created if a in context]
     in_vpc = [a for a in actions if a in EC2_IN_THE_VPC and vpc_id]
     launches = [a for a in actions if a == "ec2:RunInstances"]
+    # A security group rule resource is tagged by the call that creates it.
+    tagged_rules = [a for a in actions if a == "ec2:AuthorizeSecurityGroupIngress" and tags_rules]
     rest = [
         a
         for a in actions
@@ -343,7 +352,7 @@ def ec2_statements(
         if vpc_id:
             found += ec2_create_context(created, partition, vpc_id)
     if "ec2:CreateTags" in actions:
-        if created:
+        if created or tagged_rules:
             found.append(
                 statement(
                     "Ec2TagWhileCreating",
@@ -352,7 +361,9 @@ def ec2_statements(
                     # The API action's name without its prefix, as EC2 gives it.
                     {
                         "StringEquals": {
-                            "ec2:CreateAction": [a.split(":")[1] for a in [*created, *launches]]
+                            "ec2:CreateAction": [
+                                a.split(":")[1] for a in [*created, *launches, *tagged_rules]
+                            ]
                         }
                     },
                 )
@@ -436,7 +447,9 @@ def iam_statements(
     # Every role of the project sits on its path (/vpc-lambda-new/NAME/): one ARN names them
     # all, and no other project's, in fewer of a managed policy's 6,144 characters. Each
     # role is passed only to its own service (the Pass statements name it alone).
-    own_roles = [f"arn:{partition}:iam::*:role/{ROLE_PATH.format(name=name)}*"] if roles else []
+    # A layer that declares no role of its own (a policy on the function's role) names them too.
+    del roles
+    own_roles = [f"arn:{partition}:iam::*:role/{ROLE_PATH.format(name=name)}*"]
     boundary = BOUNDARY_POLICY.format(name=name, partition=partition)
     bounded: dict[str, object] = {"StringLike": {"iam:PermissionsBoundary": boundary}}
     found: list[Statement] = []

@@ -188,6 +188,35 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "iam:TagInstanceProfile",
         "iam:UntagInstanceProfile",
     ),
+    # Connect targets (templates/connect): the rule on each target's security group, and
+    # what the targets are read from at plan time.
+    "aws_vpc_security_group_ingress_rule": (
+        "ec2:AuthorizeSecurityGroupIngress",
+        "ec2:RevokeSecurityGroupIngress",
+        "ec2:ModifySecurityGroupRules",
+        "ec2:DescribeSecurityGroupRules",
+        "ec2:DescribeSecurityGroups",
+        # The rule is tagged while it is created (TagSpecifications).
+        "ec2:CreateTags",
+    ),
+    "data.aws_security_group": ("ec2:DescribeSecurityGroups",),
+    "data.aws_db_instance": ("rds:DescribeDBInstances",),
+    "data.aws_db_subnet_group": ("rds:DescribeDBSubnetGroups",),
+    "data.aws_db_proxy": ("rds:DescribeDBProxies",),
+    "data.aws_elasticache_replication_group": ("elasticache:DescribeReplicationGroups",),
+    "data.aws_elasticache_cluster": (
+        "elasticache:DescribeCacheClusters",
+        "elasticache:ListTagsForResource",
+    ),
+    "data.aws_elasticache_subnet_group": (
+        "elasticache:DescribeCacheSubnetGroups",
+        "elasticache:ListTagsForResource",
+    ),
+    "data.aws_secretsmanager_secret": (
+        "secretsmanager:DescribeSecret",
+        "secretsmanager:GetResourcePolicy",
+    ),
+    "data.aws_kms_key": ("kms:DescribeKey",),
     "data.aws_ec2_instance_type": ("ec2:DescribeInstanceTypes",),
     "data.aws_ec2_instance_type_offerings": ("ec2:DescribeInstanceTypeOfferings",),
     "data.aws_ssm_parameter": ("ssm:GetParameter",),

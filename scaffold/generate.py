@@ -75,6 +75,14 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
         return EXIT_OK
     count = create_project(answers)
     say(f"Created {target}/ ({count} files)")
+    if answers.connect:
+        # Imported here: the check engine costs every generation's start-up, and only a
+        # project with connect targets can be generated with a path missing (the generated
+        # handler's own STS probe is switched off where STS has no path).
+        from scaffold.check.explain import missing_lines
+
+        for line in missing_lines(target):
+            say(f"vpc-lambda-new: warning: {line}", error=True)
     say(lines(estimate(answers))[0])
     cheapest = headline(answers)
     if cheapest:

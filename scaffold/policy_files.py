@@ -1,5 +1,5 @@
 """The policy files of a rendered project: the deployer's (`scaffold.deployer`), split in
-two with NAT instances, and the roles' permissions boundary (`scaffold.boundary`)."""
+with a policy of its own for each layer that needs one, and the roles' permissions boundary (`scaffold.boundary`)."""
 
 from __future__ import annotations
 
@@ -23,27 +23,33 @@ def configuration_files(project_dir: Path) -> list[Path]:
     ]
 
 
-# The NAT instances' rights (templates/nat-instance, files nat_instance*.tf), in a policy
-# of their own: with them, one managed policy's 6,144 characters would not hold it all.
+# The rights of a layer's files, each in a policy of its own: with them, one managed
+# policy's 6,144 characters would not hold it all. The NAT instances' (templates/nat-instance,
+# files nat_instance*.tf) and the connect targets' (templates/connect, files connect*.tf).
 NAT_INSTANCE_POLICY_FILE = "deployer-policy-nat-instances.json"
-NAT_INSTANCE_FILES = "nat_instance"
+CONNECT_POLICY_FILE = "deployer-policy-connect.json"
+LAYER_POLICY_FILES = {"nat_instance": NAT_INSTANCE_POLICY_FILE, "connect": CONNECT_POLICY_FILE}
 
 
 def render_policies(
     project_dir: Path, name: str, region: str, vpc_id: str | None = None, private_dns: bool = False
 ) -> dict[str, str]:
-    """deployer-policy.json, with NAT instances deployer-policy-nat-instances.json too (the
-    deployer holds both), and permissions-boundary.json, for the rendered project."""
+    """deployer-policy.json, the policies of the layers it has (LAYER_POLICY_FILES; the
+    deployer holds them all), and permissions-boundary.json, for the rendered project."""
     files = configuration_files(project_dir)
-    nat_files = [path for path in files if path.name.startswith(NAT_INSTANCE_FILES)]
+    layered = {
+        policy: [path for path in files if path.name.startswith(prefix)]
+        for prefix, policy in LAYER_POLICY_FILES.items()
+    }
+    in_layers = {path for paths in layered.values() for path in paths}
     types = declared_types(files)
     partition = partition_of(region)
-    base = declared_types([path for path in files if path not in nat_files])
+    base = declared_types([path for path in files if path not in in_layers])
     found = {
         "deployer-policy.json": deployer_policy(base, name, partition, vpc_id, private_dns),
         "permissions-boundary.json": permissions_boundary(types, name, partition),
     }
-    if nat_files:
-        nat = declared_types(nat_files)
-        found[NAT_INSTANCE_POLICY_FILE] = deployer_policy(nat, name, partition, vpc_id)
+    for policy, paths in layered.items():
+        if paths:
+            found[policy] = deployer_policy(declared_types(paths), name, partition, vpc_id)
     return {file: json.dumps(document, indent=2) + "\n" for file, document in found.items()}

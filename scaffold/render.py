@@ -42,6 +42,8 @@ TOPOLOGY_LAYERS = {
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
 # Rendered after the topology's layers when NAT is instances (--nat instance, instance-per-az).
 NAT_INSTANCE_LAYER = "nat-instance"
+# What the function connects to (--connect), wired on both sides.
+CONNECT_LAYER = "connect"
 # Rendered last, and only when the answers name a state bucket.
 REMOTE_STATE_LAYER = "remote-state"
 # bootstrap/, when the answers name the GitHub repository whose CI plans the project,
@@ -65,6 +67,7 @@ def layers(answers: Answers) -> list[Path]:
         f"handler-{language_of(answers.runtime)}",
         *TOPOLOGY_LAYERS[answers.topology],
         *([NAT_INSTANCE_LAYER] if answers.nat_instance_count else []),
+        *([CONNECT_LAYER] if answers.connect else []),
         *([REMOTE_STATE_LAYER] if answers.state_bucket else []),
         *(BOOTSTRAP_LAYERS[: 2 if answers.state_bucket else 1] if answers.github_repository else []),
     ]
@@ -104,6 +107,15 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "gateway_endpoints": list(answers.gateway_endpoints),
         "gateway_routes_adopted": list(answers.gateway_routes_adopted),
         "interface_endpoints": list(answers.interface_endpoints),
+        "connect_targets": [
+            {"text": t.text, "kind": t.kind, "value": t.value, "port": t.port}
+            for t in answers.connect
+        ],
+        # How the function reaches an AWS service's API: its interface endpoint, NAT, what
+        # the existing network has (judged at plan time), or nothing.
+        "api_paths": {
+            service: api_path(answers, service) for service in ("sts", "secretsmanager")
+        },
         "execute_api_private_dns": bool(answers.execute_api_private_dns),
         "private_dns_endpoints": private_dns_endpoints(answers),
         "runtimes": list(model.RUNTIMES),
@@ -124,6 +136,12 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "_extensions": [f"{__name__}.HclExtension"],
         "_jinja2_env_vars": {"trim_blocks": True, "lstrip_blocks": True},
     }
+
+
+def api_path(answers: Answers, service: str) -> str:
+    if service in answers.interface_endpoints:
+        return "endpoint"
+    return {"private-nat": "nat", "existing": "existing"}.get(answers.topology, "none")
 
 
 def mock_zones(answers: Answers) -> dict[str, list[str]]:

@@ -44,14 +44,18 @@ from botocore.exceptions import ClientError
 from fixtures_terraform import AwsEmulator, Terraform, project_answers
 
 DEPLOYER_POLICY_FILE = "deployer-policy.json"
-# With NAT instances, their part of the deployer's rights is a second policy.
+# With NAT instances or connect targets, their part of the deployer's rights is a policy
+# of its own.
 NAT_INSTANCE_POLICY_FILE = "deployer-policy-nat-instances.json"
+CONNECT_POLICY_FILE = "deployer-policy-connect.json"
 
 
 def deployer_policy_files(project: Path) -> list[Path]:
-    """The project's deployer policies: deployer-policy.json, and the NAT instances' one."""
+    """The project's deployer policies: deployer-policy.json, and its layers' ones."""
     return [project / DEPLOYER_POLICY_FILE] + [
-        path for path in [project / NAT_INSTANCE_POLICY_FILE] if path.is_file()
+        path
+        for path in [project / NAT_INSTANCE_POLICY_FILE, project / CONNECT_POLICY_FILE]
+        if path.is_file()
     ]
 BOUNDARY_POLICY_FILE = "permissions-boundary.json"
 BOUNDARY_VARIABLE = "permissions_boundary_arn"

@@ -26,6 +26,8 @@ FUNCTION_IAM = f"shared/{NAME}/modules/function/iam.tf"
 ROLE = f"shared/{NAME}/modules/execution_role/main.tf"
 ROOT = f"shared/{NAME}/main.tf"
 NAT_INSTANCE = f"nat-instance/{NAME}/modules/network/nat_instance.tf"
+CONNECT = f"connect/{NAME}/modules/function/connect.tf"
+PYTHON_HANDLER = f"handler-python/{NAME}/src/handler.py"
 
 # Topology existing: the harness fills in the IDs of a network it builds (or, without a
 # plan, IDs that need not exist).
@@ -37,6 +39,8 @@ NAT_PER_AZ = (
     "--endpoints", "s3,dynamodb,sts", "--ipv6",
 )  # fmt: skip
 NAT_INSTANCES = ("--topology", "private-nat", "--nat", "instance-per-az", "--azs", "2", "--endpoints", "s3")
+# An existing network with a security group of its own in it ({group}) to connect to.
+EXISTING_CONNECTED = ("{existing}", "--endpoints", "s3", "--connect", "{group}:5432")
 
 
 @dataclass(frozen=True)
@@ -52,9 +56,72 @@ class Mutation:
     # fails on it; where it does not, `check` is what catches it.
     terraform_test: bool = False
     also: tuple[tuple[str, str], ...] = ()  # more (old, new) edits of the same file, every occurrence
+    # The hop `vpc-lambda-new explain` must name as missing (rule reachable).
+    hop: str = ""
+    elsewhere: tuple[tuple[str, str, str], ...] = ()  # (file, old, new) edits of other files
 
 
 MUTATIONS = [
+    # What the function reaches (rule reachable; `explain` names the missing hop).
+    Mutation(
+        "reach-sts-endpoint-dropped",
+        "reachable",
+        ENDPOINTS,
+        'resource "aws_vpc_endpoint" "interface" {\n  for_each = toset(var.interface_endpoints)\n',
+        'resource "aws_vpc_endpoint" "interface" {\n  for_each = toset([for service in var.interface_endpoints : service if service != "sts"])\n',
+        PRIVATE,
+        terraform_test=True,
+        hop="endpoint",
+    ),
+    Mutation(
+        "reach-sts-endpoint-private-dns-off",
+        "reachable",
+        ENDPOINTS,
+        '  private_dns_enabled = each.key != "execute-api" || var.execute_api_private_dns\n',
+        '  private_dns_enabled = each.key == "execute-api" && var.execute_api_private_dns\n',
+        PRIVATE,
+        terraform_test=True,
+        hop="endpoint",
+    ),
+    Mutation(
+        "reach-nat-route-dropped",
+        "reachable",
+        NAT_ROUTES,
+        'resource "aws_route" "private_nat" {\n  for_each = var.public_subnets\n',
+        'resource "aws_route" "private_nat" {\n  for_each = {}\n',
+        NAT_SINGLE,
+        terraform_test=True,
+        hop="route",
+    ),
+    Mutation(
+        "reach-https-egress-dropped",
+        "reachable",
+        FUNCTION_GROUPS,
+        '    for_each = var.internet_egress ? ["0.0.0.0/0"] : []\n',
+        "    for_each = []\n",
+        NAT_SINGLE,
+        hop="egress",
+    ),
+    Mutation(
+        "reach-target-ingress-dropped",
+        "reachable",
+        CONNECT,
+        "  for_each = local.connect_ingress\n",
+        "  for_each = {}\n",
+        EXISTING_CONNECTED,
+        without_plan=False,  # the target's rules are known only to a plan
+        hop="ingress",
+    ),
+    Mutation(
+        "reach-prefix-list-rule-dropped",
+        "reachable",
+        FUNCTION_GROUPS,
+        "    for_each = var.gateway_prefix_list_ids\n",
+        "    for_each = []\n",
+        PRIVATE,
+        hop="egress",
+        elsewhere=((PYTHON_HANDLER, "def handler(event, context):\n", 'BUCKETS = boto3.client("s3")\n\n\ndef handler(event, context):\n'),),
+    ),
     # NAT instances (--nat instance, instance-per-az).
     Mutation(
         "nat-instance-interface-checks-source-and-destination",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.answers import QUESTIONS_BY_KEY, Answers, RawAnswer, build_answers
+from scaffold.answers.targets import Target
 from scaffold.errors import InvalidAnswer, ScaffoldError
 
 
@@ -56,6 +57,12 @@ ACCEPTS = [
     ("nat_instance_type", "c7gn.medium", "c7gn.medium"),
     ("egress_gb", "5000", 5000),
     ("egress_gb", 0, 0),
+    ("connect", "", ()),
+    ("connect", "sg-0123456789abcdef0:5432", (Target("sg", "sg-0123456789abcdef0", 5432),)),
+    ("connect", "10.20.0.0/16:443, 2001:DB8::/32:443", (Target("cidr", "10.20.0.0/16", 443), Target("cidr", "2001:db8::/32", 443))),
+    ("connect", ["rds:MyDb", "rds-proxy:p-1", "elasticache:cache"], (Target("rds", "mydb"), Target("rds-proxy", "p-1"), Target("elasticache", "cache"))),
+    ("connect", "secret:arn:aws:secretsmanager:us-east-1:123456789012:secret:db/pw-AbCdEf", (Target("secret", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db/pw-AbCdEf"),)),
+    ("connect_ingress", "no", False),
     ("region", "eu-west-1", "eu-west-1"),
     ("region", "us-gov-west-1", "us-gov-west-1"),
     ("vpc_id", "vpc-0abc1234def567890", "vpc-0abc1234def567890"),
@@ -140,6 +147,22 @@ REJECTS = [
     ("nat_instance_type", 5, "is not an EC2 instance type"),
     ("egress_gb", "-5", "is not a whole number"),
     ("egress_gb", "10000001", "out of range"),
+    ("connect", "sg-1:5432", "is not a security group id"),
+    ("connect", "sg-0123456789abcdef0", "is not a target such as"),
+    ("connect", "sg-0123456789abcdef0:0", "the port must be a number from 1 to 65535"),
+    ("connect", "sg-0123456789abcdef0:65536", "the port must be a number from 1 to 65535"),
+    ("connect", "10.20.1.0/16:443", "has host bits set; did you mean 10.20.0.0/16"),
+    ("connect", "0.0.0.0/0:443", "not everything"),
+    ("connect", "10.20.0.0/33:443", "is not an IPv4 or IPv6 CIDR block"),
+    ("connect", "db.internal:5432", "is not a target such as"),
+    ("connect", "rds:1db", "identifier is a letter"),
+    ("connect", "rds:db--1", "identifier is a letter"),
+    ("connect", "elasticache:" + "a" * 41, "40 characters at most"),
+    ("connect", "secret:mysecret", "give the secret's ARN"),
+    ("connect", "rds:db1,rds:DB1", "is listed more than once"),
+    ("connect", ",".join(f"10.{n}.0.0/16:443" for n in range(21)), "give at most 20 targets"),
+    ("connect", {"rds": "db1"}, "expected a comma-separated list of targets"),
+    ("connect_ingress", "maybe", ""),
     ("vpc_id", "subnet-01234567", "is not a vpc id"),
     ("subnet_ids", "subnet-01234567", "give at least 2 subnet ids"),
     ("subnet_ids", "subnet-01234567,subnet-01234567", "listed more than once"),

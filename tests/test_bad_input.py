@@ -352,6 +352,14 @@ CASES = [
     flag("nat-instance-type-malformed", "--topology", "private-nat", "--nat", "instance", "--nat-instance-type", "t4g", says="--nat-instance-type: 't4g' is not an EC2 instance type"),
     flag("egress-gb-negative", "--egress-gb", "-1", says="--egress-gb:"),
     flag("egress-gb-with-existing", "--topology", "existing", "--vpc-id", "vpc-01234567", "--subnet-ids", "subnet-01234567,subnet-01234568", "--egress-gb", "5", says="--egress-gb: does not apply"),
+    # --connect, --connect-ingress
+    flag("connect-malformed-group", "--connect", "sg-12:5432", says="--connect: 'sg-12:5432': 'sg-12' is not a security group id"),
+    flag("connect-no-port", "--connect", "10.20.0.0/16", says="--connect: '10.20.0.0/16' is not a target such as"),
+    flag("connect-repeated-duplicate", "--connect", "rds:db1", "--connect", "rds:DB1", says="--connect: target 'rds:db1' is listed more than once"),
+    flag("connect-secret-other-region", "--connect", "secret:arn:aws:secretsmanager:eu-west-1:123456789012:secret:x", says="--connect: secret:arn:aws:secretsmanager:eu-west-1:123456789012:secret:x is in eu-west-1, not --region us-east-1"),
+    flag("connect-ingress-without-targets", "--connect-ingress", says="--connect-ingress: applies only with --connect"),
+    flag("no-connect-ingress-without-targets", "--no-connect-ingress", says="--connect-ingress: applies only with --connect"),
+    answers_file("connect-in-file-not-a-list", "connect: 5\n", says="connect in {file}: expected a comma-separated list of targets"),
     # --endpoints
     flag("endpoints-unknown", "--endpoints", "s3,bogus", says="--endpoints:"),
     flag("endpoints-duplicate", "--endpoints", "s3,dynamodb,s3", says="--endpoints:"),

@@ -47,6 +47,14 @@ VARIANTS: dict[str, tuple[str, ...]] = {
         "--iam", "managed", "--flow-logs", "--endpoints", "s3,sqs,logs",
     ),
     "ipv6-nat": ("--ipv6", "--topology", "private-nat"),
+    "existing-connect-every-kind": (
+        *EXISTING, "--route-table-ids", "rtb-0123456789abcdef0", "--endpoints", "s3,secretsmanager", "--connect",
+        (
+            "rds:db,rds-proxy:proxy,elasticache:cache,sg-0123456789abcdef0:5432,10.20.0.0/16:443,"
+            "secret:arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
+        ),
+    ),
+    "private-connect-group-own-groups": ("--connect", "sg-0123456789abcdef0:5432"),
 }  # fmt: skip
 
 # IAM quotas: "Managed policy size: 6,144 characters" (whitespace not counted).
@@ -332,17 +340,22 @@ def test_fits_in_one_managed_policy(variant: str, variants: dict[str, Variant]) 
 
 def test_the_largest_policies_each_fit_in_one_managed_policy(tmp_path: Path) -> None:
     """The most a policy names: the longest name, GovCloud's longer partition, NAT
-    instances per AZ, flow logs, every kind of endpoint with private DNS, managed IAM."""
+    instances per AZ, flow logs, every kind of endpoint with private DNS, managed IAM,
+    every kind of connect target."""
     name = "a" + "b" * 39
     code = main([
         "--no-input", "--name", name, "--output-dir", str(tmp_path), "--region", "us-gov-west-1",
         "--topology", "private-nat", "--nat", "instance-per-az", "--azs", "6", "--ipv6", "--flow-logs",
         "--endpoints", "s3,dynamodb,sts,secretsmanager,execute-api", "--execute-api-private-dns",
-        "--iam", "managed",
+        "--iam", "managed", "--connect",
+        (
+            "rds:db,rds-proxy:proxy,elasticache:cache,sg-0123456789abcdef0:5432,10.20.0.0/16:443,"
+            "secret:arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf"
+        ),
     ])  # fmt: skip
     assert code == 0
     files = deployer_policy_files(tmp_path / name)
-    assert len(files) == 2  # the NAT instances' rights in a policy of their own
+    assert len(files) == 3  # the NAT instances' and the connect targets' rights in policies of their own
     for path in files:
         compact = re.sub(r"\s", "", path.read_text(encoding="utf-8"))
         assert len(compact) <= MANAGED_POLICY_CHARACTERS, (path.name, len(compact))
@@ -378,7 +391,7 @@ def test_the_checks_catch_known_bad_statements() -> None:
 ACCOUNT_WIDE = {
     "ec2:ModifyVpcEndpoint",
     "ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress",
-    "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress",
+    "ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress", "ec2:ModifySecurityGroupRules",
     "ec2:DeleteNetworkInterface", "ec2:DetachNetworkInterface", "ec2:DisassociateAddress",
 }  # fmt: skip
 # A new VPC's default security group is tagged outside any create call (AWS made it

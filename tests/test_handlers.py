@@ -47,7 +47,7 @@ def test_python_handler_tests_pass(generate: Generate) -> None:
     result = run_python_tests(project)
     assert result.returncode == 0, result.stderr
     # Every test but the live STS one, which needs an endpoint (see the emulator test).
-    assert "Ran 9 tests" in result.stderr and "OK (skipped=1)" in result.stderr, result.stderr
+    assert "Ran 11 tests" in result.stderr and "OK (skipped=1)" in result.stderr, result.stderr
 
 
 def test_node_handler_tests_pass(generate: Generate) -> None:
@@ -55,7 +55,7 @@ def test_node_handler_tests_pass(generate: Generate) -> None:
     result = run_node_tests(project)
     assert result.returncode == 0, result.stdout + result.stderr
     # Without the SDK installed, only its two tests (live STS, the client's timeouts) are skipped.
-    assert node_counts(result.stdout) == {"pass": 5, "fail": 0, "skipped": 2}, result.stdout
+    assert node_counts(result.stdout) == {"pass": 7, "fail": 0, "skipped": 2}, result.stdout
 
 
 def test_node_handler_imports_only_the_sdk_client_the_runtime_provides(generate: Generate) -> None:
@@ -97,7 +97,7 @@ def test_node_handler_reaches_sts_through_the_sdk(
     env = {**aws_emulator.env("us-east-1"), "AWS_ENDPOINT_URL_STS_LIVE": aws_emulator.endpoint_url}
     result = run_node_tests(project, **env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert node_counts(result.stdout) == {"pass": 7, "fail": 0, "skipped": 0}, result.stdout
+    assert node_counts(result.stdout) == {"pass": 9, "fail": 0, "skipped": 0}, result.stdout
 
 
 @pytest.mark.emulator
@@ -106,7 +106,7 @@ def test_python_handler_reaches_sts_through_boto3(generate: Generate, aws_emulat
     env = {**aws_emulator.env("us-east-1"), "AWS_ENDPOINT_URL_STS_LIVE": aws_emulator.endpoint_url}
     result = run_python_tests(project, **env)
     assert result.returncode == 0, result.stderr
-    assert "Ran 9 tests" in result.stderr and result.stderr.rstrip().endswith("\nOK"), result.stderr
+    assert "Ran 11 tests" in result.stderr and result.stderr.rstrip().endswith("\nOK"), result.stderr
 
 
 @pytest.mark.parametrize(("runtime", "entry"), [("python3.13", "handler.py"), ("nodejs22.x", "index.mjs")])

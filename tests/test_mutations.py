@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import Generate
 from fixtures_terraform import AwsEmulator, BindTerraform
-from mutations import EXISTING, MUTATIONS, NAT_PER_AZ, NAT_SINGLE, PRIVATE, Mutation
+from mutations import EXISTING_CONNECTED, MUTATIONS, NAT_PER_AZ, NAT_SINGLE, PRIVATE, Mutation
 
 import scaffold.render
 from scaffold.check import judge_project
@@ -31,6 +31,8 @@ EXISTING_IDS = [
     "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "--route-table-ids", "rtb-01234567",
 ]  # fmt: skip
+# A security group to connect to, without a plan: an ID that only needs to look right.
+GROUP_ID = "sg-0123456789abcdef0"
 
 
 # How `terraform test` reports a rule it caught: an assertion of tests/guide.tftest.hcl,
@@ -43,8 +45,13 @@ CAUGHT = {
 }
 
 
-def with_network(flags: tuple[str, ...], existing: list[str]) -> list[str]:
-    return [item for flag in flags for item in (existing if flag == "{existing}" else [flag])]
+def with_network(flags: tuple[str, ...], existing: list[str], group: str = GROUP_ID) -> list[str]:
+    """The flags with the network's: {existing} its flags, {group} its security group."""
+    return [
+        item.replace("{group}", group)
+        for flag in flags
+        for item in (existing if flag == "{existing}" else [flag])
+    ]
 
 
 @pytest.fixture
@@ -62,6 +69,11 @@ def mutated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[Mutati
             assert old in text, f"{mutation.id}: {old!r} is not in {mutation.file}"
             text = text.replace(old, new)
         path.write_text(text, encoding="utf-8")
+        for file, old, new in mutation.elsewhere:
+            other = copy / file
+            found = other.read_text(encoding="utf-8")
+            assert found.count(old) == 1, f"{mutation.id}: the edit must match once in {file}"
+            other.write_text(found.replace(old, new), encoding="utf-8")
         monkeypatch.setattr(scaffold.render, "templates_root", lambda: copy)
 
     return apply
@@ -96,6 +108,16 @@ def check_lines(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[in
     return code, out.splitlines()
 
 
+def explained_missing(capsys: pytest.CaptureFixture[str], *arguments: str) -> str:
+    """The hop `vpc-lambda-new explain` names as missing (it must exit 4 and name one)."""
+    capsys.readouterr()
+    code = main(["explain", *arguments])
+    out = capsys.readouterr().out
+    missing = [line.split()[1].rstrip(":") for line in out.splitlines() if line.startswith("  MISSING ")]
+    assert code == 4 and missing, out
+    return missing[0]
+
+
 def broken_rules(lines: list[str]) -> set[str]:
     return {line.split(":", 1)[0] for line in lines[:-1] if ": not judged: " not in line}
 
@@ -113,13 +135,15 @@ def test_check_with_a_plan_names_the_broken_rule(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     mutated(mutation)
-    existing = existing_flags(aws_emulator) if "{existing}" in mutation.flags else []
-    project = generate(*with_network(mutation.flags, existing), "--region", REGION, name="mu")
+    existing, group = existing_flags(aws_emulator) if "{existing}" in mutation.flags else ([], GROUP_ID)
+    project = generate(*with_network(mutation.flags, existing, group), "--region", REGION, name="mu")
     plan = fresh_plan(terraform, aws_emulator, project)
     code, lines = check_lines(capsys, str(project), "--plan", str(plan))
     assert code == 4 and mutation.rule in broken_rules(lines), (
         f"{mutation.id} should break {mutation.rule}; check --plan said:\n" + "\n".join(lines)
     )
+    if mutation.hop:
+        assert explained_missing(capsys, str(project), "--plan", str(plan)) == mutation.hop
     # The project's own tests fail exactly on the mutations marked terraform_test: their
     # count is measured, and what they miss is check's alone.
     caught = caught_by_terraform_test(terraform, aws_emulator, project)
@@ -142,6 +166,8 @@ def test_check_without_a_plan_names_it_or_says_it_could_not_judge(
     code, lines = check_lines(capsys, str(project))
     if mutation.without_plan:
         assert code == 4 and mutation.rule in broken_rules(lines), "\n".join(lines)
+        if mutation.hop:
+            assert explained_missing(capsys, str(project)) == mutation.hop
     else:
         said = [line for line in lines if line.startswith(f"{mutation.rule}: not judged: ")]
         assert said or mutation.rule in broken_rules(lines), "\n".join(lines)
@@ -187,17 +213,23 @@ def test_fresh_variant_is_clean_with_a_plan(
     # (Their own terraform test: test_terraform runs it on every variant of its matrix.)
 
 
-def existing_flags(emulator: AwsEmulator) -> list[str]:
+def existing_flags(emulator: AwsEmulator) -> tuple[list[str], str]:
     """Flags for topology existing, with a network built in the emulator: two private
-    subnets behind a NAT gateway, their route table, and a public subnet."""
+    subnets behind a NAT gateway, their route table, and a public subnet; and a security
+    group of the network's, to connect to."""
     from test_existing_vpc import build_network
 
-    network = build_network(emulator.client("ec2", REGION), nat=True)
-    return [
+    ec2 = emulator.client("ec2", REGION)
+    network = build_network(ec2, nat=True)
+    group = ec2.create_security_group(
+        GroupName=f"target-{network.vpc_id}", Description="a connect target", VpcId=network.vpc_id
+    )["GroupId"]
+    flags = [
         "--topology", "existing", "--vpc-id", network.vpc_id,
         "--subnet-ids", ",".join(network.private_subnets),
         "--route-table-ids", network.private_route_table,
     ]  # fmt: skip
+    return flags, str(group)
 
 
 @pytest.mark.mutation
@@ -209,11 +241,14 @@ def test_fresh_existing_variant_is_clean_with_a_plan(
     aws_emulator: AwsEmulator,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    flags = with_network(EXISTING, existing_flags(aws_emulator))
+    # With a security group of the network's to connect to: both sides planned, every path there.
+    flags = with_network(EXISTING_CONNECTED, *existing_flags(aws_emulator))
     project = generate(*flags, "--region", REGION, name="fresh")
     plan = fresh_plan(terraform, aws_emulator, project)
     code, lines = check_lines(capsys, str(project), "--plan", str(plan))
     assert code == 0 and len(lines) == 1, "\n".join(lines)
+    capsys.readouterr()
+    assert main(["explain", str(project), "--plan", str(plan)]) == 0, capsys.readouterr().out
     assert not caught_by_terraform_test(terraform, aws_emulator, project)
     # The network it reads is in the model: the subnets' route table, its NAT route.
     report = judge_project(project, json.loads(plan.read_text()))

@@ -139,7 +139,11 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         if topology == "private-nat":
             optional["nat"] = draw(st.sampled_from(["single", "per-az", "instance", "instance-per-az"]))
             optional["nat_instance_type"] = draw(st.sampled_from(["t4g.nano", "t3.micro", "c7gn.medium", " T4G.SMALL "]))
+    optional["connect"] = draw(st.sampled_from(["", "sg-0123456789abcdef0:5432", ["rds:db1", "10.20.0.0/16:443"]]))
+    optional["connect_ingress"] = draw(st.booleans())
     kept = draw(st.sets(st.sampled_from(sorted(optional))))  # the rest take their defaults
+    if "connect" not in kept or not optional["connect"]:
+        kept -= {"connect_ingress"}  # it applies only with targets
     if "state_bucket" not in kept or not optional["state_bucket"]:
         kept -= {"state_key", "state_region"}  # they apply only with a bucket
     if "nat" not in kept or not str(optional.get("nat", "")).startswith("instance"):
@@ -228,7 +232,7 @@ YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
 KEYS = (
     "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
     "vpc_cidr", "azs", "nat", "nat_instance_type", "egress_gb", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
-    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "state_bucket", "state_key", "state_region", "github_repository", "output_dir",
+    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "connect", "connect_ingress", "state_bucket", "state_key", "state_region", "github_repository", "output_dir",
 )  # fmt: skip
 NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True, "egress_gb": 10}
 EXISTING_ONLY = {
@@ -237,7 +241,9 @@ EXISTING_ONLY = {
 }  # fmt: skip
 
 
-def invalid_values(key: str, topology: str, bucket: str, nat: object = None) -> st.SearchStrategy[object]:
+def invalid_values(
+    key: str, topology: str, bucket: str, nat: object = None, connect: object = None
+) -> st.SearchStrategy[object]:
     """Values `key` must reject under `topology` (and `nat`); a good value where the key does
     not apply."""
     if key in NEW_VPC_ONLY and topology == "existing":
@@ -248,6 +254,8 @@ def invalid_values(key: str, topology: str, bucket: str, nat: object = None) -> 
         return st.just("single")
     if key == "nat_instance_type" and (topology != "private-nat" or not str(nat or "").startswith("instance")):
         return st.just("t4g.nano")
+    if key == "connect_ingress" and not connect:
+        return st.just(True)  # applies only with --connect
     if key in ("state_key", "state_region") and not bucket:
         return st.just("app/terraform.tfstate" if key == "state_key" else "us-east-1")
     strategies: dict[str, st.SearchStrategy[object]] = {
@@ -260,6 +268,8 @@ def invalid_values(key: str, topology: str, bucket: str, nat: object = None) -> 
         "nat": text_except(in_set(["single", "per-az", "instance", "instance-per-az"])),
         "nat_instance_type": st.sampled_from(["", "t4g", "nano", "t4g.", ".nano", "t4g nano", "t4g.nano.x", "4g.nano", 5, ["t4g.nano"]]),
         "egress_gb": st.integers(-(10**6), -1) | st.integers(10_000_001, 10**12) | NOT_WHOLE,
+        "connect": st.sampled_from(["sg-1:5", "rds:1x", "10.0.0.1/16:443", "x:y", "secret:nope", "rds:a,rds:a", 5, {"a": 1}, ["rds:db", 3]]),
+        "connect_ingress": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS,
         "memory": st.integers(-(10**6), 127) | st.integers(10241, 10**9) | NOT_WHOLE,
         "timeout": st.integers(-(10**6), 0) | st.integers(901, 10**9) | NOT_WHOLE,
         "azs": st.integers(-5, 1) | st.integers(7, 1000) | NOT_WHOLE,
@@ -303,7 +313,7 @@ def invalid_answers(draw: st.DrawFn) -> tuple[dict[str, Any], str]:
         nulled = draw(st.sampled_from(sorted(data)))
         return data | {nulled: None}, nulled
     # A key that does not apply to the topology is itself an error (e.g. nat with private).
-    data = data | {key: draw(invalid_values(key, data["topology"], data.get("state_bucket", ""), data.get("nat")))}
+    data = data | {key: draw(invalid_values(key, data["topology"], data.get("state_bucket", ""), data.get("nat"), data.get("connect")))}
     return data, key
 
 

@@ -533,6 +533,15 @@ def test_flow_logs_record_all_traffic() -> None:
     assert "REJECT" in found.found
 
 
+def test_reachable_names_the_hop_a_nat_project_lost() -> None:
+    """The judgement `explain` prints (tests/test_reach.py), as the rule check reports."""
+    assert broken(baseline(), "reachable") == []
+    document = drop(baseline(), 'aws_route.nat["a"]', 'aws_route.nat["b"]')
+    (found,) = broken(document, "reachable")
+    assert found.found.startswith("the internet over IPv4: missing route: ")
+    assert broken(document, "reachable", Intent("private")) == []  # no internet asked for
+
+
 def test_every_rule_has_a_test_here() -> None:
     text = Path(__file__).read_text(encoding="utf-8")
     untested = [rule.name for rule in RULES if f'"{rule.name}"' not in text]

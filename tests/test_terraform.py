@@ -261,6 +261,10 @@ def assert_own_tests_pass(runner: Terraform) -> None:
     assert result.returncode == 0 and " 3 passed, 0 failed." in result.stdout, tail(result.stdout + result.stderr)
 
 
+CONNECT_EVERY_KIND = (
+    "rds:db1,rds-proxy:proxy1,elasticache:cache1,"
+    "secret:arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
+)
 # Topology existing, offline: the IDs need not exist, the mock stands in for the network.
 EXISTING_OFFLINE = {
     "three-subnets-two-route-tables": (
@@ -270,6 +274,13 @@ EXISTING_OFFLINE = {
     "ipv6-own-groups-no-route-tables": (
         "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1", "--ipv6",
         "--security-group-ids", "sg-0123456789abcdef0", "--endpoints", "sts", "--iam", "managed",
+    ),
+    # Every kind of connect target, the function on groups of the user's: the lookups
+    # mocked, the rules planned on both sides.
+    "connect-every-kind-own-groups": (
+        "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+        "--security-group-ids", "sg-0123456789abcdef1", "--endpoints", "secretsmanager", "--connect",
+        f"{CONNECT_EVERY_KIND},sg-0123456789abcdef0:6379,10.20.0.0/16:443,2001:db8::/32:443",
     ),
 }  # fmt: skip
 
@@ -281,6 +292,16 @@ def test_the_project_s_own_terraform_tests_pass_on_existing_networks_offline(
     project = generate(
         "--topology", "existing", "--vpc-id", "vpc-0123456789abcdef0", *EXISTING_OFFLINE[variant]
     )
+    runner = terraform(project)
+    runner.init()
+    assert_own_tests_pass(runner)
+
+
+@pytest.mark.parametrize("topology", ["private", "private-nat"])
+def test_the_project_s_own_terraform_tests_pass_with_every_kind_of_connect_target_offline(
+    topology: str, generate: Generate, terraform: BindTerraform
+) -> None:
+    project = generate("--topology", topology, "--connect", CONNECT_EVERY_KIND, "--no-connect-ingress")
     runner = terraform(project)
     runner.init()
     assert_own_tests_pass(runner)

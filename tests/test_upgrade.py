@@ -37,6 +37,7 @@ RELEASES = {
     "0.5.0": "b800a091010ce7ac2af6fccbcec6af3538fa3419",
     "0.6.0": "02bd2834f1eede72abd4f9a4cd262614338bc9cf",
     "0.7.0": "f8c271c55e1ffed6785d28f0961371b4f51a1b41",
+    "0.8.0": "531aeb4515126eee3c491bad6a86bb738ea06aa3",
 }
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +120,7 @@ def test_an_applied_project_of_an_earlier_release_updates_without_destroying(
     flags = [
         item
         for flag in VARIANTS[variant]
-        for item in (existing_flags(aws_emulator) if flag == "{existing}" else [flag])
+        for item in (existing_flags(aws_emulator)[0] if flag == "{existing}" else [flag])
     ]
     generate_with(old_generator(release), tmp_path / "out", *flags)
     project = tmp_path / "out" / "up"

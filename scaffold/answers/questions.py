@@ -41,6 +41,7 @@ from scaffold.answers.parsers import (
     whole_number,
     zone_in_region,
 )
+from scaffold.answers.targets import EXAMPLES, MAX_TARGETS, parse_connect
 from scaffold.errors import InvalidAnswer
 
 
@@ -63,6 +64,8 @@ class Question:
     # When it applies, for the error of an answer given where it does not ("with
     # --state-bucket"); empty: the topology decides.
     only: str = ""
+    # A flag that may be given more than once, its values joined by commas (--connect).
+    repeatable: bool = False
 
     @property
     def default_label(self) -> str:
@@ -111,6 +114,21 @@ def _existing_vpc_applies(answers: Mapping[str, object]) -> bool:
 
 def remote_state_applies(answers: Mapping[str, object]) -> bool:
     return bool(answers.get("state_bucket"))
+
+
+def _connect_applies(answers: Mapping[str, object]) -> bool:
+    return bool(answers.get("connect"))
+
+
+def _secrets_in_region(answers: Mapping[str, object]) -> str | None:
+    targets = answers.get("connect")
+    region = str(answers.get("region"))
+    for target in targets if isinstance(targets, tuple) else ():
+        if target.region is not None and target.region != region:
+            # The function calls Secrets Manager in its own region: through its endpoint
+            # there, and with the role's rights on that region's ARN.
+            return f"{target.text} is in {target.region}, not --region {region}"
+    return None
 
 
 def _default_endpoints(answers: Mapping[str, object]) -> str:
@@ -285,6 +303,26 @@ QUESTIONS: tuple[Question, ...] = (
         since=(0, 5, 0),
         earlier=True,
     ),
+    Question(
+        "connect",
+        "What the function connects to, comma-separated (empty: nothing yet)",
+        parse_connect,
+        "",
+        accepts=f"up to {MAX_TARGETS}, repeatable: {EXAMPLES}",
+        since=(0, 9, 0),
+        earlier="",
+        repeatable=True,
+    ),
+    Question(
+        "connect_ingress",
+        "Add a rule admitting the function to each target's security group",
+        parse_yes_no,
+        True,
+        applies=_connect_applies,
+        only="with --connect",
+        since=(0, 9, 0),
+        earlier=True,
+    ),
     Question("runtime", "Lambda runtime", parse_runtime, "python3.12", RUNTIME_NOTES),
     Question(
         "architecture", "CPU architecture", choice(ARCHITECTURES), "arm64", ARCHITECTURE_NOTES
@@ -381,4 +419,5 @@ RELATIONS: tuple[Relation, ...] = (
         "endpoints",
         _gateway_endpoints_need_route_tables,
     ),
+    Relation(frozenset({"region", "connect"}), "connect", _secrets_in_region),
 )

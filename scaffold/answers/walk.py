@@ -21,6 +21,7 @@ from scaffold.answers.questions import (
     RELATIONS,
     Question,
 )
+from scaffold.answers.targets import Target
 from scaffold.errors import InvalidAnswer, ScaffoldError
 from scaffold.network import SubnetPlan, plan_subnets, public_subnet_count
 
@@ -44,6 +45,8 @@ class Answers:
     egress_gb: int | None
     endpoints: tuple[str, ...]
     execute_api_private_dns: bool | None
+    connect: tuple[Target, ...]
+    connect_ingress: bool | None
     runtime: str
     architecture: str
     memory: int
@@ -112,6 +115,8 @@ class Answers:
                 value = ",".join(value)
             elif item.name == "tags":
                 value = dict(value)
+            elif item.name == "connect":
+                value = [target.text for target in value]
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, ipaddress.IPv4Network):

@@ -57,19 +57,24 @@ def project_policies(project_dir: Path) -> dict[str, list[Any]]:
     return {f"{recorded_answers(project_dir).name}-boundary": list(statements)}
 
 
+def model_of(
+    project_dir: Path, document: Mapping[str, Any] | None, configuration: Module | None = None
+) -> Model:
+    """The model of a project: of the plan or state `document`, or of its configuration alone."""
+    configuration = configuration or load_configuration(project_dir)
+    policies = project_policies(project_dir)
+    if document is not None:
+        check_document_matches(document, configuration)
+        return Model.from_document(document, configuration, policies)
+    return Model.from_configuration(configuration, load_tfvars(project_dir, configuration), policies)
+
+
 def judge_project(project_dir: Path, document: Mapping[str, Any] | None = None) -> Report:
     """Every rule on a generated project: on the plan or state `document`, or on its configuration alone."""
 
     intent = intent_of(project_dir)
     configuration = load_configuration(project_dir)
-    policies = project_policies(project_dir)
-    if document is not None:
-        check_document_matches(document, configuration)
-        model = Model.from_document(document, configuration, policies)
-    else:
-        model = Model.from_configuration(
-            configuration, load_tfvars(project_dir, configuration), policies
-        )
+    model = model_of(project_dir, document, configuration)
     report = Report(judged_from=judged_from(document))
     subject = Subject(model, configuration, project_dir, intent)
     waivers = read_waivers(project_dir)

@@ -23,6 +23,10 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from scaffold.emulator import (
+    data_rules,
+    group_rules,  # its request rules register on import
+)
 from scaffold.emulator.core import ORIGINAL, REQUEST_RULES
 from scaffold.emulator.ec2_rules import (
     delete_vpc_endpoints,
@@ -205,6 +209,8 @@ def install() -> None:
         )
     for name in ("create_function", "update_function_configuration", "delete_function"):
         patches.append((LambdaBackend, name, after(getattr(LambdaBackend, name), reconcile_lambda)))
+    patches.extend(data_rules.patches())
+    patches.extend(group_rules.patches())
     for owner, name, replacement in patches:
         setattr(owner, name, replacement)
 

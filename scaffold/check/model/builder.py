@@ -220,6 +220,9 @@ class Builder(NetworkBuilder, SecurityGroupBuilder, IamBuilder, FunctionBuilder)
             model.flow_logs.append(flow_log)
         self.model.dependencies = self.dependencies()
         self.model.variables = self.root_variables()
+        model.instances = list(self.instances)
+        model.variables_given = self.known is not None and bool(self.known.variables)
+        model.read = self.value
         if self.evaluator is not None:
             model.unsupported_functions = sorted(self.evaluator.unsupported)
         return model

@@ -3,7 +3,7 @@ role, function...), the inventory that holds them, and helpers that read their v
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Any
@@ -324,6 +324,12 @@ class Inventory:
     unsupported_functions: list[str] = field(default_factory=list)  # met by the evaluator
     variables: dict[str, Any] = field(default_factory=dict)  # the root module's
     from_plan: bool = False
+    # Whether the document carried the root variables' values (a plan does, a state not).
+    variables_given: bool = False
+    # Every instance's address, type and mode ("managed" or "data"), and an attribute of
+    # any of them as the model resolved it (a data source's, which no entity holds).
+    instances: list[tuple[str, str, str]] = field(default_factory=list)
+    read: Callable[[str, str], Any] | None = field(default=None, repr=False)
 
     def gateways_of(self, type_name: str) -> list[Gateway]:
         return [gateway for gateway in self.gateways if gateway.type == type_name]

@@ -11,6 +11,7 @@ from scaffold.check.rules import (
     endpoints,
     function,
     iam,
+    reach,
     routing,
     security_groups,
 )
@@ -30,7 +31,7 @@ from scaffold.check.rules.base import (
     rule,
 )
 
-MODEL_FAMILIES = (routing, iam, security_groups, endpoints, function)
+MODEL_FAMILIES = (routing, iam, security_groups, endpoints, function, reach)
 
 # The order rules are reported in: the model's rules in the order of the one module they
 # came from, then the rules on the configuration's text.
@@ -40,7 +41,7 @@ ORDER = (
     "eni-permissions", "eni-depends-on", "network-outlives-grant",
     "replacement-security-group", "default-security-group", "gateway-endpoints",
     "interface-endpoints", "interface-endpoint-subnets", "tenancy", "multi-az",
-    "function-egress", "endpoint-dns", "trust", "least-privilege", "own-log-group",
+    "function-egress", "reachable", "endpoint-dns", "trust", "least-privilege", "own-log-group",
     "public-ip", "flow-logs",
     "documented-interface", "scan-exceptions", "existing-plan-checks", "waivers",
 )  # fmt: skip

@@ -77,6 +77,13 @@ module "function" {
   additional_egress_cidrs = var.additional_egress_cidrs
   aws_api_probe           = module.network.internet_egress || contains(var.interface_endpoints, "sts")
 
+{% if cookiecutter.connect %}
+  # What the function is in the VPC for, wired on both sides (modules/function/connect.tf).
+  connect         = var.connect
+  connect_ingress = var.connect_ingress
+  region          = var.region
+
+{% endif %}
 {% if cookiecutter.topology == "existing" %}
   security_group_ids   = var.security_group_ids
 {% endif %}

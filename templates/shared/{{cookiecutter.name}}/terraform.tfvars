@@ -52,6 +52,13 @@ interface_endpoints = {{ cookiecutter.interface_endpoints | hcl }}
 execute_api_private_dns = {{ cookiecutter.execute_api_private_dns | hcl }}
 {% endif %}
 
+{% if cookiecutter.connect %}
+# What the function is in the VPC for: each target's security group admits the function's
+# on its port{{ "" if cookiecutter.connect_ingress else " (not this project's to add: connect_ingress is off)" }}, and the function's may send there.
+connect         = {{ cookiecutter.connect | hcl }}
+connect_ingress = {{ cookiecutter.connect_ingress | hcl }}
+
+{% endif %}
 # Dual stack: IPv6 for the {{ "subnets' blocks" if cookiecutter.topology == "existing" else "VPC and its subnets" }}, allowed for the function.
 enable_ipv6 = {{ cookiecutter.ipv6 | hcl }}
 

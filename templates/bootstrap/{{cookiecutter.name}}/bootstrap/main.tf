@@ -141,5 +141,19 @@ resource "aws_iam_role_policy_attachment" "deploy_deployer_nat_instances" {
   policy_arn = aws_iam_policy.deployer_nat_instances.arn
 }
 {% endif %}
+{% if cookiecutter.connect %}
+
+# The connect targets' part of the deployer's rights (../deployer-policy-connect.json).
+resource "aws_iam_policy" "deployer_connect" {
+  name        = "${var.name}-deployer-connect-${var.region}"
+  description = "What applying and destroying the connect targets' rules of ${var.name} in ${var.region} needs"
+  policy      = file("${path.module}/../deployer-policy-connect.json")
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_deployer_connect" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = aws_iam_policy.deployer_connect.arn
+}
+{% endif %}
 
 data "aws_partition" "current" {}

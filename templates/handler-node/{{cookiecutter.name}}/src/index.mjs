@@ -1,6 +1,7 @@
 // Reports what this function can reach from inside its VPC.
 //
-// The result says whether a private resource (PROBE_TARGET=host:port) accepts a
+// The result says whether each private resource (PROBE_TARGET=host:port, and the
+// connect targets' addresses in CONNECT_TARGETS, a JSON object) accepts a
 // TCP connection and whether the AWS API answers (STS GetCallerIdentity needs no
 // IAM permission). Both checks use short timeouts, so a missing route or endpoint
 // shows up as a clear "reachable": false instead of a function timeout. Where the
@@ -58,6 +59,28 @@ export function probeTcp(target) {
   });
 }
 
+// Every connect target with an address, at once: the slowest takes one timeout.
+export async function probeConnectTargets() {
+  let targets;
+  try {
+    targets = JSON.parse(process.env.CONNECT_TARGETS || "{}");
+  } catch {
+    targets = null;
+  }
+  if (!targets || typeof targets !== "object" || Array.isArray(targets)) {
+    return [{ reachable: false, error: "CONNECT_TARGETS is not a JSON object" }];
+  }
+  const names = Object.keys(targets).sort();
+  return Promise.all(
+    names.map(async (name) =>
+      targets[name]
+        ? { name, ...(await probeTcp(String(targets[name]))) }
+        : // A security group or an address block: no one address answers for it.
+          { name, skipped: "no single address to probe" },
+    ),
+  );
+}
+
 export async function probeAwsApi() {
   if ((process.env.AWS_API_PROBE ?? "sts") !== "sts") {
     return { service: "sts", skipped: "no path to STS from these subnets" };
@@ -83,7 +106,13 @@ export async function handler() {
   if (target) {
     result.target = await probeTcp(target);
   }
-  result.ok = result.target ? result.target.reachable : true;
+  const connected = await probeConnectTargets();
+  if (connected.length > 0) {
+    result.connect = connected;
+  }
+  result.ok = [result.target ?? { reachable: true }, ...connected].every(
+    (found) => found.reachable ?? true,
+  );
   console.log(JSON.stringify(result));
   return result;
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { test } from "node:test";
 
-import { handler, probeAwsApi, probeTcp } from "../src/index.mjs";
+import { handler, probeAwsApi, probeConnectTargets, probeTcp } from "../src/index.mjs";
 
 function listen() {
   return new Promise((resolve) => {
@@ -37,6 +37,33 @@ test("a closed port is unreachable", async () => {
 test("a malformed target is rejected", async () => {
   const result = await probeTcp("no-port-here");
   assert.equal(result.reachable, false);
+});
+
+test("each connect target is probed and reported", async () => {
+  const server = await listen();
+  process.env.CONNECT_TARGETS = JSON.stringify({
+    "rds:db1": `127.0.0.1:${server.address().port}`,
+    "elasticache:cache": `127.0.0.1:${await closedPort()}`,
+    "sg-0123456789abcdef0:5432": "",
+  });
+  try {
+    const found = Object.fromEntries((await probeConnectTargets()).map((item) => [item.name, item]));
+    assert.equal(found["rds:db1"].reachable, true);
+    assert.equal(found["elasticache:cache"].reachable, false);
+    assert.ok(found["sg-0123456789abcdef0:5432"].skipped);
+  } finally {
+    delete process.env.CONNECT_TARGETS;
+    server.close();
+  }
+});
+
+test("malformed connect targets are a finding", async () => {
+  process.env.CONNECT_TARGETS = "[1, 2";
+  try {
+    assert.equal((await probeConnectTargets())[0].reachable, false);
+  } finally {
+    delete process.env.CONNECT_TARGETS;
+  }
 });
 
 test("the handler reports the target and the AWS API without throwing", async () => {

@@ -1,6 +1,7 @@
 """Reports what this function can reach from inside its VPC.
 
-The result says whether a private resource (PROBE_TARGET=host:port) accepts a
+The result says whether each private resource (PROBE_TARGET=host:port, and the
+connect targets' addresses in CONNECT_TARGETS, a JSON object) accepts a
 TCP connection and whether the AWS API answers (STS GetCallerIdentity needs no
 IAM permission). Both checks use short timeouts, so a missing route or endpoint
 shows up as a clear "reachable": false instead of a function timeout. Where the
@@ -12,6 +13,7 @@ import json
 import os
 import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 3.0
@@ -51,6 +53,26 @@ def probe_tcp(target):
     return {"target": target, "reachable": True, "latency_ms": elapsed_ms}
 
 
+def probe_connect_targets():
+    """Every connect target with an address, at once: the slowest takes one timeout."""
+    try:
+        targets = json.loads(os.environ.get("CONNECT_TARGETS") or "{}")
+    except ValueError:
+        return [{"reachable": False, "error": "CONNECT_TARGETS is not a JSON object"}]
+    if not isinstance(targets, dict):
+        return [{"reachable": False, "error": "CONNECT_TARGETS is not a JSON object"}]
+    found = []
+    with ThreadPoolExecutor(max_workers=max(1, min(len(targets), 20))) as pool:
+        probes = {name: pool.submit(probe_tcp, address) for name, address in targets.items() if address}
+        for name, address in sorted(targets.items()):
+            if address:
+                found.append({"name": name, **probes[name].result()})
+            else:
+                # A security group or an address block: no one address answers for it.
+                found.append({"name": name, "skipped": "no single address to probe"})
+    return found
+
+
 def probe_aws_api():
     if os.environ.get("AWS_API_PROBE", "sts") != "sts":
         return {"service": "sts", "skipped": "no path to STS from these subnets"}
@@ -70,6 +92,10 @@ def handler(event, context):
     target = os.environ.get("PROBE_TARGET", "")
     if target:
         result["target"] = probe_tcp(target)
-    result["ok"] = result.get("target", {"reachable": True})["reachable"]
+    connected = probe_connect_targets()
+    if connected:
+        result["connect"] = connected
+    probed = [result.get("target", {"reachable": True})] + connected
+    result["ok"] = all(found.get("reachable", True) for found in probed)
     print(json.dumps(result))
     return result

@@ -1,5 +1,6 @@
 """Unit tests of the handler; run with: python -m unittest discover -s tests"""
 
+import json
 import os
 import socket
 import sys
@@ -35,6 +36,28 @@ class ProbeTargetTest(unittest.TestCase):
 
     def test_malformed_target(self):
         self.assertFalse(handler.probe_tcp("no-port-here")["reachable"])
+
+
+class ConnectTargetsTest(unittest.TestCase):
+    def test_each_target_is_probed_and_reported(self):
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen()
+            listening = f"127.0.0.1:{server.getsockname()[1]}"
+            targets = {
+                "rds:db1": listening,
+                "elasticache:cache": f"127.0.0.1:{closed_port()}",
+                "sg-0123456789abcdef0:5432": "",
+            }
+            with mock.patch.dict(os.environ, {"CONNECT_TARGETS": json.dumps(targets)}):
+                found = {item["name"]: item for item in handler.probe_connect_targets()}
+        self.assertTrue(found["rds:db1"]["reachable"])
+        self.assertFalse(found["elasticache:cache"]["reachable"])
+        self.assertIn("skipped", found["sg-0123456789abcdef0:5432"])
+
+    def test_malformed_targets_are_a_finding(self):
+        with mock.patch.dict(os.environ, {"CONNECT_TARGETS": "[1, 2"}):
+            self.assertFalse(handler.probe_connect_targets()[0]["reachable"])
 
 
 class HandlerTest(unittest.TestCase):

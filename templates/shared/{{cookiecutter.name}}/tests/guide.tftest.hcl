@@ -63,6 +63,67 @@ mock_provider "aws" {
       account_id = "123456789012"
     }
   }
+{% if cookiecutter.connect %}
+
+  # The connect targets, as the data sources read them, in the project's VPC.
+  mock_data "aws_db_instance" {
+    defaults = {
+      address             = "db.mock.internal"
+      port                = 5432
+      vpc_security_groups = ["sg-0000000000000000d"]
+      db_subnet_group     = "mock-db"
+    }
+  }
+
+  mock_data "aws_db_subnet_group" {
+    defaults = {
+      vpc_id = {{ (cookiecutter.vpc_id or "vpc-00000000000000000") | hcl }}
+    }
+  }
+
+  mock_data "aws_db_proxy" {
+    defaults = {
+      endpoint               = "proxy.mock.internal"
+      engine_family          = "POSTGRESQL"
+      vpc_id                 = {{ (cookiecutter.vpc_id or "vpc-00000000000000000") | hcl }}
+      vpc_security_group_ids = ["sg-0000000000000000e"]
+    }
+  }
+
+  mock_data "aws_elasticache_replication_group" {
+    defaults = {
+      member_clusters                = ["mock-cache-001"]
+      port                           = 6379
+      primary_endpoint_address       = "cache.mock.internal"
+      configuration_endpoint_address = ""
+    }
+  }
+
+  mock_data "aws_elasticache_cluster" {
+    defaults = {
+      security_group_ids = ["sg-0000000000000000c"]
+      subnet_group_name  = "mock-cache"
+    }
+  }
+
+  mock_data "aws_elasticache_subnet_group" {
+    defaults = {
+      vpc_id = {{ (cookiecutter.vpc_id or "vpc-00000000000000000") | hcl }}
+    }
+  }
+
+  mock_data "aws_security_group" {
+    defaults = {
+      vpc_id = {{ (cookiecutter.vpc_id or "vpc-00000000000000000") | hcl }}
+    }
+  }
+
+  mock_data "aws_secretsmanager_secret" {
+    defaults = {
+      kms_key_id = ""
+    }
+  }
+{% endif %}
 {% if cookiecutter.topology == "existing" %}
 
   mock_data "aws_vpc" {
@@ -501,6 +562,24 @@ run "project" {
 
   # The same IDs, for the modules as main.tf calls them.
   {{ overrides("module.network.") | indent(2) }}
+{% if cookiecutter.connect and cookiecutter.topology != "existing" %}
+  # The VPC the connect targets' mocks are in.
+  override_resource {
+    target          = module.network.aws_vpc.this
+    override_during = plan
+    values = {
+      id = "vpc-00000000000000000"
+    }
+  }
+
+{% endif %}
+{% if cookiecutter.connect %}
+  assert {
+    condition     = toset(keys(output.connect_targets)) == toset([for target in var.connect : target if !startswith(target, "secret:")])
+    error_message = "A connect target is not wired to the function (its address does not reach the handler)."
+  }
+
+{% endif %}
   assert {
     condition     = !var.attach_to_vpc || (length(module.function.vpc_config.subnet_ids) >= 2 && toset(module.function.vpc_config.subnet_ids) == toset(module.network.private_subnet_ids))
     error_message = "The function is not attached to the project's private subnets (all of them, two AZs or more); attach_to_vpc = false detaches it on purpose."

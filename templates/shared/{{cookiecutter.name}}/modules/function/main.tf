@@ -39,6 +39,10 @@ resource "aws_lambda_function" "this" {
   environment {
     variables = {
       PROBE_TARGET = var.probe_target
+{% if cookiecutter.connect %}
+      # Each connect target and where it answers (host:port; empty for a group or a block).
+      CONNECT_TARGETS = jsonencode(local.probe_targets)
+{% endif %}
       # "sts" only where the function has a path to STS (NAT or an sts endpoint):
       # elsewhere the probe would cost a timeout on every invocation.
       AWS_API_PROBE = var.aws_api_probe ? "sts" : "off"

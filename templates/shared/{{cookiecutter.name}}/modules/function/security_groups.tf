@@ -66,6 +66,35 @@ resource "aws_security_group" "this" {
     }
   }
 
+{% if cookiecutter.connect %}
+  # The connect targets (connect.tf): each target's security group on its port, and each
+  # block on its port.
+  dynamic "egress" {
+    for_each = local.connect_egress
+
+    content {
+      description     = "To a connect target on its port"
+      from_port       = egress.value.port
+      to_port         = egress.value.port
+      protocol        = "tcp"
+      security_groups = [egress.value.group]
+    }
+  }
+
+  dynamic "egress" {
+    for_each = local.connect_cidrs
+
+    content {
+      description      = "To the connect target ${egress.key}"
+      from_port        = egress.value.port
+      to_port          = egress.value.port
+      protocol         = "tcp"
+      cidr_blocks      = strcontains(egress.value.peer, ":") ? [] : [egress.value.peer]
+      ipv6_cidr_blocks = strcontains(egress.value.peer, ":") ? [egress.value.peer] : []
+    }
+  }
+
+{% endif %}
   tags = merge({ Name = "${var.name}-function" }, var.tags)
 
   lifecycle {

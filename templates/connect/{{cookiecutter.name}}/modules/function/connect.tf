@@ -1,0 +1,282 @@
+{% set kinds = cookiecutter.connect_targets | map(attribute="kind") | list %}
+# What the function is in the VPC for (var.connect), wired on both sides: the function's
+# security group may open connections to each target on its port (inline egress, in
+# security_groups.tf, as a group with inline rules must hold all of them), and each
+# target's security group admits the function's on that port, a rule resource of its
+# own, so this project adds and removes its rule without owning the group. The lookups
+# and rights of a kind of target are here once the project has one of that kind:
+# `vpc-lambda-new update --connect` adds them.
+locals {
+  # SG_ID:PORT and CIDR:PORT (an IPv6 block holds colons: the port is after the last).
+  looked_up_kinds = ["rds:", "rds-proxy:", "elasticache:", "secret:"]
+  connect_ports = {
+    for target in var.connect : target => {
+      peer = trimsuffix(target, ":${element(split(":", target), length(split(":", target)) - 1)}")
+      port = tonumber(element(split(":", target), length(split(":", target)) - 1))
+    } if !anytrue([for kind in local.looked_up_kinds : startswith(target, kind)])
+  }
+  connect_groups = { for target, found in local.connect_ports : target => found if startswith(found.peer, "sg-") }
+  connect_cidrs  = { for target, found in local.connect_ports : target => found if !startswith(found.peer, "sg-") }
+
+{% if "rds" in kinds %}
+  # rds:IDENTIFIER
+  connect_rds = toset([for target in var.connect : trimprefix(target, "rds:") if startswith(target, "rds:")])
+{% endif %}
+{% if "rds-proxy" in kinds %}
+  # rds-proxy:NAME
+  connect_rds_proxies = toset([for target in var.connect : trimprefix(target, "rds-proxy:") if startswith(target, "rds-proxy:")])
+{% endif %}
+{% if "elasticache" in kinds %}
+  # elasticache:REPLICATION_GROUP_ID
+  connect_caches = toset([for target in var.connect : trimprefix(target, "elasticache:") if startswith(target, "elasticache:")])
+{% endif %}
+{% if "secret" in kinds %}
+  # secret:ARN
+  connect_secrets = toset([for target in var.connect : trimprefix(target, "secret:") if startswith(target, "secret:")])
+{% endif %}
+{% if "rds-proxy" in kinds %}
+
+  # RDS Proxy listens on its engine family's port (RDS user guide, "Connecting to a
+  # proxy"): the data source has no port of its own.
+  proxy_ports = { MYSQL = 3306, POSTGRESQL = 5432, SQLSERVER = 1433 }
+{% endif %}
+
+  # The looked-up targets: where they answer, and the security groups that admit them.
+  connect_services = merge(
+    {},
+{% if "rds" in kinds %}
+    {
+      for id, db in data.aws_db_instance.connect : "rds:${id}" => {
+        address = db.address
+        port    = db.port
+        groups  = tolist(db.vpc_security_groups)
+      }
+    },
+{% endif %}
+{% if "rds-proxy" in kinds %}
+    {
+      for name, proxy in data.aws_db_proxy.connect : "rds-proxy:${name}" => {
+        address = proxy.endpoint
+        port    = lookup(local.proxy_ports, proxy.engine_family, 0)
+        groups  = tolist(proxy.vpc_security_group_ids)
+      }
+    },
+{% endif %}
+{% if "elasticache" in kinds %}
+    {
+      for id, cache in data.aws_elasticache_replication_group.connect : "elasticache:${id}" => {
+        # Cluster mode enabled answers at its configuration endpoint, disabled at its primary.
+        address = try(coalesce(cache.configuration_endpoint_address, cache.primary_endpoint_address), "")
+        port    = cache.port
+        groups  = tolist(data.aws_elasticache_cluster.connect[id].security_group_ids)
+      }
+    },
+{% endif %}
+  )
+
+  # Each target's security groups and port.
+  connect_peers = merge(
+    { for target, found in local.connect_groups : target => { groups = [found.peer], port = found.port } },
+    { for target, found in local.connect_services : target => { groups = found.groups, port = found.port } },
+  )
+
+  # The function's groups, keyed by what is known at plan: the dedicated group is created
+  # with the project, so its ID is not.
+  function_groups = (
+    length(var.security_group_ids) > 0
+    ? { for id in var.security_group_ids : id => id }
+    : { function = aws_security_group.this[0].id }
+  )
+
+  # One rule per group, port and function group, however many targets share them (an RDS
+  # Proxy and its database may share a group and a port): AWS refuses a rule twice.
+  connect_pairs = distinct(flatten([
+    for peer in values(local.connect_peers) : [for group in peer.groups : { group = group, port = peer.port }]
+  ]))
+  connect_egress = { for pair in local.connect_pairs : "${pair.group}:${pair.port}" => pair }
+  connect_ingress = var.connect_ingress ? merge([
+    for pair in local.connect_pairs : {
+      for own, own_id in local.function_groups : "${pair.group}:${pair.port} ${own}" => merge(pair, {
+        function = own_id
+        targets  = join(", ", sort([for target, peer in local.connect_peers : target if contains(peer.groups, pair.group) && peer.port == pair.port]))
+      })
+    }
+  ]...) : {}
+
+  # The targets, and the groups they name, that are not in the project's VPC.
+  connect_elsewhere = concat(
+{% if "rds" in kinds %}
+    [for id, group in data.aws_db_subnet_group.connect : "rds:${id} is in ${group.vpc_id}" if group.vpc_id != var.vpc_id],
+{% endif %}
+{% if "rds-proxy" in kinds %}
+    [for name, proxy in data.aws_db_proxy.connect : "rds-proxy:${name} is in ${proxy.vpc_id}" if proxy.vpc_id != var.vpc_id],
+{% endif %}
+{% if "elasticache" in kinds %}
+    [for id, group in data.aws_elasticache_subnet_group.connect : "elasticache:${id} is in ${group.vpc_id}" if group.vpc_id != var.vpc_id],
+{% endif %}
+    [for id, group in data.aws_security_group.connect : "security group ${id} is in ${group.vpc_id}" if group.vpc_id != var.vpc_id],
+  )
+
+  # Where the handler probes each target (no address for a group or a block).
+  probe_targets = merge(
+    { for target in keys(local.connect_ports) : target => "" },
+    { for target, found in local.connect_services : target => "${found.address}:${found.port}" },
+  )
+}
+
+{% if "rds" in kinds %}
+data "aws_db_instance" "connect" {
+  for_each = local.connect_rds
+
+  db_instance_identifier = each.key
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.vpc_security_groups) > 0
+      error_message = "rds:${each.key} has no VPC security group to admit the function."
+    }
+  }
+}
+
+data "aws_db_subnet_group" "connect" {
+  for_each = local.connect_rds
+
+  name = data.aws_db_instance.connect[each.key].db_subnet_group
+}
+
+{% endif %}
+{% if "rds-proxy" in kinds %}
+data "aws_db_proxy" "connect" {
+  for_each = local.connect_rds_proxies
+
+  name = each.key
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.vpc_security_group_ids) > 0 && contains(keys(local.proxy_ports), self.engine_family)
+      error_message = "rds-proxy:${each.key} has no VPC security group, or an engine family (${self.engine_family}) whose port is not known."
+    }
+  }
+}
+
+{% endif %}
+{% if "elasticache" in kinds %}
+data "aws_elasticache_replication_group" "connect" {
+  for_each = local.connect_caches
+
+  replication_group_id = each.key
+}
+
+# The replication group's security groups and subnets are its clusters'.
+data "aws_elasticache_cluster" "connect" {
+  for_each = local.connect_caches
+
+  cluster_id = sort(data.aws_elasticache_replication_group.connect[each.key].member_clusters)[0]
+
+  lifecycle {
+    postcondition {
+      condition     = length(self.security_group_ids) > 0
+      error_message = "elasticache:${each.key} has no security group to admit the function (a cache outside a VPC cannot be reached from one)."
+    }
+  }
+}
+
+data "aws_elasticache_subnet_group" "connect" {
+  for_each = local.connect_caches
+
+  name = data.aws_elasticache_cluster.connect[each.key].subnet_group_name
+}
+
+{% endif %}
+# Every security group a rule names: a missing one fails the plan here, by its ID.
+data "aws_security_group" "connect" {
+  for_each = toset(flatten([for peer in values(local.connect_peers) : peer.groups]))
+
+  id = each.key
+}
+
+# Every target in this project's VPC: AWS refers to a group of another VPC only through a
+# peering connection, and a function reaches a peered network by its block (CIDR:PORT).
+# Judged here, not in the data sources' postconditions: a data source whose conditions
+# named the VPC of a new network would be read only at apply, and its groups' rules could
+# not be planned.
+resource "terraform_data" "connect_in_the_vpc" {
+  count = length(local.connect_peers) > 0 ? 1 : 0
+
+  input = sort(keys(local.connect_peers))
+
+  lifecycle {
+    precondition {
+      condition     = length(local.connect_elsewhere) == 0
+      error_message = "Connect targets outside this project's VPC ${var.vpc_id}: ${join("; ", local.connect_elsewhere)}. Reach a peered VPC by its block (CIDR:PORT)."
+    }
+  }
+}
+
+# The target's side: its group admits the function's on the target's port.
+resource "aws_vpc_security_group_ingress_rule" "connect" {
+  for_each = local.connect_ingress
+
+  security_group_id            = data.aws_security_group.connect[each.value.group].id
+  description                  = substr("Lambda function ${var.name} to ${each.value.targets}", 0, 255)
+  ip_protocol                  = "tcp"
+  from_port                    = each.value.port
+  to_port                      = each.value.port
+  referenced_security_group_id = each.value.function
+
+  tags = merge({ Name = "${var.name}-function" }, var.tags)
+
+  # Never a rule on a group of another VPC: the check comes first.
+  depends_on = [terraform_data.connect_in_the_vpc]
+}
+
+{% if "secret" in kinds %}
+data "aws_secretsmanager_secret" "connect" {
+  for_each = local.connect_secrets
+
+  arn = each.key
+}
+
+# A secret encrypted with a customer managed key: the role may decrypt with that key, only
+# through Secrets Manager (kms:ViaService). With the AWS managed key, Secrets Manager
+# decrypts on the role's GetSecretValue alone.
+data "aws_kms_key" "connect" {
+  for_each = { for arn, secret in data.aws_secretsmanager_secret.connect : arn => secret.kms_key_id if secret.kms_key_id != null && secret.kms_key_id != "" }
+
+  key_id = each.value
+}
+
+data "aws_iam_policy_document" "connect_secrets" {
+  count = length(local.connect_secrets) > 0 ? 1 : 0
+
+  statement {
+    sid       = "ReadConnectedSecrets"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = sort([for secret in data.aws_secretsmanager_secret.connect : secret.arn])
+  }
+
+  dynamic "statement" {
+    for_each = length(data.aws_kms_key.connect) > 0 ? [sort(distinct([for key in data.aws_kms_key.connect : key.arn]))] : []
+
+    content {
+      sid       = "DecryptThroughSecretsManager"
+      actions   = ["kms:Decrypt"]
+      resources = statement.value
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["secretsmanager.${var.region}.amazonaws.com"]
+      }
+    }
+  }
+}
+
+resource "aws_iam_role_policy" "connect_secrets" {
+  count = length(local.connect_secrets) > 0 ? 1 : 0
+
+  name   = "connected-secrets"
+  role   = var.role_name
+  policy = data.aws_iam_policy_document.connect_secrets[0].json
+}
+{% endif %}
