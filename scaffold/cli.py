@@ -21,6 +21,7 @@ from typing import NoReturn
 
 from scaffold import __version__
 from scaffold.answers import QUESTIONS, RawAnswer
+from scaffold.answers.parsers import NO, YES
 from scaffold.console import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,
@@ -33,6 +34,8 @@ from scaffold.console import (
 from scaffold.errors import ScaffoldError
 
 COMMANDS = ("update", "check", "explain", "emulator")
+# The words a yes-or-no flag takes as its value, as answers files do.
+YES_OR_NO = (*YES, *NO)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -43,6 +46,29 @@ class ArgumentParser(argparse.ArgumentParser):
                 " (the project's name goes in --name; commands are update, check, explain and emulator)"
             )
         raise ScaffoldError(message)
+
+
+def yes_no_values(arguments: Sequence[str]) -> list[str]:
+    """`--flag VALUE` and `--flag=VALUE` of a yes-or-no question, with VALUE one of the
+    answers' own words (`--connect-ingress off`), as `--flag` or `--no-flag`; anything else
+    as given, so a positional after a flag stays a positional."""
+    flags = {question.flag for question in QUESTIONS if question.is_yes_no}
+    found: list[str] = []
+    index = 0
+    while index < len(arguments):
+        token = arguments[index]
+        flag, equals, value = token.partition("=")
+        following = arguments[index + 1] if index + 1 < len(arguments) else None
+        if flag in flags and not equals and following is not None and following.strip().lower() in YES_OR_NO:
+            value, equals, index = following, "=", index + 1
+        if flag in flags and equals:
+            word = value.strip().lower()
+            if word not in YES_OR_NO:
+                raise ScaffoldError(f"{flag}: {value!r} is not yes or no (on, off, true, false, ...)")
+            token = flag if word in YES else "--no-" + flag[2:]
+        found.append(token)
+        index += 1
+    return found
 
 
 def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False) -> None:
@@ -65,7 +91,8 @@ def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False)
                 dest=question.key,
                 action=argparse.BooleanOptionalAction,
                 default=None,
-                help=f"{question.prompt} (default: {on_off})",
+                help=f"{question.prompt}; {question.flag} on|off, or --no-{question.flag[2:]}"
+                f" (default: {on_off})",
             )
             continue
         if question.choices:
@@ -316,7 +343,7 @@ def interactive(options: argparse.Namespace) -> bool:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    arguments = yes_no_values(list(sys.argv[1:] if argv is None else argv))
     if arguments and arguments[0] == "update":
         from scaffold.update import run_update
 

@@ -411,7 +411,8 @@ CASES = [
     flag("route-table-ids-wrong-prefix", *EXISTING, "--route-table-ids", "vpc-01234567", says="--route-table-ids:"),
     flag("route-table-ids-with-private", "--route-table-ids", "rtb-01234567", says="--route-table-ids: does not apply"),
     # --flow-logs / --no-flow-logs
-    flag("flow-logs-with-value", "--flow-logs=yes", says="argument --flow-logs/--no-flow-logs: ignored explicit argument"),
+    flag("flow-logs-with-a-bad-value", "--flow-logs=maybe", says="--flow-logs: 'maybe' is not yes or no"),
+    flag("no-flow-logs-with-value", "--no-flow-logs=yes", says="argument --flow-logs/--no-flow-logs: ignored explicit argument"),
     flag("flow-logs-with-existing", *EXISTING, "--flow-logs", says="--flow-logs: does not apply"),
     flag("no-flow-logs-with-existing", *EXISTING, "--no-flow-logs", says="--flow-logs: does not apply"),
     # --tags: AWS's tag charset, lengths and count
@@ -435,7 +436,7 @@ CASES = [
     # --execute-api-private-dns: only with the execute-api endpoint; a switch
     flag("execute-api-private-dns-without-the-endpoint", "--execute-api-private-dns", says="--execute-api-private-dns: does not apply"),
     # --ipv6: yes or no
-    flag("ipv6-with-value", "--ipv6=yes", says="argument --ipv6/--no-ipv6: ignored explicit argument"),
+    flag("ipv6-with-a-bad-value", "--ipv6=2", says="--ipv6: '2' is not yes or no"),
     # --state-bucket, --state-key, --state-region: the optional S3 backend
     flag("state-bucket-uppercase", "--state-bucket", "MyState", says="--state-bucket:"),
     # --github-repository: OWNER/REPO, for bootstrap/

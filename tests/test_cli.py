@@ -103,3 +103,14 @@ def test_help_lists_every_flag_and_every_flag_the_readme_documents(capsys: pytes
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     documented = {flag for row in readme.splitlines() if row.startswith("| `--") for flag in re.findall(r"`(--[a-z0-9-]+)", row)}
     assert len(documented) > 20 and documented <= listed, sorted(documented - listed)
+
+
+def test_a_yes_or_no_flag_takes_on_or_off_and_leaves_a_positional_after_it(tmp_path: Path) -> None:
+    code = main([
+        "--no-input", "--name", "yn", "--output-dir", str(tmp_path),
+        "--connect", "sg-0123456789abcdef0:5432", "--connect-ingress", "off", "--flow-logs=on",
+    ])  # fmt: skip
+    tfvars = (tmp_path / "yn" / "terraform.tfvars").read_text(encoding="utf-8")
+    assert code == 0 and "connect_ingress = false" in tfvars and "enable_flow_logs = true" in tfvars
+    # The project folder after a flag is the folder, not the flag's value.
+    assert main(["update", "--ipv6", str(tmp_path / "yn"), "--no-input", "--dry-run"]) == 0
