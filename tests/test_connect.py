@@ -20,7 +20,7 @@ from test_apply import state_of
 from test_existing_vpc import REGION, build_network, deployed, existing_project, plan_failure
 
 from scaffold.check.explain import explain_project
-from scaffold.check.rules.reach import MISSING, NOT_JUDGED
+from scaffold.check.rules.paths import MISSING, NOT_JUDGED
 
 pytestmark = [pytest.mark.terraform, pytest.mark.emulator]
 

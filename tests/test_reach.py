@@ -20,7 +20,8 @@ from plan_fixtures import (
     unknown,
 )
 
-from scaffold.check.rules.reach import MISSING, NOT_JUDGED, OK, SKIPPED, Destination, judge_reach
+from scaffold.check.rules.paths import MISSING, NOT_JUDGED, OK, SKIPPED, Destination
+from scaffold.check.rules.reach import judge_reach
 from scaffold.cli import main
 
 SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"

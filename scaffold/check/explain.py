@@ -13,7 +13,8 @@ from typing import Any
 from scaffold.check.command import intent_of, load_document, model_of
 from scaffold.check.config import load_configuration
 from scaffold.check.model import load_tfvars
-from scaffold.check.rules.reach import MISSING, NOT_JUDGED, Destination, judge_reach, one_line
+from scaffold.check.rules.paths import MISSING, NOT_JUDGED, Destination
+from scaffold.check.rules.reach import judge_reach, one_line
 from scaffold.console import EXIT_RULES_BROKEN, say
 from scaffold.errors import ScaffoldError, quoted
 from scaffold.project import files_with_conflict_markers
