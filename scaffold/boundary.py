@@ -5,12 +5,14 @@ An administrator creates it once as the policy NAME-boundary; the deployer polic
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from scaffold.deployer import ROLE_LOG_GROUPS, ROLE_PASSED_BY_TYPE, Statement, role_arns, statement
 
 
-def permissions_boundary(types: Iterable[str], name: str, partition: str) -> dict[str, object]:
+def permissions_boundary(
+    types: Iterable[str], name: str, partition: str, secrets: Sequence[str] = (), region: str = ""
+) -> dict[str, object]:
     """The most any role of the project may do: what its own policies grant.
 
     One document for every role of the project, each statement for one role only: it
@@ -31,11 +33,8 @@ def permissions_boundary(types: Iterable[str], name: str, partition: str) -> dic
             statement(sid, actions, resources, own_role)
             for sid, actions, resources in ROLE_BOUNDARIES[role](log_groups)
         ]
-        if role == "lambda" and "data.aws_secretsmanager_secret" in types:
-            found += [
-                statement(sid, actions, resources, own_role)
-                for sid, actions, resources in secrets_boundary(partition)
-            ]
+        if role == "lambda" and secrets:
+            found += secrets_boundary(secrets, region, own_role)
     return {"Version": "2012-10-17", "Statement": found}
 
 
@@ -60,16 +59,26 @@ def lambda_boundary(log_groups: list[str]) -> list[tuple[str, list[str], list[st
     ]
 
 
-def secrets_boundary(partition: str) -> list[tuple[str, list[str], list[str] | str]]:
-    # The connected secrets (templates/connect): the function's own policy names each
-    # secret, and its key with kms:ViaService Secrets Manager.
+def secrets_boundary(
+    secrets: Sequence[str], region: str, own_role: dict[str, object]
+) -> list[Statement]:
+    """The connected secrets (templates/connect), by their ARNs only: as given, or with the
+    six characters AWS appends to a name (Secrets Manager user guide, "Secret ARN"); and
+    their customer managed keys only through Secrets Manager, only for them (the secret's
+    ARN is the encryption context Secrets Manager gives KMS)."""
+    arns = sorted({arn for secret in secrets for arn in (secret, f"{secret}-??????")})
     return [
-        (
-            "LambdaReadsConnectedSecrets",
-            ["secretsmanager:GetSecretValue"],
-            [f"arn:{partition}:secretsmanager:*:*:secret:*"],
+        statement("LambdaReadsConnectedSecrets", ["secretsmanager:GetSecretValue"], arns, own_role),
+        statement(
+            "LambdaDecryptsConnectedSecrets",
+            ["kms:Decrypt"],
+            "*",
+            {
+                **own_role,
+                "StringEquals": {"kms:ViaService": f"secretsmanager.{region}.amazonaws.com"},
+                "StringLike": {"kms:EncryptionContext:SecretARN": arns},
+            },
         ),
-        ("LambdaDecryptsConnectedSecrets", ["kms:Decrypt"], [f"arn:{partition}:kms:*:*:key/*"]),
     ]
 
 

@@ -125,12 +125,14 @@ def build_parser() -> ArgumentParser:
         " In a terminal with no flags it asks; flags and --answers pre-answer questions.",
         epilog="Commands: `vpc-lambda-new update [DIR]` re-renders a generated project with new"
         " answers or a newer vpc-lambda-new, keeping every edit; `vpc-lambda-new check [DIR]`"
-        " reports the Lambda VPC guide's rules a project breaks; `vpc-lambda-new bootstrap [DIR]"
+        " reports the Lambda VPC guide's rules a project breaks; `vpc-lambda-new explain [DIR]`"
+        " prints every path the function needs, hop by hop, or the missing one;"
+        " `vpc-lambda-new bootstrap [DIR]"
         " --github-repository OWNER/REPO` adds bootstrap/, what CI needs in AWS before its"
         " first plan; `vpc-lambda-new emulator` serves"
         " a local AWS API emulator for a project's `make local`. Each takes --help."
         " Exit codes: 0 done, 1 internal error, 2 bad input, 3 update left conflicts,"
-        " 4 broken rules, 130 interrupted.",
+        " 4 broken rules or a missing path, 130 interrupted.",
     )
     add_question_flags(parser)
     parser.add_argument(
@@ -260,8 +262,10 @@ def build_explain_parser() -> ArgumentParser:
         " the route, the function's egress rule, the far side's rule or endpoint; or the"
         " first hop that is missing. Without --plan it judges the Terraform text, and a hop"
         " known only at plan time is not judged, never passed.",
-        epilog="Exit codes: 0 every path exists, 1 internal error, 2 bad input, 4 a path"
-        " misses a hop, 130 interrupted.",
+        epilog="A hop is ok, MISSING, not judged (a value known only to a plan or to AWS:"
+        " never a pass), or skipped (the generated handler's STS probe, switched off where STS"
+        " has no path). Exit codes: 0 no path misses a hop (the not judged ones are listed),"
+        " 1 internal error, 2 bad input, 4 a path misses a hop, 130 interrupted.",
     )
     add_project_dir(parser)
     parser.add_argument(

@@ -4,6 +4,7 @@ with a policy of its own for each layer that needs one, and the roles' permissio
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from scaffold.boundary import permissions_boundary
@@ -32,7 +33,12 @@ LAYER_POLICY_FILES = {"nat_instance": NAT_INSTANCE_POLICY_FILE, "connect": CONNE
 
 
 def render_policies(
-    project_dir: Path, name: str, region: str, vpc_id: str | None = None, private_dns: bool = False
+    project_dir: Path,
+    name: str,
+    region: str,
+    vpc_id: str | None = None,
+    private_dns: bool = False,
+    secrets: Sequence[str] = (),
 ) -> dict[str, str]:
     """deployer-policy.json, the policies of the layers it has (LAYER_POLICY_FILES; the
     deployer holds them all), and permissions-boundary.json, for the rendered project."""
@@ -47,7 +53,7 @@ def render_policies(
     base = declared_types([path for path in files if path not in in_layers])
     found = {
         "deployer-policy.json": deployer_policy(base, name, partition, vpc_id, private_dns),
-        "permissions-boundary.json": permissions_boundary(types, name, partition),
+        "permissions-boundary.json": permissions_boundary(types, name, partition, secrets, region),
     }
     for policy, paths in layered.items():
         if paths:

@@ -180,8 +180,9 @@ def diagram_subnet_nodes(answers: Answers) -> dict[str, str]:
 def render_tree(answers: Answers, parent: Path) -> Path:
     """Render the complete project into parent/NAME; returns that folder."""
     project = render_layers(layers(answers), {"cookiecutter": template_context(answers)}, parent)
+    secrets = [target.value for target in answers.connect if target.kind == "secret"]
     for file_name, text in render_policies(
-        project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers)
+        project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers), secrets
     ).items():
         (project / file_name).write_text(text, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:

@@ -78,7 +78,11 @@ class Session:
         # checked here at whichever of their answers is asked last.
         self.cross_checks: tuple[CrossCheck, ...] = (
             CrossCheck(frozenset({"vpc_cidr", "azs"}), subnets_fit),
-            *(CrossCheck(relation.needs, relation.problem) for relation in model.RELATIONS),
+            *(
+                CrossCheck(relation.needs, relation.problem)
+                for relation in model.RELATIONS
+                if not (relation.new_projects_only and updating)
+            ),
         )
         if not updating:  # an update writes into its own, non-empty, folder
             self.cross_checks += (

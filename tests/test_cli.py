@@ -108,7 +108,7 @@ def test_help_lists_every_flag_and_every_flag_the_readme_documents(capsys: pytes
 def test_a_yes_or_no_flag_takes_on_or_off_and_leaves_a_positional_after_it(tmp_path: Path) -> None:
     code = main([
         "--no-input", "--name", "yn", "--output-dir", str(tmp_path),
-        "--connect", "sg-0123456789abcdef0:5432", "--connect-ingress", "off", "--flow-logs=on",
+        "--connect", "10.0.0.0/16:5432", "--connect-ingress", "off", "--flow-logs=on",
     ])  # fmt: skip
     tfvars = (tmp_path / "yn" / "terraform.tfvars").read_text(encoding="utf-8")
     assert code == 0 and "connect_ingress = false" in tfvars and "enable_flow_logs = true" in tfvars

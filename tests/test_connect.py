@@ -113,11 +113,12 @@ def test_connect_wires_both_sides_of_every_target_and_destroy_leaves_them_as_the
         assert statements["ReadConnectedSecrets"]["Resource"] in (
             targets.proxy.secret_arn, [targets.proxy.secret_arn]
         )
+        # Its customer managed key, only through Secrets Manager and only for this secret.
         decrypt = statements["DecryptThroughSecretsManager"]
-        assert decrypt["Resource"] in (targets.proxy.secret_kms_key_arn, [targets.proxy.secret_kms_key_arn])
-        assert decrypt["Condition"] == {
-            "StringEquals": {"kms:ViaService": f"secretsmanager.{REGION}.amazonaws.com"}
-        }
+        assert decrypt["Resource"] in ("*", ["*"])
+        assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == f"secretsmanager.{REGION}.amazonaws.com"
+        context = decrypt["Condition"]["StringEquals"]["kms:EncryptionContext:SecretARN"]
+        assert context in (targets.proxy.secret_arn, [targets.proxy.secret_arn])
 
         # Every path, judged on the state apply left: nothing missing, nothing unknown.
         destinations = {d.name: d for d in explain_project(project, state_of(runner))}
@@ -132,6 +133,16 @@ def test_connect_wires_both_sides_of_every_target_and_destroy_leaves_them_as_the
 
         replan = runner.run("plan", "-input=false", "-no-color", "-detailed-exitcode", ok_codes=(0, 2))
         assert replan.returncode == 0, replan.stdout
+
+        # The function's group replaced: the targets admit the new one, the old one is gone
+        # (a rule still naming it would have blocked its deletion).
+        runner.apply("-replace=module.function.aws_security_group.this[0]")
+        (new_group,) = runner.outputs()["security_group_ids"]
+        assert new_group != function_group
+        for group, port in wired.items():
+            admits = admitted(ec2, group, "ingress")
+            assert ("tcp", port, port, new_group) in admits and not [r for r in admits if r[3] == function_group]
+        assert not ec2.describe_security_groups(Filters=[{"Name": "group-id", "Values": [function_group]}])["SecurityGroups"]
 
     # Destroyed: the targets' groups are exactly as they were before the apply.
     assert snapshot_rules(ec2, targets.security_groups) == before

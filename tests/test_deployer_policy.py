@@ -54,7 +54,10 @@ VARIANTS: dict[str, tuple[str, ...]] = {
             "secret:arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf"
         ),
     ),
-    "private-connect-group-own-groups": ("--connect", "sg-0123456789abcdef0:5432"),
+    "existing-connect-group-own-groups": (
+        *EXISTING, "--security-group-ids", "sg-0123456789abcdef1", "--connect", "sg-0123456789abcdef0:5432",
+    ),
+    "private-connect-blocks": ("--connect", "10.20.0.0/16:443,2001:db8::/32:5432"),
 }  # fmt: skip
 
 # IAM quotas: "Managed policy size: 6,144 characters" (whitespace not counted).
@@ -347,13 +350,14 @@ def test_the_largest_policies_each_fit_in_one_managed_policy(tmp_path: Path) -> 
         "--no-input", "--name", name, "--output-dir", str(tmp_path), "--region", "us-gov-west-1",
         "--topology", "private-nat", "--nat", "instance-per-az", "--azs", "6", "--ipv6", "--flow-logs",
         "--endpoints", "s3,dynamodb,sts,secretsmanager,execute-api", "--execute-api-private-dns",
-        "--iam", "managed", "--connect",
-        (
-            "rds:db,rds-proxy:proxy,elasticache:cache,sg-0123456789abcdef0:5432,10.20.0.0/16:443,"
-            "secret:arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf"
-        ),
+        "--iam", "managed",
     ])  # fmt: skip
-    assert code == 0
+    # Once the VPC exists, every kind of target (a new VPC holds none).
+    targets = (
+        "rds:db,rds-proxy:proxy,elasticache:cache,sg-0123456789abcdef0:5432,52.94.0.0/16:443,"
+        "secret:arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf"
+    )
+    assert code == 0 and main(["update", str(tmp_path / name), "--connect", targets, "--no-input"]) == 0
     files = deployer_policy_files(tmp_path / name)
     assert len(files) == 3  # the NAT instances' and the connect targets' rights in policies of their own
     for path in files:

@@ -139,9 +139,19 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         if topology == "private-nat":
             optional["nat"] = draw(st.sampled_from(["single", "per-az", "instance", "instance-per-az"]))
             optional["nat_instance_type"] = draw(st.sampled_from(["t4g.nano", "t3.micro", "c7gn.medium", " T4G.SMALL "]))
-    optional["connect"] = draw(st.sampled_from(["", "sg-0123456789abcdef0:5432", ["rds:db1", "10.20.0.0/16:443"]]))
+    # Targets every path to which a fresh project has (or, in an existing network, that
+    # only a plan can judge): a new VPC holds no group, database or cache yet, and a block
+    # outside it has no route there until one is added.
+    if topology == "existing":
+        targets = ["sg-0123456789abcdef0:5432", ["rds:db1", "10.20.0.0/16:443"], "2001:db8::/32:443"]
+    else:
+        targets = ["{vpc}:5432", ["{vpc}:443", "{vpc}:6379"]]
+    optional["connect"] = draw(st.sampled_from(["", *targets]))
     optional["connect_ingress"] = draw(st.booleans())
     kept = draw(st.sets(st.sampled_from(sorted(optional))))  # the rest take their defaults
+    vpc = optional.get("vpc_cidr") if "vpc_cidr" in kept else "10.0.0.0/16"
+    given = optional["connect"]
+    optional["connect"] = [t.format(vpc=vpc) for t in given] if isinstance(given, list) else given.format(vpc=vpc)
     if "connect" not in kept or not optional["connect"]:
         kept -= {"connect_ingress"}  # it applies only with targets
     if "state_bucket" not in kept or not optional["state_bucket"]:

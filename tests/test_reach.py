@@ -164,7 +164,7 @@ def test_a_route_to_an_internet_gateway_is_no_way_out_for_a_private_address(tmp_
     document = change(baseline(), 'aws_route.nat["a"]', nat_gateway_id=None, gateway_id="igw-1")
     internet = judged(document, project(tmp_path))["the internet over IPv4"]
     assert internet.missing is not None and internet.missing.what == "route"
-    assert "not through a way out" in internet.missing.detail
+    assert "no way out for a private address" in internet.missing.detail
 
 
 def test_ipv6_goes_out_through_an_egress_only_gateway(tmp_path: Path) -> None:
@@ -194,9 +194,57 @@ def test_a_group_target_is_its_egress_and_its_ingress_rule(tmp_path: Path) -> No
     assert judged(wrong_port, project(tmp_path))[f"{GROUP}:5432"].missing is not None
 
 
-def test_ingress_left_to_the_owners_is_skipped(tmp_path: Path) -> None:
+def test_ingress_left_to_the_owners_is_not_judged_never_passed(tmp_path: Path) -> None:
     document = with_variables(add(connected(baseline(), f"{GROUP}:5432"), target_group()), connect_ingress=False)
-    assert hop(judged(document, project(tmp_path))[f"{GROUP}:5432"], "ingress").state == SKIPPED
+    target = judged(document, project(tmp_path))[f"{GROUP}:5432"]
+    assert hop(target, "ingress").state == NOT_JUDGED and target.state == NOT_JUDGED
+
+
+def test_a_group_of_another_vpc_is_no_route(tmp_path: Path) -> None:
+    elsewhere = created(f'data.aws_security_group.connect["{GROUP}"]', {"id": GROUP, "vpc_id": "vpc-2"})
+    target = judged(add(connected(baseline(), f"{GROUP}:5432"), elsewhere, admits_function()), project(tmp_path))
+    missing = target[f"{GROUP}:5432"].missing
+    assert missing is not None and missing.what == "route" and "is in vpc-2" in missing.detail
+
+
+def test_an_egress_rule_must_hold_every_ipv4_block_of_the_vpc(tmp_path: Path) -> None:
+    document = add(connected(baseline(), f"{GROUP}:5432"), target_group(), admits_function())
+    document = change(document, "aws_vpc.this", cidr_block="10.0.0.0/16")
+    document = add(document, created("aws_vpc_ipv4_cidr_block_association.second", {"id": "assoc-2", "vpc_id": "vpc-1", "cidr_block": "100.64.0.0/16"}))
+    egress = judged(document, project(tmp_path))[f"{GROUP}:5432"]
+    assert hop(egress, "egress").state == MISSING  # 10.0.0.0/16 alone: the target may be in 100.64.0.0/16
+
+
+def test_any_of_a_targets_groups_admitting_the_function_is_enough(tmp_path: Path) -> None:
+    database = created('data.aws_db_instance.connect["db1"]', {
+        "id": "db1", "address": "db1.x", "port": 5432, "vpc_security_groups": ["sg-0aaaaaaaaaaaaaaa0", GROUP],
+    })  # fmt: skip
+    document = add(connected(baseline(), "rds:db1"), database, target_group("sg-0aaaaaaaaaaaaaaa0"), target_group(), admits_function())
+    assert judged(document, project(tmp_path))["rds:db1"].state == OK
+
+
+def test_a_private_block_through_nat_is_no_route_and_a_public_one_is(tmp_path: Path) -> None:
+    egress = [rule_block("-1", 0, 0, cidr_blocks=["10.0.0.0/16"]), rule_block("tcp", 443, 443, cidr_blocks=["0.0.0.0/0"])]
+    base = change(baseline(), "aws_security_group.function", egress=egress)
+    private = judged(connected(base, "192.168.0.0/24:443"), project(tmp_path))["192.168.0.0/24:443"]
+    assert private.missing is not None and private.missing.what == "route"
+    assert "the internet is no way to private addresses" in private.missing.detail
+    shared = judged(connected(base, "100.64.1.0/24:443"), project(tmp_path))["100.64.1.0/24:443"]
+    assert shared.missing is not None
+    public = judged(connected(base, "52.94.0.0/16:443"), project(tmp_path))["52.94.0.0/16:443"]
+    assert public.state == OK
+
+
+def test_a_private_nat_gateway_is_no_way_to_the_internet(tmp_path: Path) -> None:
+    document = change(baseline(), 'aws_nat_gateway.this["a"]', connectivity_type="private")
+    internet = judged(document, project(tmp_path))["the internet over IPv4"]
+    assert internet.missing is not None and "private NAT gateway" in internet.missing.detail
+
+
+def test_an_interface_endpoint_whose_group_admits_nothing_is_the_missing_hop(tmp_path: Path) -> None:
+    document = change(baseline(), "aws_security_group.endpoints", ingress=[])
+    sts = judged(document, project(tmp_path, 'import boto3\nboto3.client("sts")\n'))["sts"]
+    assert sts.missing is not None and sts.missing.what == "ingress"
 
 
 def test_a_block_target_needs_a_route_and_an_egress_rule(tmp_path: Path) -> None:
@@ -233,7 +281,15 @@ def test_a_secret_needs_the_role_and_a_path_to_secrets_manager(tmp_path: Path) -
     grant = created("aws_iam_role_policy.connect_secrets", {"id": "demo-lambda:connected-secrets", "name": "connected-secrets", "role": "demo-lambda", "policy": json.dumps(policy)})
     document = add(connected(baseline(), f"secret:{SECRET}"), grant)
     secret = judged(document, project(tmp_path))[f"secret:{SECRET}"]
-    assert secret.state == OK and [h.what for h in secret.hops] == ["permission", "route", "egress"]
+    assert [h.what for h in secret.hops] == ["permission", "key", "route", "egress"]
+    assert hop(secret, "permission").state == OK and secret.state == NOT_JUDGED  # its key: a plan's
+    with_key = add(document, created(f'data.aws_secretsmanager_secret.connect["{SECRET}"]', {"id": SECRET, "arn": SECRET, "kms_key_id": KEY}))
+    assert judged(with_key, project(tmp_path))[f"secret:{SECRET}"].state == OK
+    no_decrypt = json.loads(json.dumps(policy))
+    no_decrypt["Statement"] = no_decrypt["Statement"][:1]
+    without_key_right = change(with_key, "aws_iam_role_policy.connect_secrets", policy=json.dumps(no_decrypt))
+    missing = judged(without_key_right, project(tmp_path))[f"secret:{SECRET}"].missing
+    assert missing is not None and missing.what == "key"
     without = judged(connected(baseline(), f"secret:{SECRET}"), project(tmp_path))[f"secret:{SECRET}"]
     assert without.missing is not None and without.missing.what == "permission"
     assert ROLE_ARN  # the role the grant names
@@ -282,6 +338,8 @@ def test_update_and_generation_say_in_a_line_when_a_path_is_missing(
     assert warned == [
         (
             "vpc-lambda-new: warning: no path: 172.20.0.0/16:5432: missing route:"
-            " module.network.aws_route_table.private has no route to 172.20.0.0/16"
+            " module.network.aws_route_table.private has no route to 172.20.0.0/16: route it"
+            " through a peering connection, a transit gateway or a VPN (modules/network, or the"
+            " network's owners)"
         )
     ]

@@ -383,17 +383,22 @@ def generator() -> ModuleType:
 
 
 def test_data_file_is_what_botocore_generates() -> None:
+    """The file, against the installed botocore's models: byte for byte when it is the
+    version the file was made from; otherwise every service both know maps the same, and
+    the file lacks none the installed botocore has (a service AWS retired may be gone)."""
     botocore = pytest.importorskip("botocore")
     recorded = json.loads(DATA.read_text(encoding="utf-8"))
-    if recorded["botocore_version"] != botocore.__version__:
-        pytest.skip(
-            f"scaffold/data/sdk_services.json was generated from botocore "
-            f"{recorded['botocore_version']}, botocore {botocore.__version__} is installed: "
-            "run scripts/sdk_services.py to compare"
-        )
     module = generator()
-    assert recorded == module.build()
-    assert DATA.read_text(encoding="utf-8") == module.render(module.build())
+    built = module.build()
+    if recorded["botocore_version"] == botocore.__version__:
+        assert recorded == built
+        assert DATA.read_text(encoding="utf-8") == module.render(built)
+        return
+    for table in ("boto3", "js_v3_clients", "js_v3_libs", "js_v2_classes"):
+        ours, theirs = recorded[table], built[table]
+        both = set(ours) & set(theirs)
+        assert {key: ours[key] for key in both} == {key: theirs[key] for key in both}, table
+        assert len(both) >= 0.95 * len(theirs), (table, sorted(set(theirs) - set(ours))[:10])
 
 
 def test_data_file_known_names() -> None:

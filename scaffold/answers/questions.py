@@ -41,7 +41,7 @@ from scaffold.answers.parsers import (
     whole_number,
     zone_in_region,
 )
-from scaffold.answers.targets import EXAMPLES, MAX_TARGETS, parse_connect
+from scaffold.answers.targets import EXAMPLES, IN_THE_VPC, KINDS, MAX_TARGETS, parse_connect
 from scaffold.errors import InvalidAnswer
 
 
@@ -127,7 +127,24 @@ def _secrets_in_region(answers: Mapping[str, object]) -> str | None:
         if target.region is not None and target.region != region:
             # The function calls Secrets Manager in its own region: through its endpoint
             # there, and with the role's rights on that region's ARN.
-            return f"{target.text} is in {target.region}, not --region {region}"
+            return f"{target.text!r} is in {target.region}, not --region {region}"
+    return None
+
+
+def _targets_of_a_vpc_to_be(answers: Mapping[str, object]) -> str | None:
+    """A new VPC holds no security group, database or cache yet: such a target is added
+    once the VPC exists (`update --connect`), when `terraform plan` can check it is there."""
+    targets = answers.get("connect")
+    if answers.get("topology") not in NEW_VPC_TOPOLOGIES:
+        return None
+    for target in targets if isinstance(targets, tuple) else ():
+        if target.kind in IN_THE_VPC:
+            what = KINDS[target.kind].split(" ", 1)[1].removesuffix(" and a port")
+            return (
+                f"{target.text!r}: the VPC this project creates holds no {what} yet; apply the"
+                " project, create it in the private subnets, then add it with"
+                " vpc-lambda-new update --connect"
+            )
     return None
 
 
@@ -305,7 +322,7 @@ QUESTIONS: tuple[Question, ...] = (
     ),
     Question(
         "connect",
-        "What the function connects to, comma-separated (empty: nothing yet)",
+        "Connect to: sg-ID:PORT, CIDR:PORT, rds:, rds-proxy:, elasticache:, secret:ARN",
         parse_connect,
         "",
         accepts=f"up to {MAX_TARGETS}, repeatable: {EXAMPLES}",
@@ -404,6 +421,8 @@ class Relation:
     needs: frozenset[str]
     blame: str
     problem: Callable[[Mapping[str, object]], str | None]  # None when the answers fit
+    # Judged when a project is generated, not when one is updated (what a new VPC lacks).
+    new_projects_only: bool = False
 
     def __call__(self, known: Mapping[str, object]) -> str | None:
         return self.problem(known) if self.needs <= known.keys() else None
@@ -420,4 +439,7 @@ RELATIONS: tuple[Relation, ...] = (
         _gateway_endpoints_need_route_tables,
     ),
     Relation(frozenset({"region", "connect"}), "connect", _secrets_in_region),
+    Relation(
+        frozenset({"topology", "connect"}), "connect", _targets_of_a_vpc_to_be, new_projects_only=True
+    ),
 )

@@ -28,6 +28,7 @@ KINDS = {
     "secret": "a Secrets Manager secret",
 }
 LOOKED_UP = ("rds", "rds-proxy", "elasticache")  # read at plan time, in the VPC
+IN_THE_VPC = ("sg", *LOOKED_UP)  # what must already be in the function's VPC
 MAX_TARGETS = 20
 EXAMPLES = "sg-0123456789abcdef0:5432, 10.20.0.0/16:443, rds:mydb, rds-proxy:myproxy, elasticache:mycache, secret:arn:aws:secretsmanager:..."
 
@@ -99,7 +100,7 @@ def parse_target(text: str) -> Target:
         # RDS and ElastiCache store identifiers in lower case, and look them up so.
         return Target(kind, rest.lower())
     value, separator, port_text = text.rpartition(":")
-    if not separator or not value:
+    if not separator or not value or not (value.startswith("sg-") or "/" in value):
         raise InvalidAnswer(f"{text!r} is not a target such as {EXAMPLES}")
     if not PORT.fullmatch(port_text) or not 1 <= int(port_text) <= 65535:
         raise InvalidAnswer(f"{text!r}: the port must be a number from 1 to 65535")

@@ -211,7 +211,10 @@ def walk(layers: Sequence[Layer], ask: Ask | None = None) -> Answers:
         except InvalidAnswer as problem:
             raise ScaffoldError(f"{source}: {problem}") from None
         sources[question.key] = source
+    updating = any(layer.recorded for layer in layers)
     for relation in RELATIONS:
+        if relation.new_projects_only and updating:
+            continue
         misfit = relation(values)
         if misfit is not None:
             raise ScaffoldError(f"{sources.get(relation.blame, relation.blame)}: {misfit}")

@@ -24,7 +24,7 @@ from scaffold.check.config import Module, load_configuration
 from scaffold.check.model import Model, load_tfvars, strip_keys
 from scaffold.check.report import Finding, Report
 from scaffold.check.rules import Intent, NotJudged, Runner, Severity, Subject
-from scaffold.check.values import PlanValues, module_of
+from scaffold.check.values import PlanValues, contains_unknown, module_of
 from scaffold.check.waivers import locate, read_waivers
 from scaffold.console import EXIT_RULES_BROKEN, say
 from scaffold.errors import ScaffoldError, quoted
@@ -65,6 +65,7 @@ def model_of(
     policies = project_policies(project_dir)
     if document is not None:
         check_document_matches(document, configuration)
+        check_document_variables(document, load_tfvars(project_dir, configuration))
         return Model.from_document(document, configuration, policies)
     return Model.from_configuration(configuration, load_tfvars(project_dir, configuration), policies)
 
@@ -190,6 +191,21 @@ def check_document_matches(document: Mapping[str, Any], configuration: Module) -
         if foreign:
             raise ScaffoldError(
                 f"--plan: the state holds {foreign[0]}, which this project does not declare"
+            )
+
+
+def check_document_variables(document: Mapping[str, Any], tfvars: Mapping[str, Any]) -> None:
+    """A plan made before terraform.tfvars changed (an update since, a hand edit) judges
+    what the project no longer is: bad input, named by the first variable that differs."""
+    given = document.get("variables") or {}
+    for name in sorted(tfvars):
+        value = tfvars[name]
+        if name not in given or not isinstance(given[name], dict) or contains_unknown(value):
+            continue
+        if given[name].get("value") != value:
+            raise ScaffoldError(
+                f"--plan: the plan was made with another {name} than terraform.tfvars gives;"
+                " run terraform plan again"
             )
 
 

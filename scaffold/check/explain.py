@@ -28,10 +28,11 @@ def explain_project(
 ) -> list[Destination]:
     """Every destination of a project: on the plan or state `document`, or on its
     configuration alone."""
+    topology = intent_of(project_dir).topology  # a folder it did not generate is bad input first
     configuration = load_configuration(project_dir)
     model = model_of(project_dir, document, configuration)
     tfvars = load_tfvars(project_dir, configuration)
-    return judge_reach(model, project_dir, intent_of(project_dir).topology, tfvars)
+    return judge_reach(model, project_dir, topology, tfvars)
 
 
 def missing_lines(project_dir: Path) -> list[str]:
@@ -82,9 +83,10 @@ def run_explain(project: str | Path = ".", *, plan: str | None = None, output: s
             say(line)
         if not destinations:
             say("the function needs no path: no connect target, no AWS service called, no internet asked for")
+        count = len(destinations)
         say(
-            f"{project_dir.absolute()}: {len(destinations)} destinations, {len(missing)} missing a hop,"
-            f" {len(unknown)} not judged"
+            f"{project_dir.absolute()}: {count} destination{'' if count == 1 else 's'},"
+            f" {len(missing)} missing a hop, {len(unknown)} not judged"
             + ("" if plan is not None or not unknown else " (give --plan to judge the rest)")
         )
     return EXIT_RULES_BROKEN if missing else 0

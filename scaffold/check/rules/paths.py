@@ -12,8 +12,10 @@ from typing import Any
 from scaffold.check.model import (
     Endpoint,
     Function,
+    Gateway,
     Model,
     Permission,
+    Route,
     RouteTable,
     SecurityGroup,
     SubnetEntity,
@@ -33,15 +35,27 @@ ENDPOINT_NAMES = {
     "api.ecr": "ecr.api",
     "runtime.sagemaker": "sagemaker.runtime",
 }
-# Route kinds that carry traffic out of the VPC toward the internet for a private subnet.
-WAYS_OUT = {
-    "nat-gateway": "a NAT gateway",
-    "network-interface": "a network interface (a NAT instance or appliance)",
-    "instance": "an instance (a NAT instance or appliance)",
+# Route targets that carry traffic to other private networks (VPC user guide, "Route
+# table concepts": peering, transit gateways, virtual private gateways, Outposts local
+# gateways, Cloud WAN), and appliances, which forward where they are configured to.
+PRIVATE_CARRIERS = {
+    "peering-connection": "a peering connection",
     "transit-gateway": "a transit gateway",
-    "vpc-endpoint": "a firewall or Gateway Load Balancer endpoint",
+    "vpn-gateway": "a virtual private gateway",
+    "local-gateway": "an Outposts local gateway",
     "core-network": "a Cloud WAN core network",
 }
+APPLIANCES = {
+    "network-interface": "a network interface",
+    "instance": "an instance",
+    "vpc-endpoint": "a firewall or Gateway Load Balancer endpoint",
+}
+ROUTE_HINT = (
+    ": route it through a peering connection, a transit gateway or a VPN"
+    " (modules/network, or the network's owners)"
+)
+# Shared address space (RFC 6598), which Python's ipaddress does not count as private.
+SHARED = IPv4Network("100.64.0.0/10")
 HTTPS = 443
 
 
@@ -133,6 +147,38 @@ class Network:
         return found
 
     @property
+    def group_ids(self) -> set[str]:
+        """The IDs of the function's groups as its configuration gives them (the user's,
+        with --security-group-ids, are no entity of the model)."""
+        read = self.model.read
+        config = read(self.function.address, "vpc_config") if read else None
+        blocks = config if isinstance(config, list) else []
+        found = set()
+        for block in blocks:
+            given = block.get("security_group_ids") if isinstance(block, dict) else None
+            for item in given if isinstance(given, list) else []:
+                if isinstance(item, str) and not is_unknown(item) and item.startswith("sg-"):
+                    found.add(item)
+        return found
+
+    def admits(self, permission: Permission) -> bool | None:
+        """Whether an ingress permission names one of the function's groups."""
+        peer = permission.peer
+        if isinstance(peer, Unresolved):
+            return None
+        if peer.kind != "group":
+            return False
+        value = peer.value
+        if isinstance(value, SecurityGroup):
+            return value in self.groups or group_identity(value) in self.group_ids
+        if isinstance(value, Unresolved) or is_unknown(value):
+            given = self.model.read(permission.source.address, "referenced_security_group_id") if self.model.read else None
+            if isinstance(given, str) and not is_unknown(given):
+                return given in self.group_ids
+            return None
+        return str(value) in self.group_ids
+
+    @property
     def vpc(self) -> Vpc | None:
         for subnet, _table in self.tables:
             if isinstance(subnet.vpc, Vpc):
@@ -142,17 +188,18 @@ class Network:
     # --- routes ---------------------------------------------------------------------------
 
     def route_to(self, block: IPv4Network | IPv6Network) -> Hop:
-        """The route each of the function's route tables takes to a block: the most specific."""
+        """The route each of the function's route tables takes to a block, the most specific
+        as AWS picks it, and whether what it points at carries traffic to that block."""
         if self.unknown:
             return Hop("route", NOT_JUDGED, self.unknown)
         if not self.tables:
             return Hop("route", MISSING, "the function is in no subnet")
         vpc = self.vpc
         inside = vpc.contains(block) if vpc is not None else None
+        if inside:
+            return Hop("route", OK, f"local: {block} is inside {vpc.address if vpc else 'the VPC'}")
         taken: list[str] = []
         for _subnet, table in self.tables:
-            if inside:
-                continue
             routes = self.model.routes_of(table)
             if isinstance(routes, Unresolved):
                 return Hop("route", NOT_JUDGED, str(routes))
@@ -166,24 +213,23 @@ class Network:
             if not matching:
                 if any(isinstance(route.destination, Unknown) for route in routes) or inside is None:
                     return Hop("route", NOT_JUDGED, f"the routes of {table.address} to {block} are not known")
-                return Hop("route", MISSING, f"{table.address} has no route to {block}")
+                return Hop("route", MISSING, f"{table.address} has no route to {block}{ROUTE_HINT}")
             best = max(matching, key=lambda route: route.destination.prefixlen)  # type: ignore[union-attr]
-            taken.append(f"{table.address}: {best.describe()}")
-        if inside:
-            return Hop("route", OK, f"local: {block} is inside {vpc.address if vpc else 'the VPC'}")
+            found = carries(best, private_block(block))
+            if found.state != OK:
+                return Hop("route", found.state, f"{table.address} sends {block} by {best.describe()}: {found.detail}")
+            taken.append(f"{table.address}: {best.describe()} ({found.detail})")
         return Hop("route", OK, "; ".join(sorted(set(taken))))
 
     def way_out(self, version: int) -> Hop:
-        """The default route of each table, to a NAT or another way out (not an internet gateway:
-        a function has no public address, RFC-wise or AWS-wise)."""
+        """The default route of each table, and whether it leads to the internet for a private
+        address: a NAT (gateway, or the project's NAT instance), or for IPv6 an egress-only
+        internet gateway."""
         if self.unknown:
             return Hop("route", NOT_JUDGED, self.unknown)
         if not self.tables:
             return Hop("route", MISSING, "the function is in no subnet")
-        kinds = dict(WAYS_OUT)
-        if version == 6:
-            kinds = {"egress-only-gateway": "an egress-only internet gateway", **kinds}
-            kinds.pop("nat-gateway")  # NAT gateways translate IPv4 (NAT64 aside)
+        everything = "0.0.0.0/0" if version == 4 else "::/0"
         taken: list[str] = []
         for _subnet, table in self.tables:
             routes = self.model.routes_of(table)
@@ -193,13 +239,11 @@ class Network:
             if not default:
                 if any(r.is_default is None for r in routes):
                     return Hop("route", NOT_JUDGED, f"a route of {table.address} is not known")
-                return Hop("route", MISSING, f"{table.address} has no {'0.0.0.0/0' if version == 4 else '::/0'} route")
-            route = default[0]
-            if route.kind not in kinds:
-                if route.kind == "unresolved":
-                    return Hop("route", NOT_JUDGED, f"the target of {route.describe()} in {table.address} is not known")
-                return Hop("route", MISSING, f"{table.address} sends {route.describe()}, not through a way out for a private address")
-            taken.append(f"{table.address}: {route.describe()} ({kinds[route.kind]})")
+                return Hop("route", MISSING, f"{table.address} has no {everything} route")
+            found = to_the_internet(default[0], version)
+            if found.state != OK:
+                return Hop("route", found.state, f"{table.address} sends {default[0].describe()}: {found.detail}")
+            taken.append(f"{table.address}: {default[0].describe()} ({found.detail})")
         return Hop("route", OK, "; ".join(sorted(set(taken))))
 
     # --- the function's egress -----------------------------------------------------------
@@ -225,6 +269,53 @@ class Network:
             return Hop("egress", NOT_JUDGED, unknown)
         names = ", ".join(group.address for group in self.groups) or "no security group"
         return Hop("egress", MISSING, f"{names} sends nothing on tcp {port} to {wanted}")
+
+
+def private_block(block: IPv4Network | IPv6Network) -> bool:
+    """Whether a block is of private addresses, which no internet route reaches."""
+    if block.version == 4 and block.subnet_of(SHARED):
+        return True
+    return block.is_private
+
+
+def carries(route: Route, private: bool) -> Hop:
+    """Whether a route's target carries traffic to a block of other networks."""
+    kind = route.kind
+    if kind in PRIVATE_CARRIERS:
+        return Hop("route", OK, PRIVATE_CARRIERS[kind])
+    if kind in APPLIANCES:
+        return Hop("route", NOT_JUDGED, f"{APPLIANCES[kind]} forwards where it is configured to")
+    if kind in ("nat-gateway", "internet-gateway", "egress-only-gateway"):
+        if not private:
+            return Hop("route", OK, "toward the internet, where the block is")
+        if kind == "nat-gateway" and private_nat(route):
+            return Hop("route", NOT_JUDGED, "a private NAT gateway forwards by its own subnet's route table")
+        return Hop("route", MISSING, f"the internet is no way to private addresses{ROUTE_HINT}")
+    return Hop("route", NOT_JUDGED, f"the target of {route.describe()} is not known")
+
+
+def to_the_internet(route: Route, version: int) -> Hop:
+    """Whether a default route leads a private address to the internet."""
+    kind = route.kind
+    if version == 6 and kind in ("egress-only-gateway", "internet-gateway"):
+        return Hop("route", OK, "an egress-only internet gateway" if kind == "egress-only-gateway" else "an internet gateway")
+    if version == 4 and kind == "nat-gateway":
+        if private_nat(route):
+            return Hop("route", MISSING, "a private NAT gateway reaches other networks, not the internet")
+        return Hop("route", OK, "a NAT gateway")
+    if version == 4 and kind == "network-interface" and isinstance(route.target, Gateway):
+        return Hop("route", OK, "the project's NAT instance")  # its rules: nat-instance-forwarding
+    if kind in ("internet-gateway", "peering-connection", "local"):
+        return Hop("route", MISSING, "no way out for a private address (a function has no public one)")
+    if kind in PRIVATE_CARRIERS or kind in APPLIANCES:
+        where = {**PRIVATE_CARRIERS, **APPLIANCES}[kind]
+        return Hop("route", NOT_JUDGED, f"{where}: whether it leads to a NAT is beyond this VPC")
+    return Hop("route", NOT_JUDGED, f"the target of {route.describe()} is not known")
+
+
+def private_nat(route: Route) -> bool:
+    target = route.target
+    return isinstance(target, Gateway) and target.connectivity == "private"
 
 
 def covers_port(permission: Permission, port: int) -> bool | None:
@@ -275,13 +366,12 @@ def to_group(group_id: str, vpc: Vpc | None) -> Any:
             if isinstance(value, SecurityGroup):
                 return value.address == group_id or group_identity(value) == group_id
             return None if is_unknown(value) else str(value) == group_id
-        if peer.kind == "cidr" and vpc is not None and isinstance(peer.value, (IPv4Network, IPv6Network)):
-            return any(
-                isinstance(block, (IPv4Network, IPv6Network))
-                and block.version == peer.value.version
-                and block.subnet_of(peer.value)  # type: ignore[arg-type]
-                for block in vpc.cidrs + vpc.ipv6_cidrs
-            )
+        if peer.kind == "cidr" and vpc is not None and isinstance(peer.value, IPv4Network):
+            # The target's address is somewhere in the VPC: every IPv4 block of it, covered.
+            blocks = vpc.cidrs
+            if any(not isinstance(block, IPv4Network) for block in blocks):
+                return None
+            return bool(blocks) and all(block.subnet_of(peer.value) for block in blocks)  # type: ignore[union-attr,arg-type]
         return False
 
     return match
@@ -320,7 +410,9 @@ def to_prefix_list(model: Model, endpoint: Endpoint) -> Any:
 def ingress_of(model: Model, network: Network, group_id: str, port: int, ingress_on: object) -> Hop:
     """The target group's rule admitting a group of the function's on the port."""
     if ingress_on is False:
-        return Hop("ingress", SKIPPED, f"{group_id}'s rules are its owners' (connect_ingress is off)")
+        return Hop(
+            "ingress", NOT_JUDGED, f"{group_id}'s rules are its owners' (connect_ingress is off); AWS alone knows them"
+        )
     target = next(
         (g for g in model.security_groups if g.address == group_id or group_identity(g) == group_id),
         None,
@@ -332,14 +424,16 @@ def ingress_of(model: Model, network: Network, group_id: str, port: int, ingress
     rules = target.rules("ingress")
     if isinstance(rules, Unresolved):
         return Hop("ingress", NOT_JUDGED, str(rules))
-    own = {group.address for group in network.groups}
+    unknown = ""
     for permission in rules:
-        peer = permission.peer
-        if isinstance(peer, Unresolved):
-            continue
-        admits = peer.kind == "group" and isinstance(peer.value, SecurityGroup) and peer.value.address in own
-        if admits and covers_port(permission, port):
+        admits = network.admits(permission)
+        covers = covers_port(permission, port)
+        if admits is True and covers is True:
             return Hop("ingress", OK, f"{permission.source.address} admits tcp {port} from {peer_name(permission)}")
+        if admits is None or covers is None:
+            unknown = f"a rule of {group_id} ({permission.source.address}) is not known before apply"
+    if unknown:
+        return Hop("ingress", NOT_JUDGED, unknown)
     return Hop("ingress", MISSING, f"{group_id} admits nothing from the function's groups on tcp {port}")
 
 
@@ -369,6 +463,48 @@ def interface_endpoint(model: Model, network: Network, name: str) -> tuple[Endpo
             return endpoint, Hop("endpoint", MISSING, f"{endpoint.address} is not in every AZ of the function's subnets")
         return endpoint, Hop("endpoint", OK, f"{endpoint.address}, private DNS on, in the function's AZs")
     return None, None
+
+
+def endpoint_admits(model: Model, network: Network, endpoint: Endpoint) -> Hop:
+    """The interface endpoint's security groups admit HTTPS from the function: its groups,
+    or blocks holding every subnet of the function's."""
+    if isinstance(endpoint.security_groups, Unresolved):
+        return Hop("ingress", NOT_JUDGED, str(endpoint.security_groups))
+    subnets = [subnet.cidr for subnet, _table in network.tables]
+    unknown = ""
+    for link in endpoint.security_groups:
+        if not isinstance(link, SecurityGroup):
+            unknown = f"a security group of {endpoint.address} is not known"
+            continue
+        rules = link.rules("ingress")
+        if isinstance(rules, Unresolved):
+            unknown = str(rules)
+            continue
+        for permission in rules:
+            covers = covers_port(permission, HTTPS)
+            peer = permission.peer
+            if isinstance(peer, Unresolved) or covers is None:
+                unknown = f"a rule of {link.address} is not known before apply"
+                continue
+            if peer.kind == "cidr":
+                block = peer.value
+                if not isinstance(block, (IPv4Network, IPv6Network)):
+                    unknown = f"a rule of {link.address} is not known before apply"
+                    continue
+                admits: bool | None = bool(subnets) and all(
+                    isinstance(cidr, (IPv4Network, IPv6Network)) and cidr.version == block.version
+                    and cidr.subnet_of(block)  # type: ignore[arg-type]
+                    for cidr in subnets
+                )  # fmt: skip
+            else:
+                admits = network.admits(permission)
+            if covers and admits:
+                return Hop("ingress", OK, f"{link.address} admits HTTPS from {peer_name(permission)}")
+            if admits is None:
+                unknown = f"a rule of {link.address} is not known before apply"
+    if unknown:
+        return Hop("ingress", NOT_JUDGED, unknown)
+    return Hop("ingress", MISSING, f"the security groups of {endpoint.address} admit no HTTPS from the function")
 
 
 def gateway_endpoint(model: Model, network: Network, name: str) -> tuple[Endpoint, Hop] | None:

@@ -16,10 +16,13 @@ from ipaddress import IPv4Network, ip_network
 from pathlib import Path
 from typing import Any
 
+from scaffold.answers.parsers import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
 from scaffold.answers.targets import Target, parse_target
 from scaffold.check.model import (
     Function,
     Model,
+    Role,
+    SubnetEntity,
     Unresolved,
     load_tfvars,
 )
@@ -36,6 +39,7 @@ from scaffold.check.rules.paths import (
     Destination,
     Hop,
     Network,
+    endpoint_admits,
     gateway_endpoint,
     ingress_of,
     interface_endpoint,
@@ -62,22 +66,44 @@ def service_hops(model: Model, network: Network, service: str) -> tuple[Hop, ...
             return (gateway_hop, network.egress(HTTPS, f"the {service} prefix list", prefix_list))
     endpoint, hop = interface_endpoint(model, network, name)
     if endpoint is not None and hop is not None:
-        vpc = network.vpc
-        blocks = [b for b in (vpc.cidrs if vpc else []) if isinstance(b, IPv4Network)]
-        egress = (
-            network.egress(HTTPS, f"the {name} endpoint", to_block(blocks[0]))
-            if blocks
-            else Hop("egress", NOT_JUDGED, "the VPC's block is not known")
-        )
-        return (hop, egress)
+        # HTTPS to the endpoint's interfaces, in its subnets' blocks (IPv4: the endpoints
+        # here are IPv4).
+        subnets = endpoint.subnets if isinstance(endpoint.subnets, list) else []
+        blocks = [s.cidr for s in subnets if isinstance(s, SubnetEntity) and isinstance(s.cidr, IPv4Network)]
+        if not blocks or len(blocks) != len(subnets):
+            egress = Hop("egress", NOT_JUDGED, f"the subnets of {endpoint.address} are not known before apply")
+        else:
+            egress = worst([network.egress(HTTPS, f"the {name} endpoint in {block}", to_block(block)) for block in blocks])
+        return (hop, endpoint_admits(model, network, endpoint), egress)
     out = network.way_out(4)
     if out.state == MISSING:
         what = f"no {name} endpoint ({'gateway or interface' if service in GATEWAY_SERVICES else 'interface'})"
-        return (Hop("endpoint", MISSING, f"{what}, and {out.detail}: calls to {service} time out"),)
+        offered = name in GATEWAY_ENDPOINTS + INTERFACE_ENDPOINTS
+        fix = f" (vpc-lambda-new update --endpoints ...,{name}, or NAT)" if offered else " (an endpoint, or NAT)"
+        return (Hop("endpoint", MISSING, f"{what}, and {out.detail}: calls to {service} time out{fix}"),)
     return (out, network.egress(HTTPS, "the internet (0.0.0.0/0)", to_block(ip_network("0.0.0.0/0"))))
 
 
 # --- the destinations ---------------------------------------------------------------------------
+
+
+def worst(hops: Sequence[Hop]) -> Hop:
+    """The first missing hop, else the first not judged, else the first."""
+    for state in (MISSING, NOT_JUDGED):
+        found = next((hop for hop in hops if hop.state == state), None)
+        if found is not None:
+            return found
+    return hops[0]
+
+
+def best(hops: Sequence[Hop]) -> Hop:
+    """The first hop there, else the first not judged, else the first: one of several
+    ways suffices (any of a target's groups)."""
+    for state in (OK, NOT_JUDGED):
+        found = next((hop for hop in hops if hop.state == state), None)
+        if found is not None:
+            return found
+    return hops[0]
 
 
 def variable(model: Model, tfvars: Mapping[str, Any], name: str, default: object = None) -> Any:
@@ -157,7 +183,11 @@ def target_hops(
             network.egress(int(target.port or 0), target.value, to_block(block)),
         )
     if target.kind == "secret":
-        return (secret_permission(model, network, target), *service_hops(model, network, "secretsmanager"))
+        return (
+            secret_permission(model, network, target),
+            secret_key(model, network, target),
+            *service_hops(model, network, "secretsmanager"),
+        )
     if target.kind == "sg":
         groups, port = [target.value], target.port
         lookup: tuple[Hop, ...] = ()
@@ -170,12 +200,33 @@ def target_hops(
             return (Hop("lookup", NOT_JUDGED, f"the port of {target.text} is not known"),)
         lookup = (Hop("lookup", OK, f"{target.text}: security groups {', '.join(groups)}, port {port}"),)
     vpc = network.vpc
-    hops = list(lookup)
-    hops.append(Hop("route", OK, "local: the target's security groups are in the function's VPC"))
-    for group in groups:
-        hops.append(network.egress(int(port or 0), group, to_group(group, vpc)))
-        hops.append(ingress_of(model, network, group, int(port or 0), ingress_on))
-    return tuple(hops)
+    number = int(port or 0)
+    # AWS admits traffic that any one of the target interface's groups admits, and the
+    # function may send to it through any of them.
+    return (
+        *lookup,
+        best([group_in_the_vpc(model, network, group) for group in groups]),
+        best([network.egress(number, group, to_group(group, vpc)) for group in groups]),
+        best([ingress_of(model, network, group, number, ingress_on) for group in groups]),
+    )
+
+
+def group_in_the_vpc(model: Model, network: Network, group_id: str) -> Hop:
+    """The route to a target's group: local, when the group is in the function's VPC (AWS
+    refers to a group of another VPC only through peering)."""
+    address = data_instance(model, "aws_security_group", group_id)
+    vpc = network.vpc
+    if not model.from_plan or model.read is None or address is None or vpc is None:
+        return Hop("route", NOT_JUDGED, f"the VPC of {group_id} is read at plan time: give --plan")
+    theirs, ours = model.read(address, "vpc_id"), model.read(vpc.address, "id")
+    if is_unknown(theirs) or is_unknown(ours) or not isinstance(theirs, str) or not isinstance(ours, str):
+        return Hop("route", NOT_JUDGED, f"the VPC of {group_id} is not known before apply")
+    if theirs != ours:
+        return Hop("route", MISSING, f"{group_id} is in {theirs}, not in the function's VPC {ours}{ROUTE_HINT_PEERED}")
+    return Hop("route", OK, f"local: {group_id} is in the function's VPC {ours}")
+
+
+ROUTE_HINT_PEERED = ": reach a peered VPC by its block (CIDR:PORT)"
 
 
 def secret_permission(model: Model, network: Network, target: Target) -> Hop:
@@ -205,6 +256,29 @@ def secret_permission(model: Model, network: Network, target: Target) -> Hop:
     if unknown:
         return Hop("permission", NOT_JUDGED, "the role's policies on the secret are known only to a plan")
     return Hop("permission", MISSING, "the role may not call secretsmanager:GetSecretValue on it")
+
+
+def secret_key(model: Model, network: Network, target: Target) -> Hop:
+    """A secret a customer managed key encrypts is read only with kms:Decrypt on it (through
+    Secrets Manager); with the AWS managed key, GetSecretValue is enough."""
+    address = data_instance(model, "aws_secretsmanager_secret", target.value)
+    if not model.from_plan or model.read is None or address is None:
+        return Hop("key", NOT_JUDGED, "the secret's key is read at plan time: give --plan")
+    key = model.read(address, "kms_key_id")
+    if is_unknown(key):
+        return Hop("key", NOT_JUDGED, "the secret's key is not known before apply")
+    if not key:
+        return Hop("key", OK, "the AWS managed key aws/secretsmanager: GetSecretValue is enough")
+    role = network.function.role
+    grants = role_grants(model, role) if isinstance(role, Role) else []
+    for grant in grants:
+        if isinstance(grant.statements, Unresolved):
+            return Hop("key", NOT_JUDGED, f"{grant.what} is not known before apply")
+        for statement in grant.statements:
+            acts = statement.actions or []
+            if statement.effect == "Allow" and any(matches(str(a), "kms:Decrypt") for a in acts):
+                return Hop("key", OK, f"{grant.what} allows kms:Decrypt (the key's policy must let IAM grant it)")
+    return Hop("key", MISSING, f"the role may not decrypt with {key}, which encrypts it")
 
 
 def names_secret(resource: str, arn: str) -> bool:
@@ -258,7 +332,35 @@ def judge_reach(
         found.append(internet_destination(network, 4))
         if variable(model, tfvars, "enable_ipv6") is True:
             found.append(internet_destination(network, 6))
+    if model.unenumerated:  # a hop may be one of the instances only a plan counts
+        found = [unsure(destination, model.unenumerated) for destination in found]
     return found
+
+
+# The resources that may hold each kind of hop.
+HOP_TYPES = {
+    "route": ("aws_route", "aws_route_table", "aws_vpc_peering_connection", "aws_ec2_transit_gateway"),
+    "endpoint": ("aws_vpc_endpoint",),
+    "egress": ("aws_security_group", "aws_vpc_security_group_egress_rule"),
+    "ingress": ("aws_security_group", "aws_vpc_security_group_ingress_rule"),
+    "permission": ("aws_iam_role_policy", "aws_iam_policy"),
+    "key": ("aws_iam_role_policy", "aws_iam_policy"),
+}
+
+
+def unsure(destination: Destination, unenumerated: Sequence[str]) -> Destination:
+    """A missing hop that a resource of unknown count may hold (`for_each` over values
+    known at plan) is not judged: the configuration alone cannot count them."""
+    hops = []
+    for hop in destination.hops:
+        holders = [
+            address for address in unenumerated
+            if ".data." not in f".{address}" and any(f"{kind}." in address for kind in HOP_TYPES.get(hop.what, ()))
+        ]  # fmt: skip
+        if hop.state == MISSING and holders:
+            hop = Hop(hop.what, NOT_JUDGED, f"{hop.detail}; how many instances {holders[0]} has is known only to a plan")
+        hops.append(hop)
+    return Destination(destination.name, destination.kind, tuple(hops), destination.why)
 
 
 def internet_destination(network: Network, version: int) -> Destination:

@@ -11,6 +11,7 @@ from scaffold.check.model import (
     SecurityGroup,
     Unresolved,
     Vpc,
+    load_tfvars,
 )
 from scaffold.check.rules.base import Broken, NotJudged, Subject, Verdict, rule
 from scaffold.check.rules.common import (
@@ -21,6 +22,7 @@ from scaffold.check.rules.common import (
     permissions_of,
     tables_of_function,
 )
+from scaffold.check.rules.reach import targets_of
 from scaffold.check.values import Ref, Unknown
 
 
@@ -101,8 +103,9 @@ def default_security_group(subject: Subject) -> Iterator[Verdict]:
 @rule(
     "function-egress",
     "The function's own security group sends anywhere in the VPC, HTTPS to the gateway"
-    " endpoints, HTTPS to the internet only where its subnets route there, and to the"
-    " variable additional_egress_cidrs; nothing else.",
+    " endpoints, HTTPS to the internet only where its subnets route there, to the"
+    " variable additional_egress_cidrs, and to each connect target's block on its port;"
+    " nothing else.",
     link="https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc-internet.html",
 )
 def function_egress(subject: Subject) -> Iterator[Verdict]:
@@ -113,6 +116,10 @@ def function_egress(subject: Subject) -> Iterator[Verdict]:
         yield NotJudged(name, "var.additional_egress_cidrs is not known")
         return
     allowed_extra = {str(item) for item in extra}
+    # The connect targets' blocks, each on its port (a route there is explain's to judge).
+    tfvars = load_tfvars(subject.project, subject.configuration)
+    targets, _unparsed = targets_of(model, tfvars)
+    connected = {(t.value, t.port) for t in targets if t.kind == "cidr"}
     prefix_lists = [f"{e.address}" for e in model.endpoints if e.endpoint_type == "Gateway"]
     for function in model.functions:
         routes: list[Any] = []
@@ -137,7 +144,7 @@ def function_egress(subject: Subject) -> Iterator[Verdict]:
                 continue
             for permission in egress:
                 verdict = egress_allowed(
-                    permission, group, routes, prefix_lists, allowed_extra, subject.intent.nat_kind
+                    permission, group, routes, prefix_lists, allowed_extra, subject.intent.nat_kind, connected
                 )
                 if verdict is None:
                     yield NotJudged(
@@ -159,6 +166,7 @@ def egress_allowed(
     gateway_endpoints: list[str],
     extra: set[str],
     nat_kind: str = "nat-gateway",
+    connected: set[tuple[str, int | None]] | None = None,
 ) -> str | None:
     """'' when allowed, why not otherwise, None when not known; `nat_kind`: the route kind
     that leads to the project's NAT (Intent.nat_kind)."""
@@ -182,6 +190,9 @@ def egress_allowed(
     if inside is None:
         return None
     if inside or str(network) in extra:
+        return ""
+    one_port = permission.protocol == "tcp" and permission.from_port == permission.to_port
+    if one_port and (str(network), permission.from_port) in (connected or set()):
         return ""
     if not isinstance(network, (IPv4Network, IPv6Network)):
         return None

@@ -58,7 +58,7 @@ locals {
       for name, proxy in data.aws_db_proxy.connect : "rds-proxy:${name}" => {
         address = proxy.endpoint
         port    = lookup(local.proxy_ports, proxy.engine_family, 0)
-        groups  = tolist(proxy.vpc_security_group_ids)
+        groups  = sort(proxy.vpc_security_group_ids)
       }
     },
 {% endif %}
@@ -68,16 +68,18 @@ locals {
         # Cluster mode enabled answers at its configuration endpoint, disabled at its primary.
         address = try(coalesce(cache.configuration_endpoint_address, cache.primary_endpoint_address), "")
         port    = cache.port
-        groups  = tolist(data.aws_elasticache_cluster.connect[id].security_group_ids)
+        groups  = sort(data.aws_elasticache_cluster.connect[id].security_group_ids)
       }
     },
 {% endif %}
   )
 
-  # Each target's security groups and port.
+  # Each target's security group and port: a looked-up target's first group. AWS admits
+  # traffic that any one of an interface's groups admits, so one rule does, and a group
+  # the target shares with others (an administrators' group on every database) stays as it is.
   connect_peers = merge(
     { for target, found in local.connect_groups : target => { groups = [found.peer], port = found.port } },
-    { for target, found in local.connect_services : target => { groups = found.groups, port = found.port } },
+    { for target, found in local.connect_services : target => { groups = slice(found.groups, 0, min(1, length(found.groups))), port = found.port } },
   )
 
   # The function's groups, keyed by what is known at plan: the dedicated group is created
@@ -213,6 +215,12 @@ resource "terraform_data" "connect_in_the_vpc" {
   }
 }
 
+# The function's groups: a change of them (a new group replacing the dedicated one)
+# replaces the rules that admit them, new before old.
+resource "terraform_data" "connect_function_groups" {
+  input = sort(values(local.function_groups))
+}
+
 # The target's side: its group admits the function's on the target's port.
 resource "aws_vpc_security_group_ingress_rule" "connect" {
   for_each = local.connect_ingress
@@ -226,6 +234,14 @@ resource "aws_vpc_security_group_ingress_rule" "connect" {
 
   tags = merge({ Name = "${var.name}-function" }, var.tags)
 
+  lifecycle {
+    # When the function's group is replaced, a new rule admits the new group before the
+    # rule of the old one goes: the function (which depends on these rules) moves to the
+    # new group in between, and its running instances keep their connections meanwhile.
+    create_before_destroy = true
+    replace_triggered_by  = [terraform_data.connect_function_groups]
+  }
+
   # Never a rule on a group of another VPC: the check comes first.
   depends_on = [terraform_data.connect_in_the_vpc]
 }
@@ -237,13 +253,18 @@ data "aws_secretsmanager_secret" "connect" {
   arn = each.key
 }
 
-# A secret encrypted with a customer managed key: the role may decrypt with that key, only
-# through Secrets Manager (kms:ViaService). With the AWS managed key, Secrets Manager
-# decrypts on the role's GetSecretValue alone.
-data "aws_kms_key" "connect" {
-  for_each = { for arn, secret in data.aws_secretsmanager_secret.connect : arn => secret.kms_key_id if secret.kms_key_id != null && secret.kms_key_id != "" }
-
-  key_id = each.value
+# The role may read each secret, and decrypt it with the secret's customer managed key only
+# through Secrets Manager (kms:ViaService) and only for these secrets (Secrets Manager
+# gives KMS the secret's ARN as encryption context: Secrets Manager user guide, "Secret
+# encryption and decryption"). Named by condition, not by the key's ARN: the key may be
+# another account's, whose key this project need not be able to describe. With the AWS
+# managed key aws/secretsmanager, GetSecretValue alone is enough.
+locals {
+  # The connected secrets a customer managed key encrypts (DescribeSecret omits the key
+  # of the AWS managed aws/secretsmanager).
+  connect_secrets_of_own_keys = sort([
+    for secret in data.aws_secretsmanager_secret.connect : secret.arn if secret.kms_key_id != null && secret.kms_key_id != ""
+  ])
 }
 
 data "aws_iam_policy_document" "connect_secrets" {
@@ -256,17 +277,23 @@ data "aws_iam_policy_document" "connect_secrets" {
   }
 
   dynamic "statement" {
-    for_each = length(data.aws_kms_key.connect) > 0 ? [sort(distinct([for key in data.aws_kms_key.connect : key.arn]))] : []
+    for_each = length(local.connect_secrets_of_own_keys) > 0 ? [local.connect_secrets_of_own_keys] : []
 
     content {
       sid       = "DecryptThroughSecretsManager"
       actions   = ["kms:Decrypt"]
-      resources = statement.value
+      resources = ["*"]
 
       condition {
         test     = "StringEquals"
         variable = "kms:ViaService"
         values   = ["secretsmanager.${var.region}.amazonaws.com"]
+      }
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:EncryptionContext:SecretARN"
+        values   = statement.value
       }
     }
   }

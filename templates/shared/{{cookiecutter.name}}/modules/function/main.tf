@@ -73,5 +73,10 @@ resource "aws_lambda_function" "this" {
     aws_iam_role_policy.logging,
     aws_iam_role_policy.tracing,
     aws_cloudwatch_log_group.this,
+{% if cookiecutter.connect %}
+    # The targets admit the function's group before it uses them, and after it has moved
+    # to a new group (connect.tf).
+    aws_vpc_security_group_ingress_rule.connect,
+{% endif %}
   ]
 }

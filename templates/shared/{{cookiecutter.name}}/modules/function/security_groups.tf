@@ -102,7 +102,13 @@ resource "aws_security_group" "this" {
   }
 
   # Deleted before the permissions Lambda needs to release its interfaces.
+{% if cookiecutter.connect %}
+  # Created once the connect targets are known to be in the VPC (connect.tf): AWS refers
+  # to a group of another VPC only through peering.
+  depends_on = [terraform_data.network_interface_grant, terraform_data.connect_in_the_vpc]
+{% else %}
   depends_on = [terraform_data.network_interface_grant]
+{% endif %}
 }
 
 # On destroy the function is first moved to this group (replace_security_groups_on_destroy),
