@@ -377,10 +377,8 @@ MUTATIONS = [
         "function-group-released-after-the-grant",
         "network-outlives-grant",
         FUNCTION_GROUPS,
-        "  lifecycle {\n    create_before_destroy = true\n  }\n\n  # Deleted before the permissions Lambda needs to release its interfaces.\n"
-        "  depends_on = [terraform_data.network_interface_grant]\n",
-        "  lifecycle {\n    create_before_destroy = true\n  }\n\n  # Deleted before the permissions Lambda needs to release its interfaces.\n"
-        "  depends_on = [aws_cloudwatch_log_group.this]\n",
+        "{% else %}\n  depends_on = [terraform_data.network_interface_grant]\n{% endif %}\n",
+        "{% else %}\n  depends_on = [aws_cloudwatch_log_group.this]\n{% endif %}\n",
         PRIVATE,
     ),
     Mutation(

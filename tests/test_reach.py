@@ -4,6 +4,7 @@ every kind of hop there, and each removed in turn named as the missing hop."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -343,3 +344,42 @@ def test_update_and_generation_say_in_a_line_when_a_path_is_missing(
             " network's owners)"
         )
     ]
+
+
+# The generated README's "What the function can reach" says what the judgement finds.
+README_VARIANTS = {
+    "private": (),
+    "private-sts": ("--endpoints", "s3,dynamodb,sts"),
+    "nat": ("--topology", "private-nat"),
+    "private-blocks-secret": (
+        "--endpoints", "s3,secretsmanager", "--connect",
+        "10.0.0.0/16:5432,172.20.0.0/16:443,secret:arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+    ),
+    "existing-every-kind": (
+        "--topology", "existing", "--vpc-id", "vpc-0123456789abcdef0",
+        "--subnet-ids", "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
+        "--connect", "rds:db1,rds-proxy:p1,elasticache:c1,sg-0123456789abcdef0:6379",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("variant", README_VARIANTS)
+def test_the_readme_lists_what_the_judgement_finds(variant: str, generate: Any) -> None:
+    from scaffold.check.explain import explain_project
+
+    folder = generate(*README_VARIANTS[variant], name="rd")
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## What the function can reach", 1)[1].split("\n## ", 1)[0]
+    found = {d.name: d for d in explain_project(folder)}
+    listed = set(re.findall(r"^- `([^`]+)`: ", section, re.MULTILINE))
+    assert listed == {name for name, d in found.items() if d.kind == "target"}
+    sts = found["sts"]
+    said = section.split("### The AWS services its code calls", 1)[1]
+    if sts.state == SKIPPED:
+        assert "the probe is switched off" in said
+    else:
+        assert "switched off (`AWS_API_PROBE=off`)" not in said
+    unreachable = [name for name, d in found.items() if d.kind == "target" and d.state == MISSING]
+    for name in unreachable:  # a target with no path: its bullet says what is lacking
+        bullet = next(line for line in section.splitlines() if line.startswith(f"- `{name}`: "))
+        assert "must route it" in bullet or "by nothing" in bullet, bullet

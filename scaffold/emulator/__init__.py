@@ -9,10 +9,14 @@ the tests' emulator is made stricter than moto:
   and saying what it does not model: `core` (settings, the record of events,
   AWS's error shapes, one request as the rules see it, the rule registry),
   `principals` (IAM enforcement per access key, implied actions), `ec2_rules`
-  (what is in use, endpoints, routes, NAT), `lambda_rules` (VpcConfig checks,
+  (what is in use, endpoints, routes, NAT), `instance_rules` (NAT instances: what a
+  terminated instance leaves, launch templates), `group_rules` (security groups referring
+  to groups: only in the same VPC or across an active peering; a rule's description
+  whatever its peer), `data_rules` (what ElastiCache returns for a replication group's
+  members, as the connect targets' lookups read it), `lambda_rules` (VpcConfig checks,
   Lambda's Hyperplane interfaces), `install` (what it patches into moto).
-  `tests/test_fidelity.py` proves each one active: a known-bad request or
-  configuration fails against it.
+  `tests/test_fidelity.py`, `test_fidelity_instances.py` and `test_fidelity_groups.py`
+  prove each one active: a known-bad request or configuration fails against it.
 - `server`: moto's WSGI application with those rules installed, served on
   127.0.0.1 by werkzeug: what the test suite starts (`fixtures_terraform.aws_emulator`),
   and what `vpc-lambda-new emulator` serves for a generated project's `make local`.
