@@ -213,6 +213,15 @@ def build_bootstrap_parser() -> ArgumentParser:
     return parser
 
 
+def add_plan_file(parser: argparse.ArgumentParser) -> None:
+    """--plan, as check and explain take it."""
+    parser.add_argument(
+        "--plan",
+        metavar="FILE",
+        help="the JSON of a plan or state: terraform show -json PLANFILE > FILE",
+    )
+
+
 def build_check_parser() -> ArgumentParser:
     parser = ArgumentParser(
         prog="vpc-lambda-new check",
@@ -226,11 +235,7 @@ def build_check_parser() -> ArgumentParser:
         " interrupted.",
     )
     add_project_dir(parser)
-    parser.add_argument(
-        "--plan",
-        metavar="FILE",
-        help="the JSON of a plan or state: terraform show -json PLANFILE > FILE",
-    )
+    add_plan_file(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json", "sarif"),
@@ -268,11 +273,7 @@ def build_explain_parser() -> ArgumentParser:
         " 1 internal error, 2 bad input, 4 a path misses a hop, 130 interrupted.",
     )
     add_project_dir(parser)
-    parser.add_argument(
-        "--plan",
-        metavar="FILE",
-        help="the JSON of a plan or state: terraform show -json PLANFILE > FILE",
-    )
+    add_plan_file(parser)
     parser.add_argument(
         "--format",
         choices=("text", "json"),
