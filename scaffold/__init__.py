@@ -2,4 +2,4 @@
 
 # The one place the version is written: pyproject.toml reads it from here (hatch), so
 # no run pays for importlib.metadata to learn it.
-__version__ = "0.9.0"
+__version__ = "0.10.0"

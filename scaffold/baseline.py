@@ -19,7 +19,7 @@ import json
 import os
 import re
 import stat
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +32,25 @@ MAX_BASELINE_BYTES = 8 * 1024 * 1024
 MAX_FILES = 1000
 MAX_ENTRIES = 20 * MAX_FILES  # files and folders walked when a folder is read as a baseline
 MAX_FILE_BYTES = 1024 * 1024
-# Rebuilt from src/ by the project's scripts/build_package.py; recorded by digest only.
-DERIVED_FILES = ("build/function.zip",)
+# The deployment zips, rebuilt by the project's scripts/build_package.py from each
+# function's source folder; recorded by digest only. The first function's is
+# build/function.zip from src/; each added one's build/functions/NAME.zip from
+# functions/NAME/src/.
+ZIP = "build/function.zip"
+ADDED_ZIPS = "build/functions/"
+
+
+def packages(function_names: Iterable[str]) -> dict[str, str]:
+    """Each deployment zip of a project with these added functions -> its source folder."""
+    return {ZIP: "src", **{f"{ADDED_ZIPS}{name}.zip": f"functions/{name}/src" for name in function_names}}
+
+
+def is_derived(path: str) -> bool:
+    """Whether a project path is a deployment zip (any function's, present or past)."""
+    if path == ZIP:
+        return True
+    name = path.removeprefix(ADDED_ZIPS)
+    return path.startswith(ADDED_ZIPS) and "/" not in name and name.endswith(".zip")
 # vpc-lambda-new's own names at the project's root: never a generated file.
 RESERVED_PREFIX = ".vpc-lambda-new"
 _PART = re.compile(r"[A-Za-z0-9_@+=,.-]{1,255}")
@@ -175,7 +192,7 @@ def baseline_of_folder(folder: Path, generator: str, what: str) -> Baseline:
                     f"{what}: {quoted(folder)} holds more than {MAX_FILES} files;"
                     " give the folder of one generated project"
                 )
-            if relative in DERIVED_FILES:
+            if is_derived(relative):
                 derived[relative] = file_sha256(path)
                 continue
             total += info.st_size

@@ -7,11 +7,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from scaffold.deployer import ROLE_LOG_GROUPS, ROLE_PASSED_BY_TYPE, Statement, role_arns, statement
+from scaffold.deployer import (
+    ROLE_LOG_GROUPS,
+    ROLE_PASSED_BY_TYPE,
+    Statement,
+    own_names,
+    role_arns,
+    statement,
+)
+
+
+def one_or_list(values: list[str]) -> str | list[str]:
+    """A condition value as IAM writes it: one string, or a list of several."""
+    return values[0] if len(values) == 1 else values
 
 
 def permissions_boundary(
-    types: Iterable[str], name: str, partition: str, secrets: Sequence[str] = (), region: str = ""
+    types: Iterable[str],
+    name: str,
+    partition: str,
+    secrets: Sequence[str] = (),
+    region: str = "",
+    functions: Sequence[str] = (),
 ) -> dict[str, object]:
     """The most any role of the project may do: what its own policies grant.
 
@@ -24,11 +41,9 @@ def permissions_boundary(
     found: list[Statement] = []
     for role in sorted(roles):
         own_role: dict[str, object] = {
-            "ArnLike": {"aws:PrincipalArn": role_arns([role], name, partition)[0]}
+            "ArnLike": {"aws:PrincipalArn": one_or_list(role_arns([role], name, partition, functions))}
         }
-        log_groups = [
-            pattern.format(name=name, partition=partition) for pattern in ROLE_LOG_GROUPS[role]
-        ]
+        log_groups = own_names(ROLE_LOG_GROUPS[role], name, partition, functions)
         found += [
             statement(sid, actions, resources, own_role)
             for sid, actions, resources in ROLE_BOUNDARIES[role](log_groups)

@@ -78,7 +78,7 @@ def add_question_flags(parser: argparse.ArgumentParser, *, update: bool = False)
     project stays where it is.
     """
     for question in QUESTIONS:
-        if update and question.key == "output_dir":
+        if (update and question.key == "output_dir") or not question.asked:
             continue
         default = "as recorded" if update else question.default_label
         if question.is_yes_no:
@@ -127,6 +127,8 @@ def build_parser() -> ArgumentParser:
         " answers or a newer vpc-lambda-new, keeping every edit; `vpc-lambda-new check [DIR]`"
         " reports the Lambda VPC guide's rules a project breaks; `vpc-lambda-new explain [DIR]`"
         " prints every path the function needs, hop by hop, or the missing one;"
+        " `vpc-lambda-new add-function NAME [DIR]` and `remove-function NAME [DIR]` add a"
+        " function to the project's network, or remove one;"
         " `vpc-lambda-new bootstrap [DIR]"
         " --github-repository OWNER/REPO` adds bootstrap/, what CI needs in AWS before its"
         " first plan; `vpc-lambda-new emulator` serves"
@@ -186,6 +188,45 @@ def build_update_parser() -> ArgumentParser:
         help="for a project generated before update existed: a folder holding what that"
         " version generated for the same answers, used as the common ancestor of the merge",
     )
+    return parser
+
+
+def build_add_function_parser() -> ArgumentParser:
+    from scaffold.function_commands import add_function_flags
+
+    parser = ArgumentParser(
+        prog="vpc-lambda-new add-function",
+        description="Add a function to a generated project: its handler and tests in"
+        " functions/NAME/, its package, execution role and log group, its settings in"
+        " terraform.tfvars, in the project's private subnets and, by default, on the first"
+        " function's security group (Lambda's interfaces are then shared). Written as"
+        " `update` writes, keeping every edit; in a terminal it asks what no flag gives.",
+        epilog="The function is PROJECT_NAME in AWS. Exit codes: 0 done, 1 internal error,"
+        " 2 bad input (nothing changed), 3 written but conflicts remain, 4 written but the"
+        " project breaks a rule of the guide, 130 interrupted (nothing changed).",
+    )
+    parser.add_argument("name", metavar="NAME", help="the function's name in the project: lower-case letters, digits and hyphens")
+    add_project_dir(parser)
+    add_function_flags(parser)
+    parser.add_argument("--no-input", action="store_true", help="never prompt (implied when stdin is not a terminal)")
+    add_diff_dry_run(parser)
+    return parser
+
+
+def build_remove_function_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="vpc-lambda-new remove-function",
+        description="Remove a function added with add-function: its folder functions/NAME/"
+        " (files you edited are kept and reported), its package and its settings; your edits"
+        " elsewhere stay. The project's first function is never removed. `terraform apply`"
+        " then destroys the function, its role and its log group.",
+        epilog="Exit codes: 0 done, 1 internal error, 2 bad input (nothing changed), 3 written"
+        " but conflicts remain, 4 written but the project breaks a rule of the guide, 130"
+        " interrupted (nothing changed).",
+    )
+    parser.add_argument("name", metavar="NAME", help="the added function's name")
+    add_project_dir(parser)
+    add_diff_dry_run(parser)
     return parser
 
 
@@ -329,7 +370,7 @@ def collect_raw_answers(options: argparse.Namespace) -> dict[str, RawAnswer]:
     # `--answers ""` (an unset variable in a pipeline) is an error, not "no file".
     raw = load_answers_file(options.answers) if options.answers is not None else {}
     for question in QUESTIONS:
-        value = getattr(options, question.key, None)
+        value = getattr(options, question.key, None) if question.asked else None
         if isinstance(value, list):  # a repeatable flag, given once or more
             value = ",".join(value)
         if value is not None:
@@ -360,6 +401,22 @@ def run(argv: Sequence[str] | None = None) -> int:
             dry_run=options.dry_run,
             baseline=options.baseline,
         )
+    if arguments and arguments[0] == "add-function":
+        from scaffold.function_commands import given_settings, run_add_function
+
+        adding = build_add_function_parser().parse_args(arguments[1:])
+        return run_add_function(
+            adding.project_dir,
+            adding.name,
+            given_settings(adding),
+            interactive=interactive(adding),
+            dry_run=adding.dry_run,
+        )
+    if arguments and arguments[0] == "remove-function":
+        from scaffold.function_commands import run_remove_function
+
+        removing = build_remove_function_parser().parse_args(arguments[1:])
+        return run_remove_function(removing.project_dir, removing.name, dry_run=removing.dry_run)
     if arguments and arguments[0] == "bootstrap":
         from scaffold.bootstrap import run_bootstrap
 

@@ -23,6 +23,7 @@ from scaffold.answers import (
     PER_AZ_NAT_LAYOUTS,
     Answers,
 )
+from scaffold.answers.functions import aws_name
 
 PRICE_FILE = "data/prices.json"
 
@@ -65,6 +66,8 @@ class CostEstimate:
     usage: tuple[UsageCharge, ...]
     # Where prices other than the region's own source come from: "what: source, date".
     notes: tuple[str, ...] = ()
+    # The functions billed nothing by the hour (requests and duration only).
+    unbilled_functions: tuple[str, ...] = ()
 
     @property
     def priced(self) -> bool:
@@ -115,6 +118,44 @@ class RegionPrices:
         source = price_file()["sources"][self.entry[f"{key}_source"]]
         taken = self.entry.get(f"{key}_taken")
         return f"{what}: {source}" + (f", taken {taken}" if taken else "")
+
+
+def by_architecture(price: RegionPrices, key: str, architecture: str) -> float | None:
+    found = price(key)
+    return found.get(architecture) if isinstance(found, dict) else None
+
+
+SECONDS_PER_HOUR = 3600
+
+
+def function_charges(answers: Answers, price: RegionPrices) -> tuple[list[FixedCharge], list[str]]:
+    """Each function's hourly charges (Lambda pricing): provisioned concurrency, billed per
+    GB-second while configured, used or not; SnapStart's cache of a published version, per
+    GB-second while the version is active (at least 3 hours). The functions with neither."""
+    functions = [
+        (answers.name, answers.memory, answers.architecture, answers.provisioned_concurrency, answers.snapstart),
+        *((aws_name(answers.name, f.name), f.memory, f.architecture, f.provisioned_concurrency, f.snapstart)
+          for f in answers.functions),
+    ]  # fmt: skip
+    charges, unbilled = [], []
+    for name, memory, architecture, provisioned, snapstart in functions:
+        gb_hours = memory / 1024 * SECONDS_PER_HOUR
+        if provisioned:
+            per_second = by_architecture(price, "lambda_provisioned_gb_second", architecture)
+            charges.append(FixedCharge(
+                f"provisioned concurrency of {name} ({memory} MB, {architecture})", provisioned,
+                "per environment-hour", None if per_second is None else round(per_second * gb_hours, 6),
+            ))  # fmt: skip
+        if snapstart:
+            per_second = price("lambda_snapstart_cache_gb_second")
+            charges.append(FixedCharge(
+                f"SnapStart cache of {name}'s published version ({memory} MB; each version kept"
+                " active is billed)", 1, "per version-hour",
+                None if per_second is None else round(per_second * gb_hours, 6),
+            ))  # fmt: skip
+        if not provisioned and not snapstart:
+            unbilled.append(name)
+    return charges, unbilled
 
 
 def region_prices(region: str) -> RegionPrices:
@@ -188,6 +229,8 @@ def estimate(answers: Answers) -> CostEstimate:
         fixed.append(
             endpoint_charge(answers.interface_endpoints, endpoint_azs, bool(answers.azs), price)
         )
+    charges, unbilled = function_charges(answers, price)
+    fixed += charges
     usage = []
     if answers.nat_gateway_count:
         usage.append(UsageCharge("NAT gateway data processed", "per GB", price("nat_gateway_gb")))
@@ -240,6 +283,8 @@ def estimate(answers: Answers) -> CostEstimate:
             ("EBS prices", "ebs_gp3_gb_month", answers.nat_instance_count),
             ("data transfer prices", "data_transfer", answers.nat_count),
             ("X-Ray prices", "xray_traces_million", True),
+            ("Lambda provisioned concurrency prices", "lambda_provisioned_gb_second", any("provisioned" in c.item for c in charges)),
+            ("SnapStart prices", "lambda_snapstart_cache_gb_second", any("SnapStart" in c.item for c in charges)),
         )
         if wanted
     ]
@@ -252,6 +297,7 @@ def estimate(answers: Answers) -> CostEstimate:
         fixed=tuple(fixed),
         usage=tuple(usage),
         notes=tuple(note for note in notes if note),
+        unbilled_functions=tuple(unbilled),
     )
 
 
@@ -262,8 +308,11 @@ def money(amount: float | None, currency: str = "USD") -> str:
 
 
 def unit_money(amount: float) -> str:
-    """A unit price as AWS writes it: cents always, more digits where the price has them."""
-    return f"${amount:.2f}" if round(amount, 2) == amount else f"${amount:g}"
+    """A unit price as AWS writes it: cents always, more digits where the price has them
+    (never in exponent notation)."""
+    if round(amount, 2) == amount:
+        return f"${amount:.2f}"
+    return "$" + f"{amount:.10f}".rstrip("0")
 
 
 def summary(cost: CostEstimate) -> str:
@@ -301,6 +350,9 @@ def lines(cost: CostEstimate) -> list[str]:
             else f"{unit_money(usage.unit_price)} {usage.unit}"
         )
         found.append(f"  plus {usage.item}: {price}")
+    if cost.unbilled_functions:
+        names = ", ".join(cost.unbilled_functions)
+        found.append(f"  {names}: nothing by the hour")
     found.append("  plus Lambda requests and duration (see https://aws.amazon.com/lambda/pricing/)")
     found += [f"  ({note})" for note in cost.notes]
     return found

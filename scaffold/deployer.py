@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from scaffold.answers.functions import aws_name
 from scaffold.deployer_actions import ACTIONS_BY_TYPE
 
 # Every tagged EC2 resource needs these, and the provider identifies its caller.
@@ -56,11 +57,11 @@ BOUNDED_IAM_ACTIONS = (
 MANAGED_POLICY = "arn:{partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 BOUNDARY_POLICY = "arn:{partition}:iam::*:policy/{name}-boundary"
 
-# Each role's own log group (the group, and its streams).
+# Each role's own log group (the group, and its streams); {function}: each function's.
 ROLE_LOG_GROUPS = {
     "lambda": (
-        "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}",
-        "arn:{partition}:logs:*:*:log-group:/aws/lambda/{name}:*",
+        "arn:{partition}:logs:*:*:log-group:/aws/lambda/{function}",
+        "arn:{partition}:logs:*:*:log-group:/aws/lambda/{function}:*",
     ),
     "flowlogs": (
         "arn:{partition}:logs:*:*:log-group:/aws/vpc-flow-logs/{name}",
@@ -71,11 +72,21 @@ ROLE_LOG_GROUPS = {
 # Where an action can be scoped to this project's own names, it is.
 SCOPED_RESOURCES = {
     "logs": ROLE_LOG_GROUPS["lambda"] + ROLE_LOG_GROUPS["flowlogs"],
-    "lambda": ("arn:{partition}:lambda:*:*:function:{name}",),
+    # Each function, and its versions and aliases (live).
+    "lambda": (
+        "arn:{partition}:lambda:*:*:function:{function}",
+        "arn:{partition}:lambda:*:*:function:{function}:*",
+    ),
     # The image of the NAT instances: AWS's public Amazon Linux parameters only.
     "ssm": ("arn:{partition}:ssm:*::parameter/aws/service/ami-amazon-linux-latest/*",),
 }  # fmt: skip
 UNSCOPABLE_ACTIONS = ("logs:DescribeLogGroups",)
+# Lambda actions whose only resources are a function's versions and aliases.
+QUALIFIED_ACTIONS = (
+    "lambda:DeleteProvisionedConcurrencyConfig",
+    "lambda:GetProvisionedConcurrencyConfig",
+    "lambda:PutProvisionedConcurrencyConfig",
+)
 
 # EC2, scoped by the Project tag the provider puts on everything the project creates
 # (default_tags): created only with it (aws:RequestTag, sent in the create call's
@@ -184,11 +195,38 @@ def declared_types(terraform_files: Iterable[Path]) -> set[str]:
     return found
 
 
-def role_arns(roles: Iterable[str], name: str, partition: str) -> list[str]:
-    return [
-        f"arn:{partition}:iam::*:role/" + ROLE_NAME_PATTERNS[role].format(name=name)
-        for role in sorted(roles)
-    ]
+def role_arns(
+    roles: Iterable[str], name: str, partition: str, functions: Sequence[str] = ()
+) -> list[str]:
+    """The ARNs of the project's roles of these kinds; the added functions' execution
+    roles (modules/execution_role: PROJECT-FUNCTION-REGION) are "lambda" roles too."""
+    found = []
+    for role in sorted(roles):
+        found.append(f"arn:{partition}:iam::*:role/" + ROLE_NAME_PATTERNS[role].format(name=name))
+        if role == "lambda" and functions:
+            found.append(f"arn:{partition}:iam::*:role/{ROLE_PATH.format(name=name)}{added(name)}")
+    return found
+
+
+def added(name: str) -> str:
+    """Every function added to the project NAME (NAME_FUNCTION), and no other project's."""
+    return aws_name(name, "*")
+
+
+def own_names(
+    patterns: Iterable[str], name: str, partition: str, functions: Sequence[str] = ()
+) -> list[str]:
+    """The patterns for this project: one with {function} for the first function (NAME)
+    and, with added functions, for them all (NAME_*)."""
+    found = []
+    for pattern in patterns:
+        if "{function}" not in pattern:
+            found.append(pattern.format(name=name, partition=partition))
+            continue
+        found.append(pattern.format(name=name, partition=partition, function=name))
+        if functions:
+            found.append(pattern.format(name=name, partition=partition, function=added(name)))
+    return found
 
 
 # AWS associates an interface endpoint's private hosted zone with the VPC as the caller:
@@ -202,10 +240,12 @@ def deployer_policy(
     partition: str,
     vpc_id: str | None = None,
     private_dns: bool = False,
+    functions: Sequence[str] = (),
 ) -> dict[str, object]:
     """The deployer's policy for a project of these resource types; `vpc_id` is the VPC of
-    topology existing (None: the project creates its VPC, whose ID is not known yet), and
-    `private_dns` whether an interface endpoint has private DNS on."""
+    topology existing (None: the project creates its VPC, whose ID is not known yet),
+    `private_dns` whether an interface endpoint has private DNS on, and `functions` the
+    names of the functions added to the first (vpc-lambda-new add-function)."""
     types = sorted(types)
     actions: set[str] = set(ALWAYS)
     for type_name in types:
@@ -237,11 +277,14 @@ def deployer_policy(
             statements += autoscaling_statements(service_actions, name)
             continue
         patterns = SCOPED_RESOURCES.get(service)
+        if service == "lambda" and patterns and "aws_lambda_alias" not in types:
+            # A function's versions and aliases are named only where the policy manages them.
+            patterns = tuple(pattern for pattern in patterns if not pattern.endswith(":*"))
         scoped = [a for a in service_actions if patterns and a not in UNSCOPABLE_ACTIONS]
         unscoped = [a for a in service_actions if a not in scoped]
         if scoped and patterns:
             in_vpc = [a for a in scoped if a in LAMBDA_VPC_ACTIONS and vpc_id]
-            own = [pattern.format(name=name, partition=partition) for pattern in patterns]
+            own = own_names(patterns, name, partition, functions)
             if in_vpc:
                 # Absent when a call does not configure the VPC (a memory change): IfExists.
                 statements.append(
@@ -252,7 +295,14 @@ def deployer_policy(
                         {"StringEqualsIfExists": {"lambda:VpcIds": vpc_id}},
                     )
                 )
-            rest = [a for a in scoped if a not in in_vpc]
+            # Actions on a version or alias only (IAM: function:NAME:VERSION or :ALIAS).
+            qualified = [a for a in scoped if a in QUALIFIED_ACTIONS]
+            if qualified:
+                statements.append(statement(
+                    f"{service.capitalize()}OwnVersionsAndAliases", qualified,
+                    [arn for arn in own if arn.endswith(":*")],
+                ))  # fmt: skip
+            rest = [a for a in scoped if a not in in_vpc and a not in qualified]
             statements.append(statement(f"{service.capitalize()}OwnResources", rest, own))
         if unscoped:
             # EC2 creates ids at apply time and Describe/List calls take no resource.
@@ -262,7 +312,7 @@ def deployer_policy(
             statement(
                 f"Pass{role.capitalize()}RoleTo{service_principal.split('.')[0].title().replace('-', '')}",
                 ["iam:PassRole"],
-                role_arns([role], name, partition),
+                role_arns([role], name, partition, functions),
                 {"StringEquals": {"iam:PassedToService": service_principal}},
             )
         )

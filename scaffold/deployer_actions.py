@@ -135,6 +135,8 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "lambda:ListVersionsByFunction",
         "lambda:UpdateFunctionCode",
         "lambda:UpdateFunctionConfiguration",
+        # publish = true (SnapStart, provisioned concurrency): a version on every change.
+        "lambda:PublishVersion",
         "lambda:PutFunctionConcurrency",
         "lambda:DeleteFunctionConcurrency",
         "lambda:TagResource",
@@ -144,6 +146,17 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DescribeSecurityGroups",
         "ec2:DescribeSubnets",
         "ec2:DescribeVpcs",
+    ),
+    "aws_lambda_alias": (
+        "lambda:CreateAlias",
+        "lambda:GetAlias",
+        "lambda:UpdateAlias",
+        "lambda:DeleteAlias",
+    ),
+    "aws_lambda_provisioned_concurrency_config": (
+        "lambda:PutProvisionedConcurrencyConfig",
+        "lambda:GetProvisionedConcurrencyConfig",
+        "lambda:DeleteProvisionedConcurrencyConfig",
     ),
     "aws_flow_log": ("ec2:CreateFlowLogs", "ec2:DeleteFlowLogs", "ec2:DescribeFlowLogs"),
     # NAT instances (templates/nat-instance).

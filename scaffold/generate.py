@@ -13,13 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from scaffold.answers import Answers, Layer, RawAnswer, build_answers, given, with_adopted_routes
-from scaffold.baseline import BASELINE_FILE, DERIVED_FILES, Baseline, sha256
+from scaffold.baseline import BASELINE_FILE, Baseline
 from scaffold.console import EXIT_OK, say
 from scaffold.costs import estimate, lines
 from scaffold.egress import cost_lines, headline
 from scaffold.errors import ScaffoldError, quoted
+from scaffold.interfaces import interface_budget
 from scaffold.project import ANSWERS_FILE, check_target, encode_record
-from scaffold.render import GENERATOR, ZIP, render_off_to_the_side
+from scaffold.render import GENERATOR, render_off_to_the_side
 from scaffold.signals import interrupted_late
 from scaffold.storage import create_folder, project_folder, recover, refuse_if_pending, step
 from scaffold.update import METADATA_FILES, older_project, read_metadata, write_update
@@ -66,11 +67,13 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
     if dry_run:
         with tempfile.TemporaryDirectory(prefix="vpc-lambda-new-") as scratch:
             rendered = render_off_to_the_side(answers, Path(scratch))
-            files = sorted([*rendered.files, *METADATA_FILES, *DERIVED_FILES])
+            files = sorted([*rendered.files, *METADATA_FILES, *rendered.derived])
         say(f"Would write {target}/:")
         for file in files:
             say(f"  {file}")
         for line in cost_lines(answers):
+            say(line)
+        for line in interface_budget(answers).lines():
             say(line)
         return EXIT_OK
     count = create_project(answers)
@@ -84,6 +87,7 @@ def write_project(answers: Answers, *, force: bool, dry_run: bool) -> int:
         for line in missing_lines(target):
             say(f"vpc-lambda-new: warning: {line}", error=True)
     say(lines(estimate(answers))[0])
+    say(interface_budget(answers).lines()[0])
     cheapest = headline(answers)
     if cheapest:
         say(cheapest)
@@ -133,7 +137,7 @@ def create_project(answers: Answers) -> int:
 
     def fill(staging: Path) -> Path:
         new = render_off_to_the_side(answers, staging)
-        baseline = Baseline(GENERATOR, new.files, {ZIP: sha256((new.folder / ZIP).read_bytes())})
+        baseline = Baseline(GENERATOR, new.files, new.derived)
         step(f"write {BASELINE_FILE}")
         (new.folder / BASELINE_FILE).write_bytes(baseline.encode())
         step(f"write {ANSWERS_FILE}")

@@ -26,10 +26,16 @@ def configuration_files(project_dir: Path) -> list[Path]:
 
 # The rights of a layer's files, each in a policy of its own: with them, one managed
 # policy's 6,144 characters would not hold it all. The NAT instances' (templates/nat-instance,
-# files nat_instance*.tf) and the connect targets' (templates/connect, files connect*.tf).
+# files nat_instance*.tf), the connect targets' (templates/connect, files connect*.tf) and
+# the cold starts' (templates/cold-start, files cold_start*.tf).
 NAT_INSTANCE_POLICY_FILE = "deployer-policy-nat-instances.json"
 CONNECT_POLICY_FILE = "deployer-policy-connect.json"
-LAYER_POLICY_FILES = {"nat_instance": NAT_INSTANCE_POLICY_FILE, "connect": CONNECT_POLICY_FILE}
+COLD_START_POLICY_FILE = "deployer-policy-cold-starts.json"  # (templates/cold-start, cold_start*.tf)
+LAYER_POLICY_FILES = {
+    "nat_instance": NAT_INSTANCE_POLICY_FILE,
+    "connect": CONNECT_POLICY_FILE,
+    "cold_start": COLD_START_POLICY_FILE,
+}
 
 
 def render_policies(
@@ -39,6 +45,7 @@ def render_policies(
     vpc_id: str | None = None,
     private_dns: bool = False,
     secrets: Sequence[str] = (),
+    functions: Sequence[str] = (),
 ) -> dict[str, str]:
     """deployer-policy.json, the policies of the layers it has (LAYER_POLICY_FILES; the
     deployer holds them all), and permissions-boundary.json, for the rendered project."""
@@ -52,10 +59,14 @@ def render_policies(
     partition = partition_of(region)
     base = declared_types([path for path in files if path not in in_layers])
     found = {
-        "deployer-policy.json": deployer_policy(base, name, partition, vpc_id, private_dns),
-        "permissions-boundary.json": permissions_boundary(types, name, partition, secrets, region),
+        "deployer-policy.json": deployer_policy(base, name, partition, vpc_id, private_dns, functions),
+        "permissions-boundary.json": permissions_boundary(
+            types, name, partition, secrets, region, functions
+        ),
     }
     for policy, paths in layered.items():
         if paths:
-            found[policy] = deployer_policy(declared_types(paths), name, partition, vpc_id)
+            found[policy] = deployer_policy(
+                declared_types(paths), name, partition, vpc_id, functions=functions
+            )
     return {file: json.dumps(document, indent=2) + "\n" for file, document in found.items()}

@@ -22,12 +22,14 @@ import jinja2.ext
 from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
-from scaffold.baseline import baseline_of_folder
+from scaffold.answers.functions import aws_name
+from scaffold.baseline import baseline_of_folder, packages
 from scaffold.checkov_skip import CHECKOV_SKIP
 from scaffold.costs import estimate, unit_money
 from scaffold.deployer import DECLARATION
 from scaffold.egress import compare
 from scaffold.hcl_literals import hcl_value
+from scaffold.interfaces import interface_budget
 from scaffold.policy_files import render_policies
 from scaffold.project import ANSWERS_FILE, encode_record
 from scaffold.repository import repository_context
@@ -40,10 +42,14 @@ TOPOLOGY_LAYERS = {
     "existing": ("vpc-existing",),
 }
 HANDLERS = {"python": "handler.handler", "node": "index.handler"}
+# Where each added function's handler lives: functions/NAME/ (src/, tests/).
+FUNCTIONS_FOLDER = "functions"
 # Rendered after the topology's layers when NAT is instances (--nat instance, instance-per-az).
 NAT_INSTANCE_LAYER = "nat-instance"
 # What the function connects to (--connect), wired on both sides.
 CONNECT_LAYER = "connect"
+# A function with SnapStart or provisioned concurrency: the alias live and its settings.
+COLD_START_LAYER = "cold-start"
 # Rendered last, and only when the answers name a state bucket.
 REMOTE_STATE_LAYER = "remote-state"
 # bootstrap/, when the answers name the GitHub repository whose CI plans the project,
@@ -60,6 +66,17 @@ def language_of(runtime: str) -> str:
     return "python" if runtime.startswith("python") else "node"
 
 
+def cold_starts(answers: Answers) -> bool:
+    """Whether a function of the project publishes versions (SnapStart, provisioned concurrency)."""
+    return any(
+        snapstart or provisioned
+        for snapstart, provisioned in (
+            (answers.snapstart, answers.provisioned_concurrency),
+            *((f.snapstart, f.provisioned_concurrency) for f in answers.functions),
+        )
+    )
+
+
 def layers(answers: Answers) -> list[Path]:
     root = templates_root()
     names = [
@@ -68,6 +85,7 @@ def layers(answers: Answers) -> list[Path]:
         *TOPOLOGY_LAYERS[answers.topology],
         *([NAT_INSTANCE_LAYER] if answers.nat_instance_count else []),
         *([CONNECT_LAYER] if answers.connect else []),
+        *([COLD_START_LAYER] if cold_starts(answers) else []),
         *([REMOTE_STATE_LAYER] if answers.state_bucket else []),
         *(BOOTSTRAP_LAYERS[: 2 if answers.state_bucket else 1] if answers.github_repository else []),
     ]
@@ -128,6 +146,20 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "id_patterns": {
             prefix: f"^{pattern.pattern}$" for prefix, pattern in model.ID_PATTERNS.items()
         },
+        "added_functions": [
+            {
+                **function.to_record(),
+                "function_name": aws_name(answers.name, function.name),
+                "language": language_of(function.runtime),
+                "handler": HANDLERS[language_of(function.runtime)],
+            }
+            for function in answers.functions
+        ],
+        "cold_starts": cold_starts(answers),
+        "languages": sorted(
+            {language_of(runtime) for runtime in (answers.runtime, *(f.runtime for f in answers.functions))}
+        ),
+        "budget": interface_budget(answers),
         "mock_zones": mock_zones(answers),
         "version": __version__,
         "cost": estimate(answers),
@@ -179,11 +211,24 @@ def diagram_subnet_nodes(answers: Answers) -> dict[str, str]:
 
 def render_tree(answers: Answers, parent: Path) -> Path:
     """Render the complete project into parent/NAME; returns that folder."""
-    project = render_layers(layers(answers), {"cookiecutter": template_context(answers)}, parent)
+    context = template_context(answers)
+    project = render_layers(layers(answers), {"cookiecutter": context}, parent)
+    for function in answers.functions:
+        # Each added function's handler and tests, in functions/NAME/: the handler layer
+        # of its language, rendered as a project of its own name and moved there.
+        own = {**context, "name": aws_name(answers.name, function.name), "runtime": function.runtime,
+               "language": language_of(function.runtime), "snapstart": function.snapstart}  # fmt: skip
+        scratch = Path(tempfile.mkdtemp(dir=parent))
+        handler = templates_root() / f"handler-{language_of(function.runtime)}"
+        rendered = render_layers([handler], {"cookiecutter": own}, scratch)
+        (project / FUNCTIONS_FOLDER).mkdir(exist_ok=True)
+        rendered.rename(project / FUNCTIONS_FOLDER / function.name)
     secrets = [target.value for target in answers.connect if target.kind == "secret"]
+    added = [function.name for function in answers.functions]
     for file_name, text in render_policies(
-        project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers), secrets
-    ).items():
+        project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers),
+        secrets, added,
+    ).items():  # fmt: skip
         (project / file_name).write_text(text, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:
         readme.write(scan_exceptions_section(project))
@@ -224,7 +269,6 @@ def scan_exceptions_section(project: Path) -> str:
 
 GENERATOR = f"vpc-lambda-new {__version__}"
 BUILD_SCRIPT = "scripts/build_package.py"
-ZIP = "build/function.zip"
 
 
 # --- the generated project, rendered off to the side --------------------------------
@@ -237,7 +281,9 @@ class Rendered:
     folder: Path
     files: dict[str, bytes]  # every generated file but the derived ones and the metadata
     modes: dict[str, int]
-    build: Callable[[Path], Path]  # the rendered scripts/build_package.py: build_package
+    build: Callable[[Path], object]  # the rendered scripts/build_package.py: build_package
+    packages: dict[str, str]  # each deployment zip -> the source folder it is built from
+    derived: dict[str, str]  # each deployment zip as rendered -> its digest
 
 
 def render_off_to_the_side(answers: Answers, scratch: Path) -> Rendered:
@@ -246,17 +292,22 @@ def render_off_to_the_side(answers: Answers, scratch: Path) -> Rendered:
     found = baseline_of_folder(folder, GENERATOR, "render")
     modes = {path: stat.S_IMODE((folder / path).stat().st_mode) for path in found.files}
     script = runpy.run_path(str(folder / BUILD_SCRIPT))
-    return Rendered(folder, dict(found.files), modes, script["build_package"])
+    zips = packages(function.name for function in answers.functions)
+    return Rendered(folder, dict(found.files), modes, script["build_package"], zips, dict(found.derived))
 
 
-def build_zip(rendered: Rendered, sources: Mapping[str, bytes], scratch: Path) -> bytes:
-    """What the rendered build script makes of these src/ files (paths relative to src/)."""
+def build_zip(rendered: Rendered, package: str, sources: Mapping[str, bytes], scratch: Path) -> bytes:
+    """What the rendered build script makes of these files of the package's source folder
+    (paths relative to it)."""
     project = Path(tempfile.mkdtemp(dir=scratch))
+    source = project / rendered.packages[package]
     for relative, data in sources.items():
-        (project / "src" / relative).parent.mkdir(parents=True, exist_ok=True)
-        (project / "src" / relative).write_bytes(data)
+        (source / relative).parent.mkdir(parents=True, exist_ok=True)
+        (source / relative).write_bytes(data)
+    source.mkdir(parents=True, exist_ok=True)
     (project / "src").mkdir(exist_ok=True)
-    return rendered.build(project).read_bytes()
+    rendered.build(project)
+    return (project / package).read_bytes()
 
 
 def private_dns_endpoints(answers: Answers) -> bool:

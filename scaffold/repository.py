@@ -104,6 +104,12 @@ def repository_context(answers: Answers) -> dict[str, Any]:
         },
         "ci_terraform_version": CI_TERRAFORM_VERSION,
         "ci_toolchain_version": ci_toolchain_version(answers.runtime),
+        # Each language's, for a project whose added functions use another (the first
+        # function of each language decides).
+        "ci_toolchain_versions": {
+            ("python" if runtime.startswith("python") else "node"): ci_toolchain_version(runtime)
+            for runtime in reversed((answers.runtime, *(f.runtime for f in answers.functions)))
+        },
         "checkov_version": CHECKOV_VERSION,
         "checkov_python": CHECKOV_PYTHON,
         "required_terraform": REQUIRED_TERRAFORM,

@@ -35,25 +35,26 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scaffold.answers import Answers, Layer, given, walk
+from scaffold.answers import Answers, Layer, RawAnswer, given, walk
 from scaffold.answers_file import expand_path
 from scaffold.baseline import (
     BASELINE_FILE,
-    DERIVED_FILES,
     MAX_BASELINE_BYTES,
     MAX_FILE_BYTES,
     Baseline,
     baseline_of_folder,
     decode_baseline,
+    is_derived,
     sha256,
 )
 from scaffold.console import EXIT_CONFLICTS, EXIT_OK, EXIT_RULES_BROKEN, say
 from scaffold.errors import ScaffoldError, quoted
+from scaffold.interfaces import interface_budget
 from scaffold.merge import merge_regions
 from scaffold.project import (
     ANSWERS_FILE,
@@ -66,7 +67,6 @@ from scaffold.project import (
 )
 from scaffold.render import (
     GENERATOR,
-    ZIP,
     Rendered,
     build_zip,
     render_off_to_the_side,
@@ -86,9 +86,12 @@ CONFLICT_START = re.compile(rb"^<<<<<<< ", re.MULTILINE)
 # The end marker names the generator: a line of a file of its own cannot be mistaken for it.
 
 
-def sources_on_disk(project_dir: Path) -> dict[str, bytes]:
-    """src/ as scripts/build_package.py sees it: every file, __pycache__ left out."""
-    source = project_dir / "src"
+def sources_on_disk(project_dir: Path, folder: str) -> dict[str, bytes]:
+    """A function's source folder (src/, functions/NAME/src/) as scripts/build_package.py
+    sees it: every file, __pycache__ left out."""
+    source = project_dir / folder
+    if source.is_symlink() or not source.is_dir():
+        return {}
     try:
         return {
             path.relative_to(source).as_posix(): path.read_bytes()
@@ -275,46 +278,72 @@ def merge(base: bytes, yours: bytes, theirs: bytes) -> tuple[bytes, int]:
     return b"".join(out), conflicts
 
 
-def plan_zip(
+def plan_zips(
     folder: ProjectFolder,
     base: Baseline | None,
     new: Rendered,
     plan: Plan,
     scratch: Path,
 ) -> dict[str, str]:
-    """The deployment zip, derived from src/; the new baseline's derived digests."""
-    current_sources = sources_on_disk(folder.root)
+    """The deployment zips, each derived from its source folder; the new baseline's
+    derived digests. A zip no function builds any more goes, when it is the generator's."""
+    derived = {
+        package: plan_zip(folder, base, new, plan, scratch, package)
+        for package in new.packages
+    }
+    for package in sorted(set(base.derived if base else ()) - set(new.packages)):
+        info = folder.lstat(package)
+        if info is None:
+            continue
+        if stat.S_ISREG(info.st_mode) and base and folder.sha256(package) == base.derived[package]:
+            plan.remove(package, None)
+        else:
+            plan.entries.append(Entry("kept", package, "yours: no function is built into it any more"))
+    return derived
+
+
+def plan_zip(
+    folder: ProjectFolder,
+    base: Baseline | None,
+    new: Rendered,
+    plan: Plan,
+    scratch: Path,
+    package: str,
+) -> str:
+    """One deployment zip, derived from its source folder; its new digest."""
+    source = new.packages[package]
+    current_sources = sources_on_disk(folder.root, source)
     final_sources = dict(current_sources)
     for change in plan.changes:
-        if change.path.startswith("src/"):
-            relative = change.path.removeprefix("src/")
+        if change.path.startswith(source + "/"):
+            relative = change.path.removeprefix(source + "/")
             if change.content is None:
                 final_sources.pop(relative, None)
             else:
                 final_sources[relative] = change.content
-    final = build_zip(new, final_sources, scratch)
-    info = folder.lstat(ZIP)
+    final = build_zip(new, package, final_sources, scratch)
+    info = folder.lstat(package)
     if info is None:
-        plan.write(ZIP, final, 0o644, None, "added" if base is None else "rebuilt")
+        plan.write(package, final, 0o644, None, "added")
     elif not stat.S_ISREG(info.st_mode):
-        plan.entries.append(Entry("kept", ZIP, "not a regular file; left alone"))
+        plan.entries.append(Entry("kept", package, "not a regular file; left alone"))
     elif base is None:  # not a generated project: its files are its own
-        plan.entries.append(Entry("kept", ZIP, "yours; vpc-lambda-new builds this file too"))
+        plan.entries.append(Entry("kept", package, "yours; vpc-lambda-new builds this file too"))
     else:
-        current = folder.sha256(ZIP)
-        built_from_src = sha256(build_zip(new, current_sources, scratch))
-        if current not in (base.derived.get(ZIP), built_from_src):
+        current = folder.sha256(package)
+        built_from_src = sha256(build_zip(new, package, current_sources, scratch))
+        if current not in (base.derived.get(package), built_from_src):
             plan.entries.append(
                 Entry(
                     "kept",
-                    ZIP,
-                    "yours: it is not what scripts/build_package.py makes of src/;"
+                    package,
+                    f"yours: it is not what scripts/build_package.py makes of {source}/;"
                     " rebuild it with python3 scripts/build_package.py",
                 )
             )
         elif current != sha256(final):
-            plan.write(ZIP, final, stat.S_IMODE(info.st_mode), None, "rebuilt")
-    return {ZIP: sha256(final)}
+            plan.write(package, final, stat.S_IMODE(info.st_mode), None, "rebuilt")
+    return sha256(final)
 
 
 def plan_metadata(folder: ProjectFolder, answers: Answers, baseline: Baseline, plan: Plan) -> None:
@@ -335,7 +364,7 @@ def plan_update(
     new = render_off_to_the_side(answers, scratch / "render")
     plan = Plan()
     files = plan_files(folder, base, new, plan)
-    derived = plan_zip(folder, base, new, plan, scratch) if ZIP in DERIVED_FILES else {}
+    derived = plan_zips(folder, base, new, plan, scratch)
     plan_metadata(folder, answers, Baseline(GENERATOR, files, derived), plan)
     return plan
 
@@ -350,7 +379,7 @@ def print_diff(plan: Plan) -> None:
         before, after = plan.before.get(change.path), change.content
         old_name = f"a/{change.path}" if before is not None else "/dev/null"
         new_name = f"b/{change.path}" if after is not None else "/dev/null"
-        if change.path in DERIVED_FILES or not all(
+        if is_derived(change.path) or not all(
             is_text(side or b"") for side in (before, after)
         ):
             say(f"Binary files {old_name} and {new_name} differ")
@@ -458,6 +487,9 @@ def write_update(
         commit_changes(folder, plan.changes)
     past_point_of_no_return()  # what is written stays written: the report and the check follow
     report(folder.root, plan, verb)
+    if answers.functions:
+        for line in interface_budget(answers).lines():
+            say(line)
     if plan.conflicts:
         say(
             f"vpc-lambda-new: {len(plan.conflicts)} conflicted"
@@ -543,9 +575,13 @@ def run_update(
     interactive: bool = False,
     dry_run: bool = False,
     baseline: str | None = None,
+    functions: Callable[[Answers], list[dict[str, object]]] | None = None,
+    verb: str = "Updated",
 ) -> int:
     """Update the project in folder `project` to this release and these new answers (over
-    its recorded ones), merging every file with the user's edits; the exit code."""
+    its recorded ones), merging every file with the user's edits; the exit code.
+    `functions`: the new added functions, from the recorded answers (add-function,
+    remove-function), read under the project's lock."""
     raw = given(answers or {})
     project = os.fspath(project)
     if "output_dir" in raw:
@@ -578,6 +614,9 @@ def run_update(
         elif base is None:
             raise older_project(project_dir, record)
         layers = [Layer(raw), record.layer(project_dir.absolute())]
+        if functions is not None:
+            changed = functions(walk(layers))
+            layers[0] = Layer({**raw, "functions": RawAnswer(changed, "functions")})
         if interactive:
             from scaffold.wizard import ask
 
@@ -587,4 +626,4 @@ def run_update(
                 return EXIT_OK
         else:
             chosen = walk(layers)
-        return write_update(folder, chosen, base, dry_run=dry_run, verb="Updated")
+        return write_update(folder, chosen, base, dry_run=dry_run, verb=verb)

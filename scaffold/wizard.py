@@ -22,7 +22,9 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bin
 from scaffold import answers as model
 from scaffold import egress
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Layer, Question, RawAnswer
+from scaffold.answers.functions import aws_name
 from scaffold.errors import InvalidAnswer, ScaffoldError
+from scaffold.interfaces import interface_budget
 from scaffold.network import plan_subnets
 from scaffold.project import check_target
 
@@ -321,6 +323,14 @@ def print_summary(answers: Answers) -> None:
             value = "none: the state stays in a local file"
         if question.key not in SUMMARISED and value is not None:
             rows.append((question.key.replace("_", " ").capitalize(), shown(value)))
+    for added in answers.functions:
+        described = (
+            f"{added.runtime} on {added.architecture}, {added.memory} MB, {added.timeout} s"
+            f" timeout, {added.security_group} security group"
+        )
+        rows.append((f"+ {aws_name(answers.name, added.name)}", described))
+    budget = interface_budget(answers).lines()
+    rows.append(("Interfaces", budget[0].removeprefix("Network interfaces: ")))
     rows.append(("Folder", str(answers.project_dir.absolute())))
     width = max(len(label) for label, _ in rows)
     print()
@@ -337,6 +347,7 @@ SUMMARISED = frozenset(
     {"name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids"}
     | {"route_table_ids", "vpc_cidr", "zones", "azs", "nat", "endpoints", "runtime", "architecture"}
     | {"memory", "timeout", "iam", "output_dir", "ipv6", "nat_instance_type", "egress_gb"}
+    | {"functions"}
 )
 
 
@@ -412,3 +423,52 @@ def endpoint_summary(answers: Answers) -> str:
         interface = ", ".join(answers.interface_endpoints)
         parts.append(f"{interface} (interface, {model.INTERFACE_ENDPOINT_NOTE})")
     return "; ".join(parts) or "none"
+
+
+def ask_function(
+    name: str, offered: Mapping[str, object], given: Mapping[str, object]
+) -> dict[str, object]:
+    """add-function's questions that no flag answered: the function's settings, each
+    offered its default, parsed by its question, SnapStart's rules judged as it is asked."""
+    from scaffold.answers.functions import (
+        FUNCTION_KEYS,
+        SECURITY_GROUP_MODES,
+        cold_start_problem,
+        parse_security_group,
+    )
+
+    chosen = dict(given)
+    print(f"Function {name}:")
+    for key in (*FUNCTION_KEYS, "security_group"):
+        if key in chosen:
+            continue
+        if key == "security_group":
+            choices = [questionary.Choice(f"{k}: {note}", value=k) for k, note in SECURITY_GROUP_MODES.items()]
+            text = unsafe_ask(questionary.select("Security group", choices=choices, default="shared"))
+            chosen[key] = parse_security_group(text)
+            continue
+        question = model.QUESTIONS_BY_KEY[key]
+
+        def fits(text: str, question: Question = question) -> bool | str:
+            checked = question.check(text)
+            if checked is not True:
+                return checked
+            spec = {**offered, **chosen, question.key: question.parse(text)}
+            return cold_start_problem(spec) or True
+
+        if question.is_yes_no:
+            yes = unsafe_ask(questionary.confirm(question.prompt, default=bool(offered[key])))
+            problem = cold_start_problem({**offered, **chosen, key: yes})
+            if problem is not None:
+                print(f"  {problem}; left off")
+                yes = False
+            chosen[key] = yes
+        elif question.choices:
+            choices = [questionary.Choice(f"{k}: {note}", value=k) for k, note in question.choices.items()]
+            chosen[key] = question.parse(
+                unsafe_ask(questionary.select(question.prompt, choices=choices, default=str(offered[key])))
+            )
+        else:
+            text = unsafe_ask(questionary.text(question.prompt, default=as_text(offered[key]), validate=fits))
+            chosen[key] = question.parse(text)
+    return chosen

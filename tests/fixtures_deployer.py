@@ -48,13 +48,14 @@ DEPLOYER_POLICY_FILE = "deployer-policy.json"
 # of its own.
 NAT_INSTANCE_POLICY_FILE = "deployer-policy-nat-instances.json"
 CONNECT_POLICY_FILE = "deployer-policy-connect.json"
+COLD_START_POLICY_FILE = "deployer-policy-cold-starts.json"
 
 
 def deployer_policy_files(project: Path) -> list[Path]:
     """The project's deployer policies: deployer-policy.json, and its layers' ones."""
     return [project / DEPLOYER_POLICY_FILE] + [
         path
-        for path in [project / NAT_INSTANCE_POLICY_FILE, project / CONNECT_POLICY_FILE]
+        for path in [project / NAT_INSTANCE_POLICY_FILE, project / CONNECT_POLICY_FILE, project / COLD_START_POLICY_FILE]
         if path.is_file()
     ]
 BOUNDARY_POLICY_FILE = "permissions-boundary.json"

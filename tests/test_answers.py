@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scaffold.answers import QUESTIONS_BY_KEY, Answers, RawAnswer, build_answers
+from scaffold.answers.functions import Function
 from scaffold.answers.targets import Target
 from scaffold.errors import InvalidAnswer, ScaffoldError
 
@@ -76,6 +77,14 @@ ACCEPTS = [
     ("memory", 10240, 10240),
     ("timeout", 900, 900),
     ("timeout", "1", 1),
+    ("ephemeral_storage", "10240", 10240),
+    ("ephemeral_storage", 512, 512),
+    ("snapstart", "on", True),
+    ("provisioned_concurrency", "0", 0),
+    ("provisioned_concurrency", 900, 900),
+    ("functions", [], ()),
+    ("functions", [{"name": "api", "runtime": "nodejs22.x"}], (Function("api", "nodejs22.x", "arm64", 256, 30, 512, False, 0, "shared"),)),
+    ("functions", [{"name": "job-2", "runtime": "python3.13", "snapstart": "yes", "security_group": "own", "memory": "1024"}], (Function("job-2", "python3.13", "arm64", 1024, 30, 512, True, 0, "own"),)),
     ("runtime", "nodejs22.x", "nodejs22.x"),
     ("runtime", "python3.13", "python3.13"),
     ("architecture", "x86_64", "x86_64"),
@@ -134,6 +143,22 @@ REJECTS = [
     ("memory", "256.5", "not a whole number"),
     ("timeout", "0", "out of range"),
     ("timeout", "901", "out of range"),
+    ("ephemeral_storage", "511", "out of range"),
+    ("ephemeral_storage", "10241", "out of range"),
+    ("snapstart", "sometimes", "is not yes or no"),
+    ("provisioned_concurrency", "-1", "whole number"),
+    ("provisioned_concurrency", "901", "out of range"),
+    ("functions", "api", "a list of functions"),
+    ("functions", [{"runtime": "python3.12"}], "each function needs a name"),
+    ("functions", [{"name": "Api"}], "is not a function name"),
+    ("functions", [{"name": "api", "color": "red"}], "unknown function setting 'color'"),
+    ("functions", [{"name": "api"}, {"name": "api"}], "two functions are named 'api'"),
+    ("functions", [{"name": "api", "memory": "64"}], "function 'api': memory: 64 is out of range"),
+    ("functions", [{"name": "api", "security_group": "theirs"}], "is not one of: shared, own"),
+    ("functions", [{"name": "api", "runtime": "nodejs22.x", "snapstart": True}], "SnapStart does not support nodejs22.x"),
+    ("functions", [{"name": "api", "runtime": "python3.12", "snapstart": True, "provisioned_concurrency": 2}], "SnapStart does not support provisioned concurrency"),
+    ("functions", [{"name": "api", "runtime": "python3.12", "snapstart": True, "ephemeral_storage": 1024}], "ephemeral storage greater than 512 MB"),
+    ("functions", [{"name": f"f{n}"} for n in range(11)], "at most 10 added functions"),
     ("runtime", "python2.7", "not one of"),
     ("runtime", "nodejs20.x", "creates no function on it since 2026-08-31"),
     ("runtime", "python3.14", "hashicorp/aws accepts it from 6.20 on"),

@@ -58,7 +58,15 @@ VARIANTS: dict[str, tuple[str, ...]] = {
         *EXISTING, "--security-group-ids", "sg-0123456789abcdef1", "--connect", "sg-0123456789abcdef0:5432",
     ),
     "private-connect-blocks": ("--connect", "10.20.0.0/16:443,2001:db8::/32:5432"),
+    "existing-cold-starts": (*EXISTING, "--runtime", "python3.13", "--snapstart"),
+    "private-provisioned-concurrency": ("--provisioned-concurrency", "3", "--ephemeral-storage", "2048"),
 }  # fmt: skip
+
+# Functions added to a variant (add-function NAME FLAGS...): their names in every policy.
+ADDED_FUNCTIONS = {
+    "existing-cold-starts": (("api", "--runtime", "nodejs22.x", "--provisioned-concurrency", "2"), ("job", "--security-group", "own")),
+    "private-provisioned-concurrency": (("worker",),),
+}
 
 # IAM quotas: "Managed policy size: 6,144 characters" (whitespace not counted).
 MANAGED_POLICY_CHARACTERS = 6144
@@ -82,6 +90,8 @@ def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Variant]:
             code = main(["--no-input", "--name", "demo", "--output-dir", str(out / name), *flags])
             assert code == 0, f"vpc-lambda-new {' '.join(flags)} exited {code}"
             project = out / name / "demo"
+            for added in ADDED_FUNCTIONS.get(name, ()):
+                assert main(["add-function", *added[:1], str(project), "--no-input", *added[1:]]) == 0, added
             documents = [json.loads(path.read_text(encoding="utf-8")) for path in deployer_policy_files(project)]
             policy = {"Version": "2012-10-17", "Statement": [s for d in documents for s in d["Statement"]]}
             generated[name] = Variant(name, project_answers(project), policy, documents)
@@ -358,8 +368,14 @@ def test_the_largest_policies_each_fit_in_one_managed_policy(tmp_path: Path) -> 
         "secret:arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:db-AbCdEf"
     )
     assert code == 0 and main(["update", str(tmp_path / name), "--connect", targets, "--no-input"]) == 0
+    # Added functions (their names, roles and log groups one pattern each, however many),
+    # and cold starts: SnapStart on one, provisioned concurrency on another.
+    for index in range(3):
+        assert main(["add-function", f"f{index}", str(tmp_path / name), "--no-input", "--runtime", "python3.13",
+                     *(["--snapstart"] if index == 0 else ["--provisioned-concurrency", "5"])]) == 0  # fmt: skip
     files = deployer_policy_files(tmp_path / name)
-    assert len(files) == 3  # the NAT instances' and the connect targets' rights in policies of their own
+    # The NAT instances', the connect targets' and the cold starts' rights in policies of their own.
+    assert len(files) == 4
     for path in files:
         compact = re.sub(r"\s", "", path.read_text(encoding="utf-8"))
         assert len(compact) <= MANAGED_POLICY_CHARACTERS, (path.name, len(compact))

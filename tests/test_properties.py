@@ -111,6 +111,14 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         "architecture": draw(st.sampled_from(ARCHITECTURES)),
         "memory": draw(st.integers(128, 10240) | st.integers(128, 10240).map(str)),
         "timeout": draw(st.integers(1, 900)),
+        "ephemeral_storage": draw(st.integers(512, 10240)),
+        "snapstart": draw(st.booleans() | st.sampled_from(["yes", "off"])),
+        "provisioned_concurrency": draw(st.integers(0, 900) | st.sampled_from(["3"])),
+        "functions": draw(st.sampled_from([
+            [],
+            [{"name": "api", "runtime": "nodejs22.x", "provisioned_concurrency": 2}],
+            [{"name": "job", "runtime": "python3.13", "snapstart": True, "security_group": "own"}, {"name": "w-2", "memory": 1024}],
+        ])),
         "iam": draw(st.sampled_from(["inline", "managed"])),
         "tags": draw(st.dictionaries(TAG_KEYS, TAG_VALUES, max_size=6).filter(unique_by_nfc)),
         "ipv6": draw(st.booleans() | st.sampled_from(["yes", "no"])),
@@ -154,6 +162,10 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
     optional["connect"] = [t.format(vpc=vpc) for t in given] if isinstance(given, list) else given.format(vpc=vpc)
     if "connect" not in kept or not optional["connect"]:
         kept -= {"connect_ingress"}  # it applies only with targets
+    if "snapstart" in kept and optional["snapstart"] in (True, "yes"):
+        # SnapStart: Python 3.12 and later, neither provisioned concurrency nor a larger /tmp.
+        optional["runtime"] = draw(st.sampled_from(["python3.12", "python3.13"]))
+        kept = (kept | {"runtime"}) - {"provisioned_concurrency", "ephemeral_storage"}
     if "state_bucket" not in kept or not optional["state_bucket"]:
         kept -= {"state_key", "state_region"}  # they apply only with a bucket
     if "nat" not in kept or not str(optional.get("nat", "")).startswith("instance"):
@@ -241,8 +253,8 @@ ID = r"{prefix}-([0-9a-f]{{8}}|[0-9a-f]{{17}})"
 YES_OR_NO = ("yes", "y", "true", "on", "1", "no", "n", "false", "off", "0")
 KEYS = (
     "name", "topology", "region", "vpc_id", "subnet_ids", "security_group_ids", "route_table_ids",
-    "vpc_cidr", "azs", "nat", "nat_instance_type", "egress_gb", "endpoints", "runtime", "architecture", "memory", "timeout", "iam",
-    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "connect", "connect_ingress", "state_bucket", "state_key", "state_region", "github_repository", "output_dir",
+    "vpc_cidr", "azs", "nat", "nat_instance_type", "egress_gb", "endpoints", "runtime", "architecture", "memory", "timeout", "ephemeral_storage", "snapstart", "provisioned_concurrency", "iam",
+    "flow_logs", "ipv6", "tags", "execute_api_private_dns", "zones", "connect", "connect_ingress", "state_bucket", "state_key", "state_region", "github_repository", "functions", "output_dir",
 )  # fmt: skip
 NEW_VPC_ONLY = {"vpc_cidr": "10.0.0.0/16", "azs": 2, "flow_logs": True, "egress_gb": 10}
 EXISTING_ONLY = {
@@ -282,6 +294,10 @@ def invalid_values(
         "connect_ingress": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS,
         "memory": st.integers(-(10**6), 127) | st.integers(10241, 10**9) | NOT_WHOLE,
         "timeout": st.integers(-(10**6), 0) | st.integers(901, 10**9) | NOT_WHOLE,
+        "ephemeral_storage": st.integers(-(10**6), 511) | st.integers(10241, 10**9) | NOT_WHOLE,
+        "provisioned_concurrency": st.integers(-(10**6), -1) | st.integers(901, 10**9) | NOT_WHOLE,
+        "snapstart": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS,
+        "functions": st.sampled_from(["api", 5, {"name": "a"}, [{"name": "Bad"}], [{"name": "a"}, {"name": "a"}], [{"runtime": "python3.12"}], [{"name": "a", "runtime": "nodejs22.x", "snapstart": True}], [{"name": "lambda"}]]),
         "azs": st.integers(-5, 1) | st.integers(7, 1000) | NOT_WHOLE,
         "vpc_cidr": bad_cidrs(),
         "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),

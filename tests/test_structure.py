@@ -338,7 +338,7 @@ def test_given_security_groups_replace_the_dedicated_one(generate: Generate) -> 
     project = load_project(generate(*EXISTING_VPC, "--security-group-ids", "sg-01234567"))
     assert project.tfvars["security_group_ids"] == ["sg-01234567"]
     group = project.function.resource("aws_security_group", "this").body
-    assert group["count"] == "length(var.security_group_ids) > 0 ? 0 : 1"
+    assert group["count"] == "length(var.security_group_ids) > 0 || length(var.shared_security_group_ids) > 0 ? 0 : 1"
 
 
 EXISTING_MUTATIONS = [

@@ -38,7 +38,11 @@ RELEASES = {
     "0.6.0": "02bd2834f1eede72abd4f9a4cd262614338bc9cf",
     "0.7.0": "f8c271c55e1ffed6785d28f0961371b4f51a1b41",
     "0.8.0": "531aeb4515126eee3c491bad6a86bb738ea06aa3",
+    "0.9.0": "2e98508bea49285cd2d2c43af8c54c5741e5bf1e",
 }
+# The release whose projects also take the multi-function layout after the update: a
+# function added on the shared group and one with its own, planned with nothing destroyed.
+OLDEST = next(iter(RELEASES))
 REGION = "us-east-1"
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = {
@@ -159,6 +163,18 @@ def test_an_applied_project_of_an_earlier_release_updates_without_destroying(
             f"updating a {release} project ({variant}) would destroy or replace:\n"
             + "\n".join(lost)
         )
+        if release == OLDEST:
+            # The multi-function layout over the upgraded project: only additions.
+            assert main(["add-function", "worker", str(project), "--no-input"]) == 0
+            assert main(["add-function", "nightly", str(project), "--no-input", "--security-group", "own"]) == 0
+            runner.init()
+            runner.run("plan", "-out=functions.tfplan", "-input=false", "-no-color", "-lock=false")
+            plan = json.loads(runner.run("show", "-json", "functions.tfplan").stdout)
+            lost = destroyed_or_replaced(plan)
+            assert not lost, f"adding functions to a {release} project ({variant}) would destroy:\n" + "\n".join(lost)
+            created = {c["address"] for c in plan["resource_changes"] if c["change"]["actions"] == ["create"]}
+            assert 'module.functions["worker"].aws_lambda_function.this' in created, sorted(created)
+            assert 'module.functions["nightly"].aws_security_group.this[0]' in created, sorted(created)
         runner.destroy()  # what the update made destroys too
         destroyed = True
     finally:

@@ -40,7 +40,7 @@ def prompt(key: str) -> str:
 def asked(topology: str, skip: Collection[str] = ()) -> list[str]:
     """The keys the wizard asks, in order, for this topology."""
     known = {"topology": topology}
-    return [q.key for q in QUESTIONS if q.key not in skip and q.applies(known)]
+    return [q.key for q in QUESTIONS if q.key not in skip and q.asked and q.applies(known)]
 
 
 def enter_through(

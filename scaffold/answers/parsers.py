@@ -98,6 +98,11 @@ VPC_PREFIX_RANGE = (16, 24)
 AZ_RANGE = (2, 6)
 MEMORY_RANGE = (128, 10240)
 TIMEOUT_RANGE = (1, 900)
+# Lambda: EphemeralStorage Size 512 to 10240 MB.
+EPHEMERAL_STORAGE_RANGE = (512, 10240)
+# Provisioned concurrency is carved from the account's concurrency (1,000 by default, of
+# which 100 stay unreserved): more needs a quota increase first.
+PROVISIONED_CONCURRENCY_RANGE = (0, 900)
 
 
 def parse_name(value: object) -> str:

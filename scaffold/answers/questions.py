@@ -6,11 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from scaffold.answers.functions import (
+    FUNCTION_KEYS,
+    cold_start_problem,
+    names_problem,
+    parse_functions,
+)
 from scaffold.answers.parsers import (
     ARCHITECTURE_NOTES,
     ARCHITECTURES,
     AZ_RANGE,
     EGRESS_GB_RANGE,
+    EPHEMERAL_STORAGE_RANGE,
     GATEWAY_ENDPOINTS,
     IAM_MODES,
     INTERFACE_ENDPOINTS,
@@ -19,6 +26,7 @@ from scaffold.answers.parsers import (
     NAT_INSTANCE_TYPE_DEFAULT,
     NAT_LAYOUTS,
     NEW_VPC_TOPOLOGIES,
+    PROVISIONED_CONCURRENCY_RANGE,
     RUNTIME_NOTES,
     TIMEOUT_RANGE,
     TOPOLOGIES,
@@ -66,6 +74,9 @@ class Question:
     only: str = ""
     # A flag that may be given more than once, its values joined by commas (--connect).
     repeatable: bool = False
+    # Asked by the wizard and given by a flag; False: only answers files and the record
+    # hold it (the added functions, which `add-function` and `remove-function` change).
+    asked: bool = True
 
     @property
     def default_label(self) -> str:
@@ -359,6 +370,32 @@ QUESTIONS: tuple[Question, ...] = (
         accepts=f"{TIMEOUT_RANGE[0]} to {TIMEOUT_RANGE[1]}",
     ),
     Question(
+        "ephemeral_storage",
+        "Ephemeral storage, /tmp (MB)",
+        whole_number(*EPHEMERAL_STORAGE_RANGE),
+        512,
+        accepts=f"{EPHEMERAL_STORAGE_RANGE[0]} to {EPHEMERAL_STORAGE_RANGE[1]}",
+        since=(0, 10, 0),
+        earlier=512,
+    ),
+    Question(
+        "snapstart",
+        "SnapStart: publish a version from a snapshot, invoked through the alias live",
+        parse_yes_no,
+        False,
+        since=(0, 10, 0),
+        earlier=False,
+    ),
+    Question(
+        "provisioned_concurrency",
+        "Provisioned concurrency on the alias live (0 for none; billed by the hour)",
+        whole_number(*PROVISIONED_CONCURRENCY_RANGE),
+        0,
+        accepts=f"{PROVISIONED_CONCURRENCY_RANGE[0]} to {PROVISIONED_CONCURRENCY_RANGE[1]}",
+        since=(0, 10, 0),
+        earlier=0,
+    ),
+    Question(
         "iam", "ENI permissions of the execution role", choice(IAM_MODES), "inline", IAM_MODES
     ),
     Question(
@@ -407,6 +444,16 @@ QUESTIONS: tuple[Question, ...] = (
         earlier="",
     ),
     Question(
+        "functions",
+        "Functions added to the first one (vpc-lambda-new add-function)",
+        lambda value: parse_functions(value, _function_parsers(), _function_defaults()),
+        (),
+        accepts="a list of mappings: name, runtime, memory, ..., security_group",
+        since=(0, 10, 0),
+        earlier=(),
+        asked=False,
+    ),
+    Question(
         "output_dir", "Output folder (the project goes to FOLDER/NAME)", parse_output_dir, "."
     ),
 )
@@ -430,6 +477,14 @@ class Relation:
 
 # The subnets fitting the VPC CIDR is the other relation: Answers.subnet_plan, planned
 # once per answers and blamed on vpc_cidr (the wizard judges it at azs, as it is asked).
+def _function_parsers() -> dict[str, Callable[[object], object]]:
+    return {key: QUESTIONS_BY_KEY[key].parse for key in FUNCTION_KEYS}
+
+
+def _function_defaults() -> dict[str, object]:
+    return {key: QUESTIONS_BY_KEY[key].default for key in FUNCTION_KEYS}
+
+
 RELATIONS: tuple[Relation, ...] = (
     Relation(frozenset({"region", "zones"}), "zones", _zones_in_region),
     Relation(frozenset({"zones", "azs"}), "azs", _one_subnet_per_pinned_zone),
@@ -442,4 +497,6 @@ RELATIONS: tuple[Relation, ...] = (
     Relation(
         frozenset({"topology", "connect"}), "connect", _targets_of_a_vpc_to_be, new_projects_only=True
     ),
+    Relation(frozenset(FUNCTION_KEYS), "snapstart", cold_start_problem),
+    Relation(frozenset({"name", "region", "functions"}), "functions", names_problem),
 )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
 
+from scaffold.answers.functions import Function
 from scaffold.answers.parsers import (
     GATEWAY_ENDPOINTS,
     INTERFACE_ENDPOINTS,
@@ -51,6 +52,9 @@ class Answers:
     architecture: str
     memory: int
     timeout: int
+    ephemeral_storage: int
+    snapstart: bool
+    provisioned_concurrency: int
     iam: str
     flow_logs: bool | None
     ipv6: bool
@@ -59,6 +63,7 @@ class Answers:
     state_key: str | None
     state_region: str | None
     github_repository: str
+    functions: tuple[Function, ...]
     output_dir: Path
     # The answers nobody gave: they took their defaults (recorded as the record's _defaults).
     defaulted: frozenset[str] = field(default=frozenset(), compare=False)
@@ -117,6 +122,8 @@ class Answers:
                 value = dict(value)
             elif item.name == "connect":
                 value = [target.text for target in value]
+            elif item.name == "functions":
+                value = [function.to_record() for function in value]
             elif isinstance(value, tuple):
                 value = list(value)
             elif isinstance(value, ipaddress.IPv4Network):
@@ -186,7 +193,7 @@ def walk(layers: Sequence[Layer], ask: Ask | None = None) -> Answers:
             continue
         given = explicit
         fallback, fallback_was_default = _recorded(question, layers, then, values)
-        if given is None and ask is not None:
+        if given is None and ask is not None and question.asked:
             offered = question.default_for(values) if fallback is None else fallback.value
             given = ask(question, offered, values)
             if not fallback_was_default and fallback is not None:

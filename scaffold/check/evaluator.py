@@ -68,25 +68,37 @@ class Evaluator(ExpressionEvaluator):
         self.root_variables = dict(root_variables or {})
         self.root = ModuleInstance("", root)
         self.modules: dict[str, ModuleInstance] = {}
-        self._register(self.root)
         self.infos: dict[str, InstanceInfo] = {}
         self._memo: dict[tuple[str, ...], Any] = {}
         self._known_modules = known.modules() | {""} if known is not None else set()
         self._busy: set[tuple[str, ...]] = set()
+        self._register(self.root)
 
     def _register(self, module: ModuleInstance) -> None:
         self.modules[module.address] = module
         for name, call in module.config.calls.items():
             child = module.config.children.get(name)
-            if (
-                child is None
-                or "count" in call.body.attributes
-                or "for_each" in call.body.attributes
-            ):
+            if child is None or "count" in call.body.attributes:
                 continue  # a registry module, or several instances of one: left unknown
             address = f"{module.address}.module.{name}" if module.address else f"module.{name}"
-            path = call.source if module.path == "." else f"{module.path}/{call.source}"
-            self._register(ModuleInstance(address, child, module, call, path.removeprefix("./")))
+            path = (call.source if module.path == "." else f"{module.path}/{call.source}").removeprefix("./")
+            if "for_each" not in call.body.attributes:
+                self._register(ModuleInstance(address, child, module, call, path))
+                continue
+            # One instance per key of a known map (or set of strings); unknown keys leave
+            # the call unknown, as Terraform's plan would know them only then.
+            collection = self._memoised(
+                ("module_for_each", address),
+                lambda call=call: self.expression(call.body.attributes["for_each"], Scope(module)),
+            )
+            if isinstance(collection, list) and all(isinstance(key, str) for key in collection):
+                collection = {key: key for key in collection}
+            if not isinstance(collection, dict) or contains_unknown(list(collection)):
+                continue
+            for key, value in sorted(collection.items()):
+                each = {"key": key, "value": value}
+                instance = instance_address("", address, key)
+                self._register(ModuleInstance(instance, child, module, call, path, each))
 
     def _memoised(self, key: tuple[str, ...], compute: Callable[[], Any]) -> Any:
         if key in self._memo:
@@ -261,7 +273,8 @@ class Evaluator(ExpressionEvaluator):
                 assert module.call is not None
                 given = module.call.body.attributes.get(name)
                 if given is not None:
-                    value = self.expression(given, Scope(module.parent))
+                    scope = Scope(module.parent)
+                    value = self.expression(given, scope.with_names(each=module.each) if module.each else scope)
                 elif declared is not None and "default" in declared.attributes:
                     value = self.expression(declared.attributes["default"], Scope(module))
                 else:
@@ -293,6 +306,19 @@ class Evaluator(ExpressionEvaluator):
         address = f"{module.address}.module.{name}" if module.address else f"module.{name}"
         return self.modules.get(address)
 
+    def children(self, module: ModuleInstance, name: str) -> dict[Any, ModuleInstance] | None:
+        """The instances of a module call with for_each, by key; None when not known."""
+        call = module.config.calls.get(name)
+        if call is None or "for_each" not in call.body.attributes:
+            return None
+        address = f"{module.address}.module.{name}" if module.address else f"module.{name}"
+        found = {
+            instance.each["key"]: instance
+            for instance in self.modules.values()
+            if instance.each is not None and instance.parent is module and instance.call is call
+        }
+        return found if found or ("module_for_each", address) in self._memo else None
+
     # --- expressions ---------------------------------------------------------------------
 
     def root_name(self, name: str, steps: list[Step], scope: Scope) -> tuple[Any, list[Step]]:
@@ -313,7 +339,13 @@ class Evaluator(ExpressionEvaluator):
         if name == "module":
             child = self.child(module, attribute_name(0))
             if child is None:
-                return UNKNOWN, []
+                instances = self.children(module, attribute_name(0))
+                if instances is None:
+                    return UNKNOWN, []
+                return {
+                    key: {output: self.output(instance, output) for output in instance.config.outputs}
+                    for key, instance in instances.items()
+                }, steps[1:]
             if len(steps) > 1 and steps[1][0] == "attr":
                 return self.output(child, str(steps[1][1])), steps[2:]
             return {output: self.output(child, output) for output in child.config.outputs}, steps[

@@ -57,10 +57,11 @@ class ServiceCall:
     how: str  # the code as written, short: 'boto3.client("sqs")', '@aws-sdk/client-sqs'
 
 
-def scan_project(project: Path) -> list[ServiceCall]:
-    """The SDK clients created by the sources under project/src, by (service, file, line)."""
+def scan_project(project: Path, folder: str = "src") -> list[ServiceCall]:
+    """The SDK clients created by the sources under project/FOLDER (a function's source
+    folder: src/, or functions/NAME/src/ of an added one), by (service, file, line)."""
     found: dict[tuple[str, str, int], ServiceCall] = {}
-    for path in _sources(project / "src"):
+    for path in _sources(project / folder):
         text = _read(path)
         if text is None:
             continue

@@ -218,6 +218,8 @@ class ModuleInstance:
     parent: ModuleInstance | None = None
     call: ModuleCall | None = None
     path: str = "."
+    # One instance of a call with for_each: its `each` ({"key": ..., "value": ...}).
+    each: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -236,8 +238,9 @@ class InstanceInfo:
     @property
     def config_address(self) -> str:
         """The resource's address without instance keys: what depends_on and references name."""
+        # A module instance's key goes too (module.a["k"] -> module.a).
         prefix = f"{self.module.address}." if self.module.address else ""
-        return prefix + self.resource.address
+        return ".".join(part.split("[", 1)[0] for part in split_address(prefix + self.resource.address))
 
 
 @dataclass

@@ -14,9 +14,14 @@ the tests' emulator is made stricter than moto:
   to groups: only in the same VPC or across an active peering; a rule's description
   whatever its peer), `data_rules` (what ElastiCache returns for a replication group's
   members, as the connect targets' lookups read it), `lambda_rules` (VpcConfig checks,
-  Lambda's Hyperplane interfaces), `install` (what it patches into moto).
-  `tests/test_fidelity.py`, `test_fidelity_instances.py` and `test_fidelity_groups.py`
-  prove each one active: a known-bad request or configuration fails against it.
+  Lambda's Hyperplane interfaces), `snapstart_rules` (SnapStart kept per version and
+  answered as AWS does; the runtimes, EFS and ephemeral storage it refuses),
+  `provisioned_rules` (provisioned concurrency, which moto lacks: on a published version or
+  alias only, one per version, within the concurrency there is, never on a SnapStart
+  version), `install` (what it patches into moto).
+  `tests/test_fidelity.py`, `test_fidelity_instances.py`, `test_fidelity_groups.py` and
+  `test_fidelity_lambda.py` prove each one active: a known-bad request or configuration
+  fails against it.
 - `server`: moto's WSGI application with those rules installed, served on
   127.0.0.1 by werkzeug: what the test suite starts (`fixtures_terraform.aws_emulator`),
   and what `vpc-lambda-new emulator` serves for a generated project's `make local`.

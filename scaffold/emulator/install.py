@@ -26,6 +26,8 @@ from typing import Any
 from scaffold.emulator import (
     data_rules,
     group_rules,  # its request rules register on import
+    provisioned_rules,  # likewise
+    snapstart_rules,  # likewise
 )
 from scaffold.emulator.core import ORIGINAL, REQUEST_RULES
 from scaffold.emulator.ec2_rules import (
@@ -211,6 +213,8 @@ def install() -> None:
         patches.append((LambdaBackend, name, after(getattr(LambdaBackend, name), reconcile_lambda)))
     patches.extend(data_rules.patches())
     patches.extend(group_rules.patches())
+    patches.extend(snapstart_rules.patches())
+    patches.extend(provisioned_rules.patches())
     for owner, name, replacement in patches:
         setattr(owner, name, replacement)
 

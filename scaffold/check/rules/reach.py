@@ -11,6 +11,8 @@ pass on a value that is not known.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterator, Mapping, Sequence
 from ipaddress import IPv4Network, ip_network
 from pathlib import Path
@@ -300,6 +302,31 @@ def probe_skips_sts(model: Model, function: Function) -> bool:
     return False
 
 
+# An added function's resources (main.tf, module "functions"): its key is its folder's name.
+ADDED_FUNCTION = re.compile(r'^module\.functions\["([a-z0-9-]+)"\]\.')
+
+
+def service_destinations(
+    model: Model, project: Path, function: Function, network: Network, added: str
+) -> list[Destination]:
+    """The AWS services a function's handler calls, each with its hops; an added function's
+    are named after it ("worker: sqs") and read from functions/NAME/src/."""
+    calls = scan_project(project, f"functions/{added}/src" if added else "src")
+    by_service: dict[str, list[ServiceCall]] = {}
+    for call in calls:
+        by_service.setdefault(call.service, []).append(call)
+    skips_sts = probe_skips_sts(model, function)
+    found = []
+    for service, where in sorted(by_service.items()):
+        why = ", ".join(f"{call.file}:{call.line}" for call in where[:3]) + (" ..." if len(where) > 3 else "")
+        if service == "sts" and skips_sts:
+            hops: tuple[Hop, ...] = (Hop("probe", SKIPPED, "no path to STS; the handler's probe is off (AWS_API_PROBE)"),)
+        else:
+            hops = service_hops(model, network, service)
+        found.append(Destination(f"{added}: {service}" if added else service, "service", hops, f"called in {why}"))
+    return found
+
+
 def judge_reach(
     model: Model, project: Path, topology: str, tfvars: Mapping[str, Any]
 ) -> list[Destination]:
@@ -307,7 +334,8 @@ def judge_reach(
     terraform.tfvars, for the variables a state does not carry."""
     if not model.functions:
         return []
-    function = model.functions[0]
+    first = [f for f in model.functions if not ADDED_FUNCTION.match(f.address)]
+    function = (first or model.functions)[0]
     network = Network.of(model, function)
     found: list[Destination] = []
     targets, bad = targets_of(model, tfvars)
@@ -316,18 +344,14 @@ def judge_reach(
     ingress_on = variable(model, tfvars, "connect_ingress", True)
     for target in targets:
         found.append(Destination(target.text, "target", target_hops(model, network, target, ingress_on)))
-    calls = scan_project(project)
-    by_service: dict[str, list[ServiceCall]] = {}
-    for call in calls:
-        by_service.setdefault(call.service, []).append(call)
-    skips_sts = probe_skips_sts(model, function)
-    for service, where in sorted(by_service.items()):
-        why = ", ".join(f"{call.file}:{call.line}" for call in where[:3]) + (" ..." if len(where) > 3 else "")
-        if service == "sts" and skips_sts:
-            hops: tuple[Hop, ...] = (Hop("probe", SKIPPED, "no path to STS; the handler's probe is off (AWS_API_PROBE)"),)
-        else:
-            hops = service_hops(model, network, service)
-        found.append(Destination(service, "service", hops, f"called in {why}"))
+    found += service_destinations(model, project, function, network, "")
+    for added in model.functions:
+        named = ADDED_FUNCTION.match(added.address)
+        if named is not None:
+            # An added function (add-function NAME): its own handler, group and network.
+            found += service_destinations(
+                model, project, added, Network.of(model, added), named[1]
+            )
     if topology == "private-nat":
         found.append(internet_destination(network, 4))
         if variable(model, tfvars, "enable_ipv6") is True:

@@ -4,6 +4,21 @@ runtime      = {{ cookiecutter.runtime | hcl }}
 architecture = {{ cookiecutter.architecture | hcl }}
 memory_size  = {{ cookiecutter.memory }}
 timeout      = {{ cookiecutter.timeout }}
+{% if cookiecutter.ephemeral_storage != 512 %}
+
+# The size of /tmp in MB (512 is included in the price).
+ephemeral_storage = {{ cookiecutter.ephemeral_storage }}
+{% endif %}
+{% if cookiecutter.snapstart %}
+
+# Invoke {{ cookiecutter.name }}:live: SnapStart restores the published version from its snapshot.
+snapstart = true
+{% endif %}
+{% if cookiecutter.provisioned_concurrency %}
+
+# Kept initialized on the alias live, billed by the hour (README.md, Costs).
+provisioned_concurrency = {{ cookiecutter.provisioned_concurrency }}
+{% endif %}
 {% if cookiecutter.topology == "existing" %}
 
 # The existing network; terraform plan checks it against the Lambda VPC guide.
@@ -52,6 +67,24 @@ interface_endpoints = {{ cookiecutter.interface_endpoints | hcl }}
 execute_api_private_dns = {{ cookiecutter.execute_api_private_dns | hcl }}
 {% endif %}
 
+{% if cookiecutter.functions %}
+# The functions added to the first one (vpc-lambda-new add-function, remove-function).
+functions = {
+{% for function in cookiecutter.added_functions %}
+  {{ function.name }} = {
+    runtime                 = {{ function.runtime | hcl }}
+    architecture            = {{ function.architecture | hcl }}
+    memory_size             = {{ function.memory }}
+    timeout                 = {{ function.timeout }}
+    ephemeral_storage       = {{ function.ephemeral_storage }}
+    snapstart               = {{ function.snapstart | hcl }}
+    provisioned_concurrency = {{ function.provisioned_concurrency }}
+    security_group          = {{ function.security_group | hcl }}
+  }
+{% endfor %}
+}
+
+{% endif %}
 {% if cookiecutter.connect %}
 # What the function is in the VPC for: each target's security group admits the function's
 # on its port{{ "" if cookiecutter.connect_ingress else " (not this project's to add: connect_ingress is off)" }}, and the function's may send there.

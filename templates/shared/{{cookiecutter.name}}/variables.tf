@@ -89,6 +89,61 @@ variable "timeout" {
   }
 }
 
+variable "ephemeral_storage" {
+  type        = number
+  description = "Size of the function's /tmp in MB, 512 (included in the price) to 10240."
+  default     = 512
+
+  validation {
+    condition     = var.ephemeral_storage >= 512 && var.ephemeral_storage <= 10240 && floor(var.ephemeral_storage) == var.ephemeral_storage
+    error_message = "Ephemeral storage must be a whole number of MB from 512 to 10240."
+  }
+}
+
+variable "snapstart" {
+  type        = bool
+  description = "SnapStart: Lambda publishes a version on every change, snapshots it initialized, and the alias live points at it (Python 3.12 and later; not with provisioned concurrency or ephemeral storage over 512 MB). Invoke the alias: $LATEST never runs from a snapshot."
+  default     = false
+}
+
+variable "provisioned_concurrency" {
+  type        = number
+  description = "Execution environments kept initialized on the alias live (0 for none); billed by the hour whether used or not, and taken from the account's concurrency."
+  default     = 0
+
+  validation {
+    condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
+    error_message = "Provisioned concurrency must be a whole number, 0 for none."
+  }
+}
+{% if cookiecutter.functions %}
+
+variable "functions" {
+  type = map(object({
+    runtime                 = string
+    architecture            = optional(string, "arm64")
+    memory_size             = optional(number, 256)
+    timeout                 = optional(number, 30)
+    ephemeral_storage       = optional(number, 512)
+    snapstart               = optional(bool, false)
+    provisioned_concurrency = optional(number, 0)
+    security_group          = optional(string, "shared")
+  }))
+  description = "The functions added to the first one (vpc-lambda-new add-function NAME), by name: each is PROJECT_NAME in AWS, its handler in functions/NAME/. security_group shared uses the first function's groups (no new interfaces); own gives it a group, and one more interface in each private subnet."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, function in var.functions : can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", key)) && contains({{ cookiecutter.runtimes | hcl }}, function.runtime) && contains({{ cookiecutter.architectures | hcl }}, function.architecture) && contains(["shared", "own"], function.security_group)])
+    error_message = "Each function needs a lower-case name, a runtime of {{ cookiecutter.runtimes | join(", ") }}, arm64 or x86_64, and security_group shared or own."
+  }
+
+  validation {
+    condition     = alltrue([for function in values(var.functions) : !function.snapstart || (can(regex("^python3\\.(1[2-9]|[2-9][0-9])$", function.runtime)) && function.provisioned_concurrency == 0 && function.ephemeral_storage <= 512)])
+    error_message = "SnapStart needs Python 3.12 or later, and does not support provisioned concurrency or ephemeral storage over 512 MB (Lambda developer guide, SnapStart)."
+  }
+}
+{% endif %}
+
 variable "log_retention_days" {
   type        = number
   description = "Days CloudWatch keeps the function's logs (and the flow logs): a year by default, as audits commonly ask; storage is billed per GB-month."

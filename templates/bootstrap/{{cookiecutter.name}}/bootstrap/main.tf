@@ -155,5 +155,20 @@ resource "aws_iam_role_policy_attachment" "deploy_deployer_connect" {
   policy_arn = aws_iam_policy.deployer_connect.arn
 }
 {% endif %}
+{% if cookiecutter.cold_starts %}
+
+# The cold starts' part of the deployer's rights: versions, the alias live, provisioned
+# concurrency (../deployer-policy-cold-starts.json).
+resource "aws_iam_policy" "deployer_cold_starts" {
+  name        = "${var.name}-deployer-cold-starts-${var.region}"
+  description = "What applying and destroying the published versions and aliases of ${var.name} in ${var.region} needs"
+  policy      = file("${path.module}/../deployer-policy-cold-starts.json")
+}
+
+resource "aws_iam_role_policy_attachment" "deploy_deployer_cold_starts" {
+  role       = aws_iam_role.deploy.name
+  policy_arn = aws_iam_policy.deployer_cold_starts.arn
+}
+{% endif %}
 
 data "aws_partition" "current" {}

@@ -18,6 +18,13 @@ from concurrent.futures import ThreadPoolExecutor
 CONNECT_TIMEOUT_SECONDS = 2.0
 READ_TIMEOUT_SECONDS = 3.0
 
+# Made on first use, inside an invocation, not at import. With SnapStart (snapstart = true
+# in terraform.tfvars) the import runs once, before Lambda snapshots the initialized
+# environment, and every environment restored from that snapshot shares what it made:
+# an open connection is stale after restore, and a random seed, a UUID or a timestamp
+# taken at import is the same in all of them. Make connections and anything unique per
+# environment after restore: here, in the handler, or in a function registered with
+# @register_after_restore from snapshot_restore_py (in Lambda's Python runtime).
 _sts_client = None
 
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
-"""Rebuild build/function.zip from src/, byte for byte as vpc-lambda-new built it.
+"""Rebuild the deployment zips, byte for byte as vpc-lambda-new built them:
+build/function.zip from src/, and build/functions/NAME.zip from functions/NAME/src/
+for each function added with vpc-lambda-new add-function.
 
-Run after editing the handler: python3 scripts/build_package.py
-The zip is deterministic (sorted entries, fixed timestamps and modes), so the
-function's source_code_hash changes only when the code does.
+Run after editing a handler: python3 scripts/build_package.py
+Each zip is deterministic (sorted entries, fixed timestamps and modes), so a
+function's source_code_hash changes only when its code does.
 """
 
 import os
@@ -17,9 +19,23 @@ FIXED_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
 
 
-def build_package(project_dir: Path) -> Path:
-    source = project_dir / "src"
-    target = project_dir / "build" / "function.zip"
+def packages(project_dir: Path) -> list[tuple[Path, Path]]:
+    """(source folder, zip) of every function of the project."""
+    found = [(project_dir / "src", project_dir / "build" / "function.zip")]
+    added = project_dir / "functions"
+    if added.is_dir():
+        for folder in sorted(added.iterdir()):
+            if (folder / "src").is_dir():
+                found.append((folder / "src", project_dir / "build" / "functions" / f"{folder.name}.zip"))
+    return found
+
+
+def build_package(project_dir: Path) -> list[Path]:
+    """Every function's zip, rebuilt; their paths."""
+    return [build_zip(source, target) for source, target in packages(project_dir)]
+
+
+def build_zip(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     files = sorted(
         path
@@ -45,4 +61,5 @@ def build_package(project_dir: Path) -> Path:
 
 if __name__ == "__main__":
     project = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
-    print(build_package(project))
+    for built in build_package(project):
+        print(built)

@@ -18,9 +18,10 @@ data "aws_iam_policy_document" "assume_role" {
 resource "aws_iam_role" "this" {
   # Role names are global to the account: the region keeps two deployments apart, and
   # the path keeps this project's roles apart from another's in IAM policies.
-  name                 = "${var.name}-lambda-${var.region}"
+  # (An added function's role: FUNCTION-REGION, FUNCTION being PROJECT_NAME.)
+  name                 = var.function_name == null ? "${var.name}-lambda-${var.region}" : "${var.function_name}-${var.region}"
   path                 = "/vpc-lambda-new/${var.name}/"
-  description          = "Execution role of the Lambda function ${var.name} in ${var.region}"
+  description          = "Execution role of the Lambda function ${coalesce(var.function_name, var.name)} in ${var.region}"
   assume_role_policy   = data.aws_iam_policy_document.assume_role.json
   permissions_boundary = var.permissions_boundary_arn
 

@@ -1,6 +1,12 @@
 variable "name" {
   type        = string
-  description = "Name of the function; names its execution role."
+  description = "Name of the project (its first function's name); names the role's path, and the first function's role."
+}
+
+variable "function_name" {
+  type        = string
+  description = "Name of an added function (PROJECT_NAME), whose role this is; null for the project's first function."
+  default     = null
 }
 
 variable "region" {

@@ -5,11 +5,18 @@ locals {
   # until Lambda has released them all, and the role's network-interface permissions, which
   # Lambda releases them with, are destroyed only after it, as with the dedicated group.
   # https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-permissions
+  # A function added on the project's shared group takes exactly the first function's
+  # groups: one combination of subnet and groups, so Lambda's interfaces are shared.
   security_group_ids = (
-    length(var.security_group_ids) > 0
+    length(var.shared_security_group_ids) > 0
+    ? var.shared_security_group_ids
+    : length(var.security_group_ids) > 0
     ? concat(var.security_group_ids, [aws_security_group.released.id])
     : aws_security_group.this[*].id
   )
+  # SnapStart snapshots a published version, and provisioned concurrency is configured
+  # on one: either publishes a version on every change, invoked through the alias live.
+  publish = var.snapstart || var.provisioned_concurrency > 0
 }
 
 # The role's network-interface permissions, from module.execution_role: the function and
@@ -35,6 +42,19 @@ resource "aws_lambda_function" "this" {
   source_code_hash = filebase64sha256(var.package_path)
   # -1 leaves the function on the account's unreserved pool.
   reserved_concurrent_executions = var.reserved_concurrency
+  publish                        = local.publish
+
+  ephemeral_storage {
+    size = var.ephemeral_storage
+  }
+
+  dynamic "snap_start" {
+    for_each = var.snapstart ? ["PublishedVersions"] : []
+
+    content {
+      apply_on = snap_start.value
+    }
+  }
 
   environment {
     variables = {
@@ -65,6 +85,15 @@ resource "aws_lambda_function" "this" {
   # On destroy, moves the function off its own security group first (see aws_security_group.released).
   replace_security_groups_on_destroy = var.attach_to_vpc
   replacement_security_group_ids     = var.attach_to_vpc ? [aws_security_group.released.id] : null
+
+  lifecycle {
+    # Lambda developer guide, SnapStart: Python 3.12 and later; "SnapStart does not
+    # support provisioned concurrency, Amazon EFS, or ephemeral storage greater than 512 MB".
+    precondition {
+      condition     = !var.snapstart || (can(regex("^python3\\.(1[2-9]|[2-9][0-9])$", var.runtime)) && var.provisioned_concurrency == 0 && var.ephemeral_storage <= 512)
+      error_message = "SnapStart needs Python 3.12 or later, and does not support provisioned concurrency or ephemeral storage over 512 MB (Lambda developer guide, SnapStart)."
+    }
+  }
 
   # Without the ENI permissions in place first, creation races IAM propagation;
   # on destroy, the interfaces must be released before the permissions go.

@@ -21,3 +21,8 @@ output "vpc_config" {
     ipv6_allowed_for_dual_stack = one(aws_lambda_function.this.vpc_config[*].ipv6_allowed_for_dual_stack)
   }
 }
+
+output "role_arn" {
+  description = "ARN of the function's execution role."
+  value       = var.role_arn
+}

@@ -1,6 +1,6 @@
 resource "aws_security_group" "this" {
   # checkov:skip=CKV2_AWS_5: attached to the function's vpc_config through local.security_group_ids, which the scanner's graph does not follow.
-  count = length(var.security_group_ids) > 0 ? 0 : 1
+  count = length(var.security_group_ids) > 0 || length(var.shared_security_group_ids) > 0 ? 0 : 1
 
   # A prefix, not a fixed name: a replacement is created before the old group is
   # deleted, and the old one stays busy while Lambda releases its interfaces.

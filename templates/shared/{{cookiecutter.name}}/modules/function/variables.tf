@@ -28,6 +28,30 @@ variable "timeout" {
   description = "Timeout in seconds."
 }
 
+variable "ephemeral_storage" {
+  type        = number
+  description = "Size of /tmp in MB, 512 to 10240."
+  default     = 512
+}
+
+variable "snapstart" {
+  type        = bool
+  description = "SnapStart on published versions (Python 3.12 and later)."
+  default     = false
+}
+
+variable "provisioned_concurrency" {
+  type        = number
+  description = "Provisioned concurrent executions on the alias live; 0 for none."
+  default     = 0
+}
+
+variable "shared_security_group_ids" {
+  type        = list(string)
+  description = "Another function's security groups to share, exactly (one combination of subnet and groups: shared interfaces); empty for groups of its own."
+  default     = []
+}
+
 variable "package_path" {
   type        = string
   description = "Path of the deployment zip (rebuild it with scripts/build_package.py)."

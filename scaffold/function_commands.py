@@ -1,0 +1,137 @@
+"""`vpc-lambda-new add-function NAME [DIR]` and `remove-function NAME [DIR]`: a change of
+the project's answer `functions`, written as `update` writes (its three-way merge,
+journal and lock), recorded, and checked afterwards."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Mapping
+
+from scaffold.answers import QUESTIONS_BY_KEY, Answers, RawAnswer
+from scaffold.answers.functions import (
+    FUNCTION_KEYS,
+    SECURITY_GROUP_MODES,
+    cold_start_problem,
+    parse_function_name,
+    parse_security_group,
+)
+from scaffold.console import say
+from scaffold.errors import InvalidAnswer, ScaffoldError
+from scaffold.update import run_update
+
+# An added function's own answer, beside the settings every function has.
+SECURITY_GROUP_FLAG = "--security-group"
+
+
+def add_function_flags(parser: argparse.ArgumentParser) -> None:
+    """The settings of one function, each the flag of the project question of that key."""
+    for key in FUNCTION_KEYS:
+        question = QUESTIONS_BY_KEY[key]
+        if question.is_yes_no:
+            parser.add_argument(
+                question.flag, dest=key, action=argparse.BooleanOptionalAction, default=None,
+                help=f"{question.prompt} (default: off)",
+            )  # fmt: skip
+            continue
+        shown = f" {question.accepts}" if question.accepts else ""
+        default = "the project's first function's" if key in FROM_THE_FIRST else question.default
+        parser.add_argument(
+            question.flag, dest=key, metavar=key.upper(),
+            help=f"{question.prompt};{shown} (default: {default})".replace("%", "%%"),
+        )  # fmt: skip
+    parser.add_argument(
+        SECURITY_GROUP_FLAG,
+        dest="security_group",
+        metavar="shared|own",
+        help="; ".join(f"{key}: {text}" for key, text in SECURITY_GROUP_MODES.items())
+        + " (default: shared)",
+    )
+
+
+# What an added function takes from the project's first one unless told otherwise.
+FROM_THE_FIRST = ("runtime", "architecture")
+
+
+def given_settings(options: argparse.Namespace) -> dict[str, RawAnswer]:
+    found = {}
+    for key in (*FUNCTION_KEYS, "security_group"):
+        value = getattr(options, key, None)
+        if value is not None:
+            flag = SECURITY_GROUP_FLAG if key == "security_group" else QUESTIONS_BY_KEY[key].flag
+            found[key] = RawAnswer(value, flag)
+    return found
+
+
+def parsed(given: Mapping[str, RawAnswer]) -> dict[str, object]:
+    """Each given setting parsed by its question; bad input names its flag."""
+    found: dict[str, object] = {}
+    for key, raw in given.items():
+        parse = parse_security_group if key == "security_group" else QUESTIONS_BY_KEY[key].parse
+        try:
+            found[key] = parse(raw.value)
+        except InvalidAnswer as problem:
+            raise ScaffoldError(f"{raw.source}: {problem}") from None
+    return found
+
+
+def run_add_function(
+    project: str | os.PathLike[str],
+    name: str,
+    given: Mapping[str, RawAnswer],
+    *,
+    interactive: bool = False,
+    dry_run: bool = False,
+) -> int:
+    try:
+        function = parse_function_name(name)
+    except InvalidAnswer as problem:
+        raise ScaffoldError(f"NAME: {problem}") from None
+    settings = parsed(given)
+
+    def added(recorded: Answers) -> list[dict[str, object]]:
+        if any(item.name == function for item in recorded.functions):
+            raise ScaffoldError(
+                f"NAME: the project already has a function {function!r}; change its settings"
+                " in terraform.tfvars (functions), or remove-function it first"
+            )
+        offered: dict[str, object] = {
+            **{key: QUESTIONS_BY_KEY[key].default for key in FUNCTION_KEYS},
+            **{key: getattr(recorded, key) for key in FROM_THE_FIRST},
+            "security_group": "shared",
+        }
+        chosen = dict(settings)
+        if interactive:
+            from scaffold.wizard import ask_function
+
+            chosen = ask_function(function, offered, chosen)
+        spec = {**offered, **chosen}
+        problem = cold_start_problem(spec)
+        if problem is not None:
+            blamed = given["snapstart"].source if "snapstart" in given else "--snapstart"
+            raise ScaffoldError(f"{blamed}: {problem}")
+        return [*(item.to_record() for item in recorded.functions), {"name": function, **spec}]
+
+    return run_update(project, {}, dry_run=dry_run, functions=added, verb=f"Added {function} to")
+
+
+def run_remove_function(
+    project: str | os.PathLike[str], name: str, *, dry_run: bool = False
+) -> int:
+    def removed(recorded: Answers) -> list[dict[str, object]]:
+        names = [item.name for item in recorded.functions]
+        if name not in names:
+            first = f" (the first function, {recorded.name}, goes only with the project)"
+            if name == recorded.name:
+                raise ScaffoldError(
+                    f"NAME: {name!r} is the project's first function: its network, security"
+                    " group and role serve the others; remove the added ones, or the project"
+                )
+            known = ", ".join(names) if names else "none"
+            raise ScaffoldError(f"NAME: no added function {name!r}; the added ones: {known}{first}")
+        return [item.to_record() for item in recorded.functions if item.name != name]
+
+    code = run_update(project, {}, dry_run=dry_run, functions=removed, verb=f"Removed {name} from")
+    if code == 0 and not dry_run:
+        say(f"Next: terraform apply destroys {name}'s function, role, log group and their rules")
+    return code
