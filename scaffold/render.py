@@ -46,6 +46,8 @@ HANDLERS = {"python": "handler.handler", "node": "index.handler"}
 FUNCTIONS_FOLDER = "functions"
 # Rendered after the topology's layers when NAT is instances (--nat instance, instance-per-az).
 NAT_INSTANCE_LAYER = "nat-instance"
+# The functions added to the first (add-function): their modules, variable and outputs.
+FUNCTIONS_LAYER = "functions"
 # What the function connects to (--connect), wired on both sides.
 CONNECT_LAYER = "connect"
 # A function with SnapStart or provisioned concurrency: the alias live and its settings.
@@ -84,6 +86,7 @@ def layers(answers: Answers) -> list[Path]:
         f"handler-{language_of(answers.runtime)}",
         *TOPOLOGY_LAYERS[answers.topology],
         *([NAT_INSTANCE_LAYER] if answers.nat_instance_count else []),
+        *([FUNCTIONS_LAYER] if answers.functions else []),
         *([CONNECT_LAYER] if answers.connect else []),
         *([COLD_START_LAYER] if cold_starts(answers) else []),
         *([REMOTE_STATE_LAYER] if answers.state_bucket else []),

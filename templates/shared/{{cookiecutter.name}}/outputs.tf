@@ -32,17 +32,3 @@ output "role_arn" {
   description = "ARN of the function's execution role."
   value       = module.execution_role.role_arn
 }
-{% if cookiecutter.functions %}
-
-output "functions" {
-  description = "The added functions, by name: their names, ARNs, aliases, roles and security groups."
-  value = {
-    for key, function in module.functions : key => {
-      function_name      = function.function_name
-      function_arn       = function.function_arn
-      role_arn           = function.role_arn
-      security_group_ids = function.security_group_ids
-    }
-  }
-}
-{% endif %}
