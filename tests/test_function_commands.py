@@ -178,3 +178,31 @@ def test_the_wizard_asks_what_no_flag_gives(wizard: SpawnWizard, generate: Gener
         "name": "web", "runtime": "python3.13", "architecture": "arm64", "memory": 512, "timeout": 30,
         "ephemeral_storage": 512, "snapstart": True, "provisioned_concurrency": 0, "security_group": "shared",
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("edit", "says"),
+    [
+        (("terraform.tfvars", "snapstart = true\n", "snapstart = true\nephemeral_storage = 2048\n"),
+         "SnapStart does not support ephemeral storage greater than 512 MB"),
+        (("terraform.tfvars", 'runtime      = "python3.13"', 'runtime      = "nodejs22.x"'), "SnapStart does not support nodejs22.x"),
+        (("terraform.tfvars", "snapstart = true\n", "snapstart = true\nprovisioned_concurrency = 1\n"),
+         "SnapStart does not support provisioned concurrency"),
+        (("modules/function/main.tf", "  ephemeral_storage {",
+          '  file_system_config {\n    arn              = "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0"\n'
+          '    local_mount_path = "/mnt/data"\n  }\n\n  ephemeral_storage {'),
+         "SnapStart does not support Amazon EFS"),
+    ],
+)
+def test_check_judges_snapstart_edited_by_hand(
+    generate: Generate, capsys: pytest.CaptureFixture[str], edit: tuple[str, str, str], says: str
+) -> None:
+    project = generate("--runtime", "python3.13", "--snapstart")
+    assert main(["check", str(project)]) == 0
+    path, old, new = edit
+    text = (project / path).read_text(encoding="utf-8")
+    assert text.count(old) == 1
+    (project / path).write_text(text.replace(old, new), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["check", str(project)]) == 4
+    assert says in capsys.readouterr().out

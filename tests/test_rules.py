@@ -533,6 +533,20 @@ def test_flow_logs_record_all_traffic() -> None:
     assert "REJECT" in found.found
 
 
+def test_snapstart_is_refused_where_lambda_refuses_it() -> None:
+    snapstart = [{"apply_on": "PublishedVersions"}]
+    assert broken(change(baseline(), "aws_lambda_function.this", snap_start=snapstart, runtime="python3.13"), "snapstart") == []
+    (found,) = broken(change(baseline(), "aws_lambda_function.this", snap_start=snapstart, runtime="nodejs22.x"), "snapstart")
+    assert "does not support nodejs22.x" in found.found
+    storage = change(baseline(), "aws_lambda_function.this", snap_start=snapstart, runtime="python3.13", ephemeral_storage=[{"size": 1024}])
+    (found,) = broken(storage, "snapstart")
+    assert "ephemeral storage greater than 512 MB" in found.found
+    provisioned = created("aws_lambda_provisioned_concurrency_config.live", {"function_name": "demo", "qualifier": "live", "provisioned_concurrent_executions": 1})
+    with_provisioned = add(change(baseline(), "aws_lambda_function.this", snap_start=snapstart, runtime="python3.13"), provisioned)
+    (found,) = broken(with_provisioned, "snapstart")
+    assert "provisioned concurrency" in found.found
+
+
 def test_reachable_names_the_hop_a_nat_project_lost() -> None:
     """The judgement `explain` prints (tests/test_reach.py), as the rule check reports."""
     assert broken(baseline(), "reachable") == []

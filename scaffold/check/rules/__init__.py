@@ -42,7 +42,7 @@ ORDER = (
     "replacement-security-group", "default-security-group", "gateway-endpoints",
     "interface-endpoints", "interface-endpoint-subnets", "tenancy", "multi-az",
     "function-egress", "reachable", "endpoint-dns", "trust", "least-privilege", "own-log-group",
-    "public-ip", "flow-logs",
+    "public-ip", "flow-logs", "snapstart",
     "documented-interface", "scan-exceptions", "existing-plan-checks", "waivers",
 )  # fmt: skip
 RULES.sort(key=lambda each: ORDER.index(each.id))

@@ -1,9 +1,10 @@
-"""Rules of the function's network: tenancy, AZs, public IPs, flow logs."""
+"""Rules of the function and its network: tenancy, AZs, public IPs, flow logs, SnapStart."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+from scaffold.answers.functions import cold_start_problem
 from scaffold.check.model import (
     SubnetEntity,
 )
@@ -81,3 +82,41 @@ def flow_logs(subject: Subject) -> Iterator[Verdict]:
             yield Broken(
                 "flow-logs", flow_log.place, f"records {flow_log.traffic_type} traffic only"
             )
+
+
+@rule(
+    "snapstart",
+    "A function with SnapStart runs Python 3.12 or later, with no EFS, no ephemeral storage"
+    " over 512 MB and no provisioned concurrency (Lambda refuses each).",
+    link="https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html",
+)
+def snapstart(subject: Subject) -> Iterator[Verdict]:
+    model = subject.model
+    if model.read is None:
+        return
+    provisioned = [
+        address for address, type_name, mode in model.instances
+        if type_name == "aws_lambda_provisioned_concurrency_config" and mode == "managed"
+    ]  # fmt: skip
+    for function in model.functions:
+        blocks = model.read(function.address, "snap_start")
+        if isinstance(blocks, Unknown):
+            yield NotJudged("snapstart", f"{function.address}.snap_start is not known")
+            continue
+        if not any(isinstance(b, dict) and b.get("apply_on") == "PublishedVersions" for b in blocks or []):
+            continue
+        storage = model.read(function.address, "ephemeral_storage")
+        sizes = [b.get("size") for b in storage if isinstance(b, dict)] if isinstance(storage, list) else []
+        module = function.address.rsplit("aws_lambda_function.", 1)[0]
+        settings = {
+            "snapstart": True,
+            "runtime": model.read(function.address, "runtime"),
+            "ephemeral_storage": next((size for size in sizes if isinstance(size, int)), 512),
+            "provisioned_concurrency": any(address.startswith(module) for address in provisioned),
+        }
+        problem = cold_start_problem(settings)
+        filesystems = model.read(function.address, "file_system_config")
+        if problem is None and isinstance(filesystems, list) and filesystems:
+            problem = "SnapStart does not support Amazon EFS (file_system_config)"
+        if problem is not None:
+            yield Broken("snapstart", function.place, problem)

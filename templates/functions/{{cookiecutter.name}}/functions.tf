@@ -1,10 +1,10 @@
-# The functions added to the first one (vpc-lambda-new add-function NAME), each
-# PROJECT_NAME in AWS (no project name holds "_": the deployer policy names them all as
-# PROJECT_*, and no other project's), with its own execution role, log group and package (build/functions/NAME.zip, from
-# functions/NAME/src/), in the same private subnets. On the shared group ("shared") a
-# function uses exactly the first function's security groups, so Lambda's interfaces
-# (one per subnet and combination of groups) serve it too; "own" adds a group, and with
-# it one interface in each private subnet.
+# The functions added to the first one (vpc-lambda-new add-function NAME), each named
+# PROJECT_NAME in AWS (no project name holds "_", so the deployer policy names them all
+# as PROJECT_* and no other project's), with its own execution role, log group and
+# package (build/functions/NAME.zip, from functions/NAME/src/), in the same private
+# subnets. On the shared group ("shared") a function uses exactly the first function's
+# security groups, so Lambda's interfaces (one per subnet and combination of groups)
+# serve it too; "own" adds a group, and with it one interface in each private subnet.
 locals {
   # What Lambda creates and releases interfaces with: every role's permissions, which
   # outlive the subnets and the groups its interfaces sit in.
