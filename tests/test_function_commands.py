@@ -180,6 +180,12 @@ def test_the_wizard_asks_what_no_flag_gives(wizard: SpawnWizard, generate: Gener
     }  # fmt: skip
 
 
+EFS = (
+    '  file_system_config {\n    arn              = "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0"\n'
+    '    local_mount_path = "/mnt/data"\n  }\n\n'
+)
+
+
 @pytest.mark.parametrize(
     ("edit", "says"),
     [
@@ -188,10 +194,7 @@ def test_the_wizard_asks_what_no_flag_gives(wizard: SpawnWizard, generate: Gener
         (("terraform.tfvars", 'runtime      = "python3.13"', 'runtime      = "nodejs22.x"'), "SnapStart does not support nodejs22.x"),
         (("terraform.tfvars", "snapstart = true\n", "snapstart = true\nprovisioned_concurrency = 1\n"),
          "SnapStart does not support provisioned concurrency"),
-        (("modules/function/main.tf", "  ephemeral_storage {",
-          '  file_system_config {\n    arn              = "arn:aws:elasticfilesystem:us-east-1:123456789012:access-point/fsap-0123456789abcdef0"\n'
-          '    local_mount_path = "/mnt/data"\n  }\n\n  ephemeral_storage {'),
-         "SnapStart does not support Amazon EFS"),
+        (("modules/function/main.tf", "  ephemeral_storage {", EFS + "  ephemeral_storage {"), "SnapStart does not support Amazon EFS"),
     ],
 )
 def test_check_judges_snapstart_edited_by_hand(

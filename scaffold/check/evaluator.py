@@ -25,6 +25,7 @@ source's attributes are unknown.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from typing import Any
 
 from scaffold.check.config import (
@@ -87,9 +88,9 @@ class Evaluator(ExpressionEvaluator):
                 continue
             # One instance per key of a known map (or set of strings); unknown keys leave
             # the call unknown, as Terraform's plan would know them only then.
+            node = call.body.attributes["for_each"]
             collection = self._memoised(
-                ("module_for_each", address),
-                lambda call=call: self.expression(call.body.attributes["for_each"], Scope(module)),
+                ("module_for_each", address), partial(self.expression, node, Scope(module))
             )
             if isinstance(collection, list) and all(isinstance(key, str) for key in collection):
                 collection = {key: key for key in collection}

@@ -12,7 +12,6 @@ pass on a value that is not known.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterator, Mapping, Sequence
 from ipaddress import IPv4Network, ip_network
 from pathlib import Path
