@@ -53,6 +53,7 @@ from scaffold.baseline import (
     sha256,
 )
 from scaffold.console import EXIT_CONFLICTS, EXIT_OK, EXIT_RULES_BROKEN, say
+from scaffold.costs import estimate, lines
 from scaffold.errors import ScaffoldError, quoted
 from scaffold.interfaces import interface_budget
 from scaffold.merge import merge_regions
@@ -490,6 +491,10 @@ def write_update(
     if answers.functions:
         for line in interface_budget(answers).lines():
             say(line)
+        # Each function's fixed charges (provisioned concurrency, SnapStart), usage left out.
+        for line in lines(estimate(answers)):
+            if not line.lstrip().startswith(("plus ", "(")):
+                say(line)
     if plan.conflicts:
         say(
             f"vpc-lambda-new: {len(plan.conflicts)} conflicted"
