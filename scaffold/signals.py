@@ -5,7 +5,8 @@ every `finally` restores what was there. From `past_point_of_no_return()` on,
 signals are noted and not acted on until the run ends: a run that finished
 reports success even if Ctrl-C came late, and the undoing of a failed write is
 never cut short by a second Ctrl-C either. `signals_held()` protects one block
-(the recovery of a crashed write) and acts on a signal once it is done.
+(the recovery of a crashed write, the making of a staging folder) and acts on a signal
+once it is done.
 """
 
 from __future__ import annotations
@@ -96,8 +97,8 @@ def past_point_of_no_return() -> None:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """A block no signal cuts short (recovering a crashed write); one that came is acted on
-    when the block has completed."""
+    """A block no signal cuts short (recovering a crashed write, making a folder and taking its
+    name); one that came is acted on when the block has completed."""
     global _held
     _held += 1
     noted = len(_deferred)

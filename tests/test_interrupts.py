@@ -24,10 +24,12 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tree_state import tree_state
@@ -388,6 +390,27 @@ def test_a_real_signal_while_a_new_project_is_staged_leaves_nothing(tmp_path: Pa
     process.send_signal(signum)
     code, _, err = resume(process)
     assert code == 130, err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_real_signal_the_instant_the_staging_folder_is_made_leaves_nothing(
+    tmp_path: Path, signum: signal.Signals, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Between two file operations, where the sweeps above never stop: mkdtemp has made the
+    staging folder and not yet returned its name (seen once in the hostile-input sweep, which
+    exited 130 and left the staging folder in the output folder)."""
+    make_folder = tempfile.mkdtemp
+
+    def made_then_signalled(*args: Any, **kwargs: Any) -> str:
+        staging = make_folder(*args, **kwargs)
+        if str(kwargs.get("prefix", "")).startswith(STAGING_PREFIX):
+            signal.raise_signal(signum)  # to this thread: its handler runs before we return
+        return staging
+
+    monkeypatch.setattr(tempfile, "mkdtemp", made_then_signalled)
+    code = run_in(tmp_path, SCENARIOS["generate"].argv)
+    assert code == 130, capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 

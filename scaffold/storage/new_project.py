@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from scaffold.errors import ScaffoldError, quoted
-from scaffold.signals import past_point_of_no_return
+from scaffold.signals import past_point_of_no_return, signals_held
 from scaffold.storage.folder import step
 
 STAGING_PREFIX = ".vpc-lambda-new-staging."  # + NAME + "." + random; NAME never holds a dot
@@ -97,21 +97,27 @@ def created_folders(folder: Path) -> Iterator[None]:
 def staging_folder(parent: Path, name: str) -> Iterator[Path]:
     """A locked staging folder beside the target; removed on the way out, whatever happens."""
     step(f"mkdir {parent}/{STAGING_PREFIX}{name}")
+    staging: Path | None = None
+    fd: int | None = None
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}.", dir=parent))
-    except OSError as problem:  # os.access can say yes to root on a read-only mount
-        raise ScaffoldError(
-            f"--output-dir: cannot write in {quoted(parent)}: {problem.strerror}"
-        ) from None
-    # Held while we work: a later run removes only staging folders nobody holds.
-    fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
+        # An interrupt waits until the folder mkdtemp made has its name here, for the finally.
+        with signals_held():
+            try:
+                staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{name}.", dir=parent))
+            except OSError as problem:  # os.access can say yes to root on a read-only mount
+                raise ScaffoldError(
+                    f"--output-dir: cannot write in {quoted(parent)}: {problem.strerror}"
+                ) from None
+        # Held while we work: a later run removes only staging folders nobody holds.
+        fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         fcntl.flock(fd, fcntl.LOCK_EX)
         yield staging
     finally:
         past_point_of_no_return()  # the run is ending either way: cleaning up is not cut short
-        os.close(fd)
-        shutil.rmtree(staging, ignore_errors=True)
+        if fd is not None:
+            os.close(fd)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def sweep_stale_staging(parent: Path, name: str) -> None:
