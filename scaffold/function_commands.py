@@ -12,6 +12,7 @@ from scaffold.answers import QUESTIONS_BY_KEY, Answers, RawAnswer
 from scaffold.answers.functions import (
     FUNCTION_KEYS,
     SECURITY_GROUP_MODES,
+    SHARED_CONNECT,
     cold_start_problem,
     parse_function_name,
     parse_security_group,
@@ -40,6 +41,13 @@ def add_function_flags(parser: argparse.ArgumentParser) -> None:
             question.flag, dest=key, metavar=key.upper(),
             help=f"{question.prompt};{shown} (default: {default})".replace("%", "%%"),
         )  # fmt: skip
+    connect = QUESTIONS_BY_KEY["connect"]
+    parser.add_argument(
+        connect.flag, dest="connect", metavar="CONNECT", action="append",
+        help=f"what this function is in the VPC for, repeatable; {connect.accepts}; needs"
+        " --security-group own (on the shared group it reaches what the first function's"
+        " targets admit) (default: none)".replace("%", "%%"),
+    )  # fmt: skip
     parser.add_argument(
         SECURITY_GROUP_FLAG,
         dest="security_group",
@@ -55,8 +63,10 @@ FROM_THE_FIRST = ("runtime", "architecture")
 
 def given_settings(options: argparse.Namespace) -> dict[str, RawAnswer]:
     found = {}
-    for key in (*FUNCTION_KEYS, "security_group"):
+    for key in (*FUNCTION_KEYS, "connect", "security_group"):
         value = getattr(options, key, None)
+        if isinstance(value, list):  # --connect, given once or more
+            value = ",".join(value)
         if value is not None:
             flag = SECURITY_GROUP_FLAG if key == "security_group" else QUESTIONS_BY_KEY[key].flag
             found[key] = RawAnswer(value, flag)
@@ -110,7 +120,15 @@ def run_add_function(
         if problem is not None:
             blamed = given["snapstart"].source if "snapstart" in given else "--snapstart"
             raise ScaffoldError(f"{blamed}: {problem}")
-        return [*(item.to_record() for item in recorded.functions), {"name": function, **spec}]
+        targets = spec.pop("connect", ())
+        assert isinstance(targets, tuple)
+        if targets and spec["security_group"] != "own":
+            raise ScaffoldError(f"--connect: {SHARED_CONNECT}")
+        for target in targets:
+            if target.region is not None and target.region != recorded.region:
+                raise ScaffoldError(f"--connect: {target.text!r} is in {target.region}, not the project's region {recorded.region}")
+        added = {"name": function, **spec, "connect": [target.text for target in targets]}
+        return [*(item.to_record() for item in recorded.functions), added]
 
     return run_update(project, {}, dry_run=dry_run, functions=added, verb=f"Added {function} to")
 

@@ -23,6 +23,7 @@ from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
 from scaffold.answers.functions import aws_name
+from scaffold.answers.targets import Target
 from scaffold.baseline import baseline_of_folder, packages
 from scaffold.checkov_skip import CHECKOV_SKIP
 from scaffold.costs import estimate, unit_money
@@ -68,6 +69,11 @@ def language_of(runtime: str) -> str:
     return "python" if runtime.startswith("python") else "node"
 
 
+def all_targets(answers: Answers) -> tuple[Target, ...]:
+    """The connect targets of every function: the first's, then each added one's."""
+    return (*answers.connect, *(t for f in answers.functions for t in f.connect))
+
+
 def cold_starts(answers: Answers) -> bool:
     """Whether a function of the project publishes versions (SnapStart, provisioned concurrency)."""
     return any(
@@ -87,7 +93,7 @@ def layers(answers: Answers) -> list[Path]:
         *TOPOLOGY_LAYERS[answers.topology],
         *([NAT_INSTANCE_LAYER] if answers.nat_instance_count else []),
         *([FUNCTIONS_LAYER] if answers.functions else []),
-        *([CONNECT_LAYER] if answers.connect else []),
+        *([CONNECT_LAYER] if all_targets(answers) else []),
         *([COLD_START_LAYER] if cold_starts(answers) else []),
         *([REMOTE_STATE_LAYER] if answers.state_bucket else []),
         *(BOOTSTRAP_LAYERS[: 2 if answers.state_bucket else 1] if answers.github_repository else []),
@@ -128,6 +134,9 @@ def template_context(answers: Answers) -> dict[str, Any]:
         "gateway_endpoints": list(answers.gateway_endpoints),
         "gateway_routes_adopted": list(answers.gateway_routes_adopted),
         "interface_endpoints": list(answers.interface_endpoints),
+        # The connect layer is there for any function's targets; its lookups, for their kinds.
+        "connect_layer": bool(all_targets(answers)),
+        "connect_kinds": sorted({target.kind for target in all_targets(answers)}),
         "connect_targets": [
             {"text": t.text, "kind": t.kind, "value": t.value, "port": t.port}
             for t in answers.connect
@@ -226,7 +235,7 @@ def render_tree(answers: Answers, parent: Path) -> Path:
         rendered = render_layers([handler], {"cookiecutter": own}, scratch)
         (project / FUNCTIONS_FOLDER).mkdir(exist_ok=True)
         rendered.rename(project / FUNCTIONS_FOLDER / function.name)
-    secrets = [target.value for target in answers.connect if target.kind == "secret"]
+    secrets = sorted({target.value for target in all_targets(answers) if target.kind == "secret"})
     added = [function.name for function in answers.functions]
     for file_name, text in render_policies(
         project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers),

@@ -45,6 +45,7 @@ def test_add_function_writes_its_folder_package_settings_and_record(
     assert recorded(project) == [{
         "name": "worker", "runtime": "python3.13", "architecture": "arm64", "memory": 1024, "timeout": 60,
         "ephemeral_storage": 512, "snapstart": False, "provisioned_concurrency": 0, "security_group": "shared",
+        "connect": [],
     }]  # fmt: skip
     tfvars = (project / "terraform.tfvars").read_text(encoding="utf-8")
     assert "worker = {" in tfvars and "memory_size             = 1024" in tfvars
@@ -74,6 +75,10 @@ def test_add_function_writes_its_folder_package_settings_and_record(
         (["add-function", "web", "--memory", "64"], "--memory: 64 is out of range"),
         (["add-function", "web", "--provisioned-concurrency", "many"], "--provisioned-concurrency:"),
         (["add-function", "web", "--security-group", "theirs"], "--security-group: 'theirs' is not one of: shared, own"),
+        (["add-function", "web", "--connect", "sg-0123456789abcdef0:5432"], "--connect: connect targets need --security-group own"),
+        (["add-function", "web", "--security-group", "own", "--connect", "rds:1db"], "--connect: 'rds:1db'"),
+        (["add-function", "web", "--security-group", "own", "--connect", "secret:arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf"],
+         "not the project's region us-east-1"),
         (["remove-function", "nope"], "NAME: no added function 'nope'; the added ones: api"),
         (["remove-function", "demo"], "NAME: 'demo' is the project's first function"),
     ],
@@ -177,6 +182,7 @@ def test_the_wizard_asks_what_no_flag_gives(wizard: SpawnWizard, generate: Gener
     assert function == {
         "name": "web", "runtime": "python3.13", "architecture": "arm64", "memory": 512, "timeout": 30,
         "ephemeral_storage": 512, "snapstart": True, "provisioned_concurrency": 0, "security_group": "shared",
+        "connect": [],
     }  # fmt: skip
 
 

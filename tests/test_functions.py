@@ -14,9 +14,12 @@ import pytest
 from conftest import Generate
 from fixtures_deployer import MakeDeployer
 from fixtures_terraform import AwsEmulator, BindTerraform, project_answers
+from test_apply import state_of
+from test_connect import admitted
 from test_existing_vpc import REGION, build_network, deployed, existing_project
 
 from scaffold.check.command import model_of
+from scaffold.check.explain import explain_project
 from scaffold.cli import main
 from scaffold.interfaces import interface_budget
 
@@ -65,8 +68,10 @@ def test_three_functions_create_the_announced_interfaces_and_one_is_removed_alon
     capsys.readouterr()
     assert main(["add-function", "api", str(project), "--no-input", "--runtime", "nodejs22.x",
                  "--provisioned-concurrency", "1"]) == 0  # fmt: skip
+    # What the job is in the VPC for: a database's security group, in the VPC.
+    target = ec2.create_security_group(GroupName="reports-db", Description="reports database", VpcId=network.vpc_id)["GroupId"]
     assert main(["add-function", "job", str(project), "--no-input", "--runtime", "python3.12",
-                 "--security-group", "own", "--memory", "512"]) == 0  # fmt: skip
+                 "--security-group", "own", "--memory", "512", "--connect", f"{target}:5432"]) == 0  # fmt: skip
     said = capsys.readouterr().out
     budget = interface_budget(project_answers(project))
     assert budget.lambda_interfaces == 4 and budget.subnets == 2, budget
@@ -97,6 +102,14 @@ def test_three_functions_create_the_announced_interfaces_and_one_is_removed_alon
         job = lambda_client.get_function_configuration(FunctionName="demo_job")
         assert job["Runtime"] == "python3.12" and job["MemorySize"] == 512
         assert job["Role"].split("/")[-1] == f"demo_job-{REGION}"
+        # Its target admits its own group (and no other function's), and it may send there.
+        (job_group,) = functions["job"]["security_group_ids"]
+        assert ("tcp", 5432, 5432, job_group) in admitted(ec2, target, "ingress")
+        assert not [rule for rule in admitted(ec2, target, "ingress") if rule[3] in shared]
+        assert ("tcp", 5432, 5432, target) in admitted(ec2, job_group, "egress")
+        assert json.loads(job["Environment"]["Variables"]["CONNECT_TARGETS"]) == {f"{target}:5432": ""}
+        judged = {d.name: d.state for d in explain_project(project, state_of(runner))}
+        assert judged[f"job: {target}:5432"] == "ok", judged
 
         assert planned(runner, "replan.tfplan") == []
         # The check's evaluator, from the configuration alone, against Terraform's own plan:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from scaffold.answers.targets import Target
 from scaffold.errors import InvalidAnswer
 
 # The settings every function has, each parsed by the project question of the same key.
@@ -86,12 +87,16 @@ class Function:
     snapstart: bool
     provisioned_concurrency: int
     security_group: str  # shared or own
+    # What it is in the VPC for (--connect): only with a group of its own, which the
+    # targets then admit; on the shared group it reaches what the first function does.
+    connect: tuple[Target, ...] = ()
 
     def to_record(self) -> dict[str, object]:
         return {
             "name": self.name,
             **{key: getattr(self, key) for key in FUNCTION_KEYS},
             "security_group": self.security_group,
+            "connect": [target.text for target in self.connect],
         }
 
     def settings(self) -> dict[str, object]:
@@ -121,7 +126,7 @@ def parse_function(
     """One added function from its record (a mapping); every setting parsed by its question."""
     if not isinstance(value, Mapping):
         raise InvalidAnswer("each function must be a mapping with a name and its settings")
-    unknown = sorted(set(map(str, value)) - {"name", "security_group", *FUNCTION_KEYS})
+    unknown = sorted(set(map(str, value)) - {"name", "security_group", "connect", *FUNCTION_KEYS})
     if unknown:
         raise InvalidAnswer(f"unknown function setting {unknown[0]!r}")
     if "name" not in value:
@@ -138,7 +143,27 @@ def parse_function(
     if refused is not None:
         raise InvalidAnswer(f"function {name!r}: {refused}")
     group = parse_security_group(value.get("security_group", "shared"))
-    return Function(name=name, security_group=group, **found)  # type: ignore[arg-type]
+    try:
+        targets = parsers["connect"](value.get("connect", ""))
+    except InvalidAnswer as problem:
+        raise InvalidAnswer(f"function {name!r}: connect: {problem}") from None
+    assert isinstance(targets, tuple)
+    if targets and group != "own":
+        raise InvalidAnswer(f"function {name!r}: {SHARED_CONNECT}")
+    return Function(name=name, security_group=group, connect=targets, **found)  # type: ignore[arg-type]
+
+
+# Why --connect needs a group of the function's own.
+SHARED_CONNECT = (
+    "connect targets need --security-group own: on the shared group a function reaches"
+    " what the first function's targets admit (vpc-lambda-new update --connect)"
+)
+
+
+def function_targets(answers: Mapping[str, object]) -> tuple[Target, ...]:
+    """The connect targets of every added function."""
+    functions = answers.get("functions")
+    return tuple(t for f in (functions if isinstance(functions, tuple) else ()) for t in f.connect)
 
 
 def parse_functions(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from scaffold.answers.functions import (
     FUNCTION_KEYS,
     cold_start_problem,
+    function_targets,
     names_problem,
     parse_functions,
 )
@@ -478,7 +479,15 @@ class Relation:
 # The subnets fitting the VPC CIDR is the other relation: Answers.subnet_plan, planned
 # once per answers and blamed on vpc_cidr (the wizard judges it at azs, as it is asked).
 def _function_parsers() -> dict[str, Callable[[object], object]]:
-    return {key: QUESTIONS_BY_KEY[key].parse for key in FUNCTION_KEYS}
+    return {key: QUESTIONS_BY_KEY[key].parse for key in (*FUNCTION_KEYS, "connect")}
+
+
+def _functions_secrets_in_region(answers: Mapping[str, object]) -> str | None:
+    return _secrets_in_region({"region": answers.get("region"), "connect": function_targets(answers)})
+
+
+def _functions_targets_of_a_vpc_to_be(answers: Mapping[str, object]) -> str | None:
+    return _targets_of_a_vpc_to_be({"topology": answers.get("topology"), "connect": function_targets(answers)})
 
 
 def _function_defaults() -> dict[str, object]:
@@ -499,4 +508,9 @@ RELATIONS: tuple[Relation, ...] = (
     ),
     Relation(frozenset(FUNCTION_KEYS), "snapstart", cold_start_problem),
     Relation(frozenset({"name", "region", "functions"}), "functions", names_problem),
+    Relation(frozenset({"region", "functions"}), "functions", _functions_secrets_in_region),
+    Relation(
+        frozenset({"topology", "functions"}), "functions", _functions_targets_of_a_vpc_to_be,
+        new_projects_only=True,
+    ),
 )

@@ -117,9 +117,14 @@ def variable(model: Model, tfvars: Mapping[str, Any], name: str, default: object
     return default if value is None else value
 
 
-def targets_of(model: Model, tfvars: Mapping[str, Any]) -> tuple[list[Target], list[str]]:
-    """The connect targets of the root variable, and the ones that do not parse."""
+def targets_of(model: Model, tfvars: Mapping[str, Any], added: str = "") -> tuple[list[Target], list[str]]:
+    """The connect targets of the root variable (of an added function: its entry in
+    var.functions), and the ones that do not parse."""
     given = variable(model, tfvars, "connect", [])
+    if added:
+        functions = variable(model, tfvars, "functions", {})
+        entry = functions.get(added) if isinstance(functions, dict) else None
+        given = entry.get("connect") if isinstance(entry, dict) else []
     if isinstance(given, Unknown) or not isinstance(given, list):
         return [], ["var.connect is not known"] if given else []
     found, bad = [], []
@@ -348,9 +353,12 @@ def judge_reach(
         named = ADDED_FUNCTION.match(added.address)
         if named is not None:
             # An added function (add-function NAME): its own handler, group and network.
-            found += service_destinations(
-                model, project, added, Network.of(model, added), named[1]
-            )
+            key, added_network = named[1], Network.of(model, added)
+            added_targets, _bad = targets_of(model, tfvars, key)
+            for target in added_targets:
+                hops = target_hops(model, added_network, target, ingress_on)
+                found.append(Destination(f"{key}: {target.text}", "target", hops))
+            found += service_destinations(model, project, added, added_network, key)
     if topology == "private-nat":
         found.append(internet_destination(network, 4))
         if variable(model, tfvars, "enable_ipv6") is True:

@@ -9,7 +9,7 @@ variable "connect" {
       for target in var.connect : (
         can(regex("^sg-[0-9a-f]{8}([0-9a-f]{9})?:[0-9]{1,5}$", target))
         || (can(regex("^(.+/[0-9]{1,3}):([0-9]{1,5})$", target)) && can(cidrhost(regex("^(.+/[0-9]{1,3}):[0-9]{1,5}$", target)[0], 0)))
-{% set kinds = cookiecutter.connect_targets | map(attribute="kind") | list %}
+{% set kinds = cookiecutter.connect_kinds %}
 {% set looked_up = ["rds", "rds-proxy", "elasticache"] | select("in", kinds) | list %}
 {% if looked_up %}
         || can(regex("^({{ looked_up | join("|") }}):[a-z][a-z0-9-]{0,62}$", target))

@@ -55,6 +55,13 @@ module "functions" {
   additional_egress_cidrs = var.additional_egress_cidrs
   aws_api_probe           = module.network.internet_egress || contains(var.interface_endpoints, "sts")
 
+{% if cookiecutter.connect_layer %}
+  # What it is in the VPC for (modules/function/connect.tf), with a group of its own.
+  connect         = each.value.connect
+  connect_ingress = var.connect_ingress
+  region          = var.region
+
+{% endif %}
   shared_security_group_ids = each.value.security_group == "shared" ? module.function.security_group_ids : []
   reserved_concurrency      = -1
   tracing_mode              = var.tracing_mode

@@ -8,6 +8,7 @@ variable "functions" {
     snapstart               = optional(bool, false)
     provisioned_concurrency = optional(number, 0)
     security_group          = optional(string, "shared")
+    connect                 = optional(list(string), [])
   }))
   description = "The functions added to the first one (vpc-lambda-new add-function NAME), by name: each is PROJECT_NAME in AWS, its handler in functions/NAME/. security_group shared uses the first function's groups (no new interfaces); own gives it a group, and one more interface in each private subnet."
   default     = {}
@@ -15,6 +16,11 @@ variable "functions" {
   validation {
     condition     = alltrue([for key, function in var.functions : can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", key)) && contains({{ cookiecutter.runtimes | hcl }}, function.runtime) && contains({{ cookiecutter.architectures | hcl }}, function.architecture) && contains(["shared", "own"], function.security_group)])
     error_message = "Each function needs a lower-case name, a runtime of {{ cookiecutter.runtimes | join(", ") }}, arm64 or x86_64, and security_group shared or own."
+  }
+
+  validation {
+    condition     = alltrue([for function in values(var.functions) : length(function.connect) == 0 || function.security_group == "own"])
+    error_message = "A function's connect targets need security_group own: on the shared group it reaches what the first function's targets admit."
   }
 
   validation {

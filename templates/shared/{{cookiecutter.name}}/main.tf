@@ -81,7 +81,7 @@ module "function" {
   additional_egress_cidrs = var.additional_egress_cidrs
   aws_api_probe           = module.network.internet_egress || contains(var.interface_endpoints, "sts")
 
-{% if cookiecutter.connect %}
+{% if cookiecutter.connect_layer %}
   # What the function is in the VPC for, wired on both sides (modules/function/connect.tf).
   connect         = var.connect
   connect_ingress = var.connect_ingress

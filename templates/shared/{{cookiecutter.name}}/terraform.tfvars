@@ -80,6 +80,9 @@ functions = {
     snapstart               = {{ function.snapstart | hcl }}
     provisioned_concurrency = {{ function.provisioned_concurrency }}
     security_group          = {{ function.security_group | hcl }}
+{% if function.connect %}
+    connect                 = {{ function.connect | hcl }}
+{% endif %}
   }
 {% endfor %}
 }

@@ -141,7 +141,7 @@ resource "aws_iam_role_policy_attachment" "deploy_deployer_nat_instances" {
   policy_arn = aws_iam_policy.deployer_nat_instances.arn
 }
 {% endif %}
-{% if cookiecutter.connect %}
+{% if cookiecutter.connect_layer %}
 
 # The connect targets' part of the deployer's rights (../deployer-policy-connect.json).
 resource "aws_iam_policy" "deployer_connect" {

@@ -63,7 +63,7 @@ mock_provider "aws" {
       account_id = "123456789012"
     }
   }
-{% if cookiecutter.connect %}
+{% if cookiecutter.connect_layer %}
 
   # The connect targets, as the data sources read them, in the project's VPC.
   mock_data "aws_db_instance" {

@@ -1,4 +1,4 @@
-{% set kinds = cookiecutter.connect_targets | map(attribute="kind") | list %}
+{% set kinds = cookiecutter.connect_kinds %}
 # What the function is in the VPC for (var.connect), wired on both sides: the function's
 # security group may open connections to each target on its port (inline egress, in
 # security_groups.tf, as a group with inline rules must hold all of them), and each
@@ -83,9 +83,11 @@ locals {
   )
 
   # The function's groups, keyed by what is known at plan: the dedicated group is created
-  # with the project, so its ID is not.
+  # with the project, so its ID is not. A function on another's groups has no targets.
   function_groups = (
-    length(var.security_group_ids) > 0
+    length(var.shared_security_group_ids) > 0
+    ? {}
+    : length(var.security_group_ids) > 0
     ? { for id in var.security_group_ids : id => id }
     : { function = aws_security_group.this[0].id }
   )

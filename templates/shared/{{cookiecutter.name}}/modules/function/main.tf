@@ -59,7 +59,7 @@ resource "aws_lambda_function" "this" {
   environment {
     variables = {
       PROBE_TARGET = var.probe_target
-{% if cookiecutter.connect %}
+{% if cookiecutter.connect_layer %}
       # Each connect target and where it answers (host:port; empty for a group or a block).
       CONNECT_TARGETS = jsonencode(local.probe_targets)
 {% endif %}
@@ -102,7 +102,7 @@ resource "aws_lambda_function" "this" {
     aws_iam_role_policy.logging,
     aws_iam_role_policy.tracing,
     aws_cloudwatch_log_group.this,
-{% if cookiecutter.connect %}
+{% if cookiecutter.connect_layer %}
     # The targets admit the function's group before it uses them, and after it has moved
     # to a new group (connect.tf).
     aws_vpc_security_group_ingress_rule.connect,

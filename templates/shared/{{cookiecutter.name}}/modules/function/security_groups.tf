@@ -66,7 +66,7 @@ resource "aws_security_group" "this" {
     }
   }
 
-{% if cookiecutter.connect %}
+{% if cookiecutter.connect_layer %}
   # The connect targets (connect.tf): each target's security group on its port, and each
   # block on its port.
   dynamic "egress" {
@@ -102,7 +102,7 @@ resource "aws_security_group" "this" {
   }
 
   # Deleted before the permissions Lambda needs to release its interfaces.
-{% if cookiecutter.connect %}
+{% if cookiecutter.connect_layer %}
   # Created once the connect targets are known to be in the VPC (connect.tf): AWS refers
   # to a group of another VPC only through peering.
   depends_on = [terraform_data.network_interface_grant, terraform_data.connect_in_the_vpc]
