@@ -28,7 +28,6 @@ def permissions_boundary(
     partition: str,
     secrets: Sequence[str] = (),
     region: str = "",
-    functions: Sequence[str] = (),
 ) -> dict[str, object]:
     """The most any role of the project may do: what its own policies grant.
 
@@ -41,9 +40,9 @@ def permissions_boundary(
     found: list[Statement] = []
     for role in sorted(roles):
         own_role: dict[str, object] = {
-            "ArnLike": {"aws:PrincipalArn": one_or_list(role_arns([role], name, partition, functions))}
+            "ArnLike": {"aws:PrincipalArn": one_or_list(role_arns([role], name, partition))}
         }
-        log_groups = own_names(ROLE_LOG_GROUPS[role], name, partition, functions)
+        log_groups = own_names(ROLE_LOG_GROUPS[role], name, partition)
         found += [
             statement(sid, actions, resources, own_role)
             for sid, actions, resources in ROLE_BOUNDARIES[role](log_groups)

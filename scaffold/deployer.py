@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 
 from scaffold.answers.functions import aws_name
@@ -195,15 +195,13 @@ def declared_types(terraform_files: Iterable[Path]) -> set[str]:
     return found
 
 
-def role_arns(
-    roles: Iterable[str], name: str, partition: str, functions: Sequence[str] = ()
-) -> list[str]:
+def role_arns(roles: Iterable[str], name: str, partition: str) -> list[str]:
     """The ARNs of the project's roles of these kinds; the added functions' execution
-    roles (modules/execution_role: PROJECT-FUNCTION-REGION) are "lambda" roles too."""
+    roles (modules/execution_role: PROJECT_FUNCTION-REGION) are "lambda" roles too."""
     found = []
     for role in sorted(roles):
         found.append(f"arn:{partition}:iam::*:role/" + ROLE_NAME_PATTERNS[role].format(name=name))
-        if role == "lambda" and functions:
+        if role == "lambda":  # and the added functions', now or later (add-function)
             found.append(f"arn:{partition}:iam::*:role/{ROLE_PATH.format(name=name)}{added(name)}")
     return found
 
@@ -213,19 +211,17 @@ def added(name: str) -> str:
     return aws_name(name, "*")
 
 
-def own_names(
-    patterns: Iterable[str], name: str, partition: str, functions: Sequence[str] = ()
-) -> list[str]:
-    """The patterns for this project: one with {function} for the first function (NAME)
-    and, with added functions, for them all (NAME_*)."""
+def own_names(patterns: Iterable[str], name: str, partition: str) -> list[str]:
+    """The patterns for this project: one with {function} for the first function (NAME) and
+    for the added ones (NAME_*), there or not: the policies stay the same when functions are
+    added or removed, so neither waits on the other's apply."""
     found = []
     for pattern in patterns:
         if "{function}" not in pattern:
             found.append(pattern.format(name=name, partition=partition))
             continue
-        found.append(pattern.format(name=name, partition=partition, function=name))
-        if functions:
-            found.append(pattern.format(name=name, partition=partition, function=added(name)))
+        for function in (name, added(name)):
+            found.append(pattern.format(name=name, partition=partition, function=function))
     return found
 
 
@@ -240,12 +236,10 @@ def deployer_policy(
     partition: str,
     vpc_id: str | None = None,
     private_dns: bool = False,
-    functions: Sequence[str] = (),
 ) -> dict[str, object]:
     """The deployer's policy for a project of these resource types; `vpc_id` is the VPC of
     topology existing (None: the project creates its VPC, whose ID is not known yet),
-    `private_dns` whether an interface endpoint has private DNS on, and `functions` the
-    names of the functions added to the first (vpc-lambda-new add-function)."""
+    and `private_dns` whether an interface endpoint has private DNS on."""
     types = sorted(types)
     actions: set[str] = set(ALWAYS)
     for type_name in types:
@@ -284,7 +278,7 @@ def deployer_policy(
         unscoped = [a for a in service_actions if a not in scoped]
         if scoped and patterns:
             in_vpc = [a for a in scoped if a in LAMBDA_VPC_ACTIONS and vpc_id]
-            own = own_names(patterns, name, partition, functions)
+            own = own_names(patterns, name, partition)
             if in_vpc:
                 # Absent when a call does not configure the VPC (a memory change): IfExists.
                 statements.append(
@@ -312,7 +306,7 @@ def deployer_policy(
             statement(
                 f"Pass{role.capitalize()}RoleTo{service_principal.split('.')[0].title().replace('-', '')}",
                 ["iam:PassRole"],
-                role_arns([role], name, partition, functions),
+                role_arns([role], name, partition),
                 {"StringEquals": {"iam:PassedToService": service_principal}},
             )
         )

@@ -148,6 +148,13 @@ ACTIONS_BY_TYPE: dict[str, tuple[str, ...]] = {
         "ec2:DescribeVpcs",
     ),
     "aws_lambda_alias": (
+        # With publish = true the provider waits on each new version by its qualified ARN
+        # (GetFunctionConfiguration with a Qualifier), which Lambda authorizes against
+        # function:NAME:VERSION; old versions are deleted by that ARN too.
+        "lambda:GetFunction",
+        "lambda:GetFunctionConfiguration",
+        "lambda:ListVersionsByFunction",
+        "lambda:DeleteFunction",
         "lambda:CreateAlias",
         "lambda:GetAlias",
         "lambda:UpdateAlias",

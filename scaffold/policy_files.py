@@ -45,7 +45,6 @@ def render_policies(
     vpc_id: str | None = None,
     private_dns: bool = False,
     secrets: Sequence[str] = (),
-    functions: Sequence[str] = (),
 ) -> dict[str, str]:
     """deployer-policy.json, the policies of the layers it has (LAYER_POLICY_FILES; the
     deployer holds them all), and permissions-boundary.json, for the rendered project."""
@@ -59,14 +58,10 @@ def render_policies(
     partition = partition_of(region)
     base = declared_types([path for path in files if path not in in_layers])
     found = {
-        "deployer-policy.json": deployer_policy(base, name, partition, vpc_id, private_dns, functions),
-        "permissions-boundary.json": permissions_boundary(
-            types, name, partition, secrets, region, functions
-        ),
+        "deployer-policy.json": deployer_policy(base, name, partition, vpc_id, private_dns),
+        "permissions-boundary.json": permissions_boundary(types, name, partition, secrets, region),
     }
     for policy, paths in layered.items():
         if paths:
-            found[policy] = deployer_policy(
-                declared_types(paths), name, partition, vpc_id, functions=functions
-            )
+            found[policy] = deployer_policy(declared_types(paths), name, partition, vpc_id)
     return {file: json.dumps(document, indent=2) + "\n" for file, document in found.items()}

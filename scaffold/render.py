@@ -236,11 +236,9 @@ def render_tree(answers: Answers, parent: Path) -> Path:
         (project / FUNCTIONS_FOLDER).mkdir(exist_ok=True)
         rendered.rename(project / FUNCTIONS_FOLDER / function.name)
     secrets = sorted({target.value for target in all_targets(answers) if target.kind == "secret"})
-    added = [function.name for function in answers.functions]
     for file_name, text in render_policies(
-        project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers),
-        secrets, added,
-    ).items():  # fmt: skip
+        project, answers.name, answers.region, answers.vpc_id, private_dns_endpoints(answers), secrets
+    ).items():
         (project / file_name).write_text(text, encoding="utf-8")
     with (project / "README.md").open("a", encoding="utf-8") as readme:
         readme.write(scan_exceptions_section(project))

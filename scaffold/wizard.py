@@ -22,7 +22,7 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bin
 from scaffold import answers as model
 from scaffold import egress
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Layer, Question, RawAnswer
-from scaffold.answers.functions import aws_name
+from scaffold.answers.functions import COLD_START_KEYS, aws_name, cold_start_problem
 from scaffold.errors import InvalidAnswer, ScaffoldError
 from scaffold.interfaces import interface_budget
 from scaffold.network import plan_subnets
@@ -91,6 +91,11 @@ class Session:
                 CrossCheck(frozenset({"name", "output_dir"}), target_is_free(force)),
             )
         self.known = parse_given(raw, self.cross_checks)
+        # Flags no later answer can reconcile (--snapstart with --provisioned-concurrency):
+        # refused before the first question, not at an unrelated one.
+        early = cold_start_problem(self.known)
+        if early is not None:
+            raise ScaffoldError(f"{raw['snapstart'].source if 'snapstart' in raw else '--snapstart'}: {early}")
 
     def answer(self, question: Question, offered: object, known: Known) -> RawAnswer:
         """The walk's `ask`: prompt for one question, offering `offered`."""
@@ -114,6 +119,10 @@ class Session:
         for check in self.cross_checks:
             if question.key in check.keys and (found := check(candidate)) is not None:
                 return found
+        # SnapStart's rules, on what is known so far: each setting is refused where it is
+        # asked, not at a later question that cannot change it.
+        if question.key in COLD_START_KEYS and (found := cold_start_problem(candidate)) is not None:
+            return found
         try:
             model.build_answers({**self.collected, question.key: RawAnswer(text, source(question))})
         except ScaffoldError as error:
@@ -147,16 +156,24 @@ class Session:
         if question.key == "azs":
             return self.ask_azs(question)
         if question.is_yes_no:
-            yes = unsafe_ask(
-                questionary.confirm(question.prompt, default=self.default_yes(question))
-            )
-            return "yes" if yes else "no"
+            while True:
+                yes = unsafe_ask(
+                    questionary.confirm(question.prompt, default=self.default_yes(question))
+                )
+                refused = self.problem(question, "yes" if yes else "no")
+                if refused is None:
+                    return "yes" if yes else "no"
+                print(f"  {refused}")
         default = self.default_text(question)
         if question.choices:
+            # A choice the answers so far rule out is shown disabled, with why.
             choices = [
-                questionary.Choice(f"{key}: {note}", value=key)
+                questionary.Choice(f"{key}: {note}", value=key, disabled=self.problem(question, key))
                 for key, note in question.choices.items()
             ]
+            enabled = [choice.value for choice in choices if not choice.disabled]
+            if default not in enabled:
+                default = str(enabled[0]) if enabled else default
             prompt = questionary.select(question.prompt, choices=choices, default=default)
         elif question.key == "region":
             prompt = questionary.autocomplete(

@@ -25,6 +25,8 @@ FUNCTION_KEYS = (
     "snapstart",
     "provisioned_concurrency",
 )
+# What SnapStart's rules look at (cold_start_problem).
+COLD_START_KEYS = ("runtime", "ephemeral_storage", "snapstart", "provisioned_concurrency")
 SECURITY_GROUP_MODES = {
     "shared": "the project's function security group: Lambda's interfaces are shared",
     "own": "a group of its own: one more network interface in each private subnet",
@@ -51,12 +53,13 @@ def cold_start_problem(settings: Mapping[str, object]) -> str | None:
     Lambda developer guide, SnapStart: "SnapStart does not support provisioned
     concurrency, Amazon Elastic File System (Amazon EFS), or ephemeral storage greater
     than 512 MB"; supported runtimes: Java 11 and later, Python 3.12 and later, .NET 8.
-    (This tool attaches no EFS; `check` judges one added by hand.)
+    (This tool attaches no EFS; `check` judges one added by hand.) A setting not known yet
+    (the wizard has not asked it) is not judged.
     """
     if not settings.get("snapstart"):
         return None
     runtime = str(settings.get("runtime"))
-    if not snapstart_supported(runtime):
+    if "runtime" in settings and not snapstart_supported(runtime):
         return (
             f"SnapStart does not support {runtime}: Lambda offers it for Python 3.12 and"
             " later (and Java 11+, .NET 8), not for Node.js"
@@ -181,6 +184,41 @@ def parse_functions(
         if names.count(name) > 1:
             raise InvalidAnswer(f"two functions are named {name!r}")
     return found
+
+
+# Lambda developer guide, SnapStart: "available in all commercial Regions except Asia
+# Pacific (New Zealand) and Asia Pacific (Taipei)"; of the regions this tool knows, Taipei.
+SNAPSTART_UNAVAILABLE = {"ap-east-2": "Asia Pacific (Taipei)"}
+# Lambda quotas: 1,000 concurrent executions a region by default, of which 100 always stay
+# unreserved; provisioned concurrency is carved from the rest.
+ACCOUNT_CONCURRENCY, UNRESERVED_MINIMUM = 1000, 100
+
+
+def every_function(answers: Mapping[str, object]) -> list[Mapping[str, object]]:
+    """The settings of each function: the first's (the answers), then each added one's."""
+    functions = answers.get("functions")
+    added = [f.settings() for f in functions] if isinstance(functions, tuple) else []
+    return [answers, *added]
+
+
+def snapstart_region_problem(answers: Mapping[str, object]) -> str | None:
+    region = str(answers.get("region"))
+    if region in SNAPSTART_UNAVAILABLE and any(f.get("snapstart") for f in every_function(answers)):
+        return f"Lambda does not offer SnapStart in {region} ({SNAPSTART_UNAVAILABLE[region]})"
+    return None
+
+
+def provisioned_total_problem(answers: Mapping[str, object]) -> str | None:
+    total = sum(int(str(f.get("provisioned_concurrency") or 0)) for f in every_function(answers))
+    most = ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
+    if total > most:
+        return (
+            f"the functions' provisioned concurrency adds up to {total}: a region's concurrency"
+            f" is {ACCOUNT_CONCURRENCY:,} by default, of which {UNRESERVED_MINIMUM} stay unreserved,"
+            f" so at most {most} in all (raise the quota first: Service Quotas, Lambda,"
+            " Concurrent executions; new accounts may have less)"
+        )
+    return None
 
 
 def names_problem(answers: Mapping[str, object]) -> str | None:

@@ -7,11 +7,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from scaffold.answers.functions import (
+    COLD_START_KEYS,
     FUNCTION_KEYS,
     cold_start_problem,
     function_targets,
     names_problem,
     parse_functions,
+    provisioned_total_problem,
+    snapstart_region_problem,
 )
 from scaffold.answers.parsers import (
     ARCHITECTURE_NOTES,
@@ -506,8 +509,13 @@ RELATIONS: tuple[Relation, ...] = (
     Relation(
         frozenset({"topology", "connect"}), "connect", _targets_of_a_vpc_to_be, new_projects_only=True
     ),
-    Relation(frozenset(FUNCTION_KEYS), "snapstart", cold_start_problem),
+    Relation(frozenset(COLD_START_KEYS), "snapstart", cold_start_problem),
     Relation(frozenset({"name", "region", "functions"}), "functions", names_problem),
+    Relation(frozenset({"region", "snapstart", "functions"}), "snapstart", snapstart_region_problem),
+    Relation(
+        frozenset({"provisioned_concurrency", "functions"}), "provisioned_concurrency",
+        provisioned_total_problem,
+    ),
     Relation(frozenset({"region", "functions"}), "functions", _functions_secrets_in_region),
     Relation(
         frozenset({"topology", "functions"}), "functions", _functions_targets_of_a_vpc_to_be,

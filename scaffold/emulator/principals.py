@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import re
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -17,11 +19,14 @@ from scaffold.emulator.core import ORIGINAL, AwsError, Request, check_request, p
 #
 # Proven: the caller's policies allow each action moto derives from the API
 # operation (`service:Operation`, which is the IAM action name for every
-# operation Terraform calls here), plus the implied actions below.
-# NOT proven: resource ARNs (moto checks EC2, Lambda, Logs... against "*"),
-# condition keys (moto evaluates only StringEquals, and with no request context),
-# permissions boundaries, SCPs, session policies, resource policies (KMS key
-# policies included).
+# operation Terraform calls here), plus the implied actions below; for Lambda's
+# operations on a function, on the function's ARN, qualified when the request
+# carries a qualifier (`lambda_resource`).
+# NOT proven: the other resource ARNs (moto checks EC2, Logs... and Lambda's event
+# source mappings, layers and code signing configs against "*", which only a
+# statement whose Resource is "*" matches), condition keys (moto evaluates only
+# StringEquals, and with no request context), permissions boundaries, SCPs, session
+# policies, resource policies (KMS key policies and Lambda function policies included).
 
 
 def issued_key(account_id: str, region: str, access_key_id: str) -> bool:
@@ -55,6 +60,7 @@ def authorize_then_check(self: Any, iam_request_cls: type, resource: str = "*") 
         and issued_key(self.current_account, self.region, key)
     ):
         parsed = urlsplit(self.uri)
+        action = self._get_action()
         request = iam_request_cls(
             account_id=self.current_account,
             method=self.method,
@@ -62,16 +68,141 @@ def authorize_then_check(self: Any, iam_request_cls: type, resource: str = "*") 
             data=self.data,
             body=self.raw_body,
             headers=self.headers,
-            action=self._get_action(),
+            action=action,
         )
         request.check_signature()
-        request.check_action_permitted(resource)
+        if self.service_name == "awslambda":
+            resource = lambda_resource_of(self, action)
+        permitted_on(request, resource)
         if self.service_name in RULED_SERVICES:
             for implied in implied_actions(Request.of(self)):
                 request._action = implied
-                request.check_action_permitted("*")
+                # An implied Lambda action (tag on create) is on the same function.
+                permitted_on(request, resource if implied.startswith("lambda:") else "*")
     if self.service_name in RULED_SERVICES:
         check_request(Request.of(self))
+
+
+# The resource a denial names (`access_denied`), kept on moto's IAMRequest.
+DENIED_RESOURCE = "_fidelity_resource"
+
+
+def permitted_on(request: Any, resource: str) -> None:
+    setattr(request, DENIED_RESOURCE, resource)
+    request.check_action_permitted(resource)
+
+
+# --- the resource a Lambda request is authorized against ----------------------------------
+#
+# moto checks every Lambda request against "*", so a statement naming a function's ARN
+# allows nothing there. AWS authorizes an operation on a function against the function's
+# ARN as the request names it (Lambda Developer Guide, "Fine-tuning the Resources and
+# Conditions sections of policies": "Actions that operate on a function can be restricted
+# to a specific function by function, version, or alias ARN"), and a request that carries
+# a qualifier (a version number, an alias, or $LATEST: the Qualifier query parameter, or
+# NAME:QUALIFIER / a qualified ARN as FunctionName) against the QUALIFIED ARN
+# arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER, which a statement naming only
+# the unqualified ARN does not match: "You need to include both the qualified and the
+# unqualified function ARN in the resource" (same guide, "Interface VPC endpoints"), and AWS
+# answers e.g. "not authorized to perform: lambda:GetFunctionConfiguration on resource:
+# arn:aws:lambda:...:function:NAME:$LATEST because no identity-based policy allows" to a
+# role that holds it on function:NAME (alexcasalboni/aws-lambda-power-tuning#260;
+# likewise Invoke with Qualifier=$LATEST, hashicorp/terraform-provider-aws#23778).
+#
+# Which operations take a qualifier is botocore's model of the API (Qualifier in the
+# operation's input). The others take the unqualified function ARN, as the Service
+# Authorization Reference lists them (resource type `function`): the alias APIs
+# (Create/Get/Update/DeleteAlias, ListAliases), whose alias is a resource of its own and no
+# qualifier, PublishVersion, ListVersionsByFunction, UpdateFunctionCode/Configuration...
+# Get/Put/DeleteProvisionedConcurrencyConfig require a Qualifier, so are always on the
+# qualified ARN (the Reference lists only `function alias` and `function version` for them).
+# Tagging names its resource by ARN (TagResource, UntagResource, ListTags): that ARN.
+# CreateFunction names the function in its body.
+#
+# Not modelled: the other Lambda resources (event source mappings, layers, code signing
+# configs: still "*"), resource-based policies, and IAM's wildcard `?` and literal `$`/`.`
+# in a statement's Resource (moto matches a Resource as a regular expression with `*` made
+# `.*`: a statement naming `function:NAME:$LATEST` matches nothing here; use `function:NAME:*`).
+
+# A FunctionName: a name, a partial ARN (ACCOUNT:function:NAME) or an ARN, each maybe
+# qualified (API reference, e.g. GetFunctionConfiguration: FunctionName's pattern).
+LAMBDA_FUNCTION_NAME = re.compile(
+    r"(?:arn:(?P<partition>aws[a-zA-Z-]*):lambda:)?"
+    r"(?:(?P<region>[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d):)?"
+    r"(?:(?P<account>\d{12}):)?"
+    r"(?:function:)?"
+    r"(?P<name>[a-zA-Z0-9._-]+)"
+    r"(?::(?P<qualifier>\$LATEST|[a-zA-Z0-9_-]+))?"
+)
+
+
+@functools.cache
+def takes_qualifier(operation: str) -> bool:
+    """Whether a Lambda operation's input has a Qualifier (botocore's model of the API)."""
+    import botocore.session
+    from botocore.model import OperationNotFoundError
+
+    model = botocore.session.get_session().get_service_model("lambda")
+    try:
+        shape = model.operation_model(operation).input_shape
+    except OperationNotFoundError:
+        return False
+    return shape is not None and "Qualifier" in shape.members
+
+
+def function_arn(raw: str, account: str, region: str, qualifier: str | None) -> str:
+    """The ARN of the function `raw` (a FunctionName) names, with `qualifier` if one is given.
+
+    The ARN's own region and account, when it names them; the request's otherwise.
+    """
+    from moto.utilities.utils import get_partition
+
+    named = LAMBDA_FUNCTION_NAME.fullmatch(raw)
+    name = named["name"] if named else raw
+    if named:
+        account = named["account"] or account
+        region = named["region"] or region
+    partition = (named["partition"] if named else None) or get_partition(region)
+    arn = f"arn:{partition}:lambda:{region}:{account}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+def lambda_resource(
+    operation: str,
+    uri: Mapping[str, str],
+    query: Mapping[str, str],
+    body: Mapping[str, Any],
+    account: str,
+    region: str,
+) -> str:
+    """The resource AWS authorizes a Lambda operation against (see above).
+
+    `uri`: the request's path parameters by their model names (FunctionName, Resource...),
+    decoded; `query`: its query parameters (first value of each); `body`: its JSON body.
+    """
+    if "FunctionName" in uri:
+        raw = uri["FunctionName"]
+    elif operation == "CreateFunction" and isinstance(body.get("FunctionName"), str):
+        raw = body["FunctionName"]
+    elif "Resource" in uri:
+        return uri["Resource"]  # TagResource, UntagResource, ListTags: an ARN
+    else:
+        return "*"
+    qualifier = None
+    if takes_qualifier(operation):
+        named = LAMBDA_FUNCTION_NAME.fullmatch(raw)
+        qualifier = query.get("Qualifier") or (named["qualifier"] if named else None)
+    return function_arn(raw, account, region, qualifier)
+
+
+def lambda_resource_of(response: Any, operation: str) -> str:
+    """lambda_resource of the request a LambdaResponse holds."""
+    # moto's routing (BaseResponse._get_action) leaves the path parameters in uri_match.
+    uri = getattr(response, "uri_match", None) or {}
+    seen = Request.of(response)
+    return lambda_resource(
+        str(operation or ""), uri, seen.params, seen.body, seen.account, seen.region
+    )
 
 
 # moto verifies SigV4 over a request it rebuilds from the parsed one: for a
@@ -112,6 +243,9 @@ def access_denied(self: Any) -> None:
     """As AWS words it: the caller's ARN and the IAM action, which Terraform prints."""
     protocol = protocol_of(self._service)
     denied = f"User: {self._access_key.arn} is not authorized to perform: {self._action}"
+    resource = getattr(self, DENIED_RESOURCE, "*")
+    if resource != "*":
+        denied += f" on resource: {resource}"
     if protocol == "ec2":
         # EC2 answers UnauthorizedOperation, not AccessDenied (EC2 API reference,
         # "Error codes for the Amazon EC2 API").

@@ -7,6 +7,7 @@ from ipaddress import IPv4Network, IPv6Network
 from typing import Any
 
 from scaffold.check.model import (
+    Function,
     Permission,
     SecurityGroup,
     Unresolved,
@@ -26,6 +27,16 @@ from scaffold.check.rules.reach import targets_of
 from scaffold.check.values import Ref, Unknown
 
 
+def on_anothers_groups(function: Function) -> bool:
+    """Whether every group of a function (add-function's shared group) belongs to another
+    module of the project: the groups outlive it, so there is nothing to release."""
+    groups = function.security_groups if isinstance(function.security_groups, list) else []
+    module = function.address.rsplit("aws_lambda_function.", 1)[0]
+    return module.startswith("module.functions[") and bool(groups) and not any(
+        str(getattr(group, "address", "")).startswith(module) for group in groups
+    )
+
+
 @rule(
     "replacement-security-group",
     "On destroy the function is moved to a rule-less security group of its VPC"
@@ -39,6 +50,8 @@ def replacement_security_group(subject: Subject) -> Iterator[Verdict]:
     for function in model.functions:
         if not attached(function):
             continue
+        if on_anothers_groups(function) and function.replace_on_destroy is not True:
+            continue  # a function sharing another's groups frees none of them on destroy
         if function.replace_on_destroy is not True:
             if isinstance(function.replace_on_destroy, Unknown):
                 yield NotJudged(

@@ -83,8 +83,10 @@ resource "aws_lambda_function" "this" {
   }
 
   # On destroy, moves the function off its own security group first (see aws_security_group.released).
-  replace_security_groups_on_destroy = var.attach_to_vpc
-  replacement_security_group_ids     = var.attach_to_vpc ? [aws_security_group.released.id] : null
+  # Not a function on another's groups: they stay in use, and the move would only make
+  # Lambda create interfaces for the released group, to delete them again.
+  replace_security_groups_on_destroy = var.attach_to_vpc && length(var.shared_security_group_ids) == 0
+  replacement_security_group_ids     = var.attach_to_vpc && length(var.shared_security_group_ids) == 0 ? [aws_security_group.released.id] : null
 
   lifecycle {
     # Lambda developer guide, SnapStart: Python 3.12 and later; "SnapStart does not
@@ -92,6 +94,12 @@ resource "aws_lambda_function" "this" {
     precondition {
       condition     = !var.snapstart || (can(regex("^python3\\.(1[2-9]|[2-9][0-9])$", var.runtime)) && var.provisioned_concurrency == 0 && var.ephemeral_storage <= 512)
       error_message = "SnapStart needs Python 3.12 or later, and does not support provisioned concurrency or ephemeral storage over 512 MB (Lambda developer guide, SnapStart)."
+    }
+
+    # Provisioned concurrency comes out of the function's reserved concurrency, when it has one.
+    precondition {
+      condition     = var.reserved_concurrency == -1 || var.provisioned_concurrency <= var.reserved_concurrency
+      error_message = "Provisioned concurrency cannot exceed the function's reserved concurrency (reserved_concurrency)."
     }
   }
 
