@@ -43,7 +43,8 @@ class ArgumentParser(argparse.ArgumentParser):
         stray = message.removeprefix("unrecognized arguments: ")
         if stray != message and not stray.startswith("-") and self.prog == "vpc-lambda-new":
             message += (
-                " (the project's name goes in --name; commands are update, check, explain and emulator)"
+                " (the project's name goes in --name; commands are update, add-function,"
+                " remove-function, check, explain, bootstrap and emulator)"
             )
         raise ScaffoldError(message)
 
@@ -201,7 +202,8 @@ def build_add_function_parser() -> ArgumentParser:
         " terraform.tfvars, in the project's private subnets and, by default, on the first"
         " function's security group (Lambda's interfaces are then shared). Written as"
         " `update` writes, keeping every edit; in a terminal it asks what no flag gives.",
-        epilog="The function is PROJECT_NAME in AWS. Exit codes: 0 done, 1 internal error,"
+        epilog="The function is named PROJECT_NAME in AWS (orders_worker). An existing NAME with"
+        " flags changes those settings of it. At most 10 added functions. Exit codes: 0 done, 1 internal error,"
         " 2 bad input (nothing changed), 3 written but conflicts remain, 4 written but the"
         " project breaks a rule of the guide, 130 interrupted (nothing changed).",
     )
@@ -227,6 +229,7 @@ def build_remove_function_parser() -> ArgumentParser:
     parser.add_argument("name", metavar="NAME", help="the added function's name")
     add_project_dir(parser)
     add_diff_dry_run(parser)
+    parser.add_argument("--no-input", action="store_true", help="accepted for pipelines; it never asks")
     return parser
 
 
@@ -415,7 +418,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     if arguments and arguments[0] == "remove-function":
         from scaffold.function_commands import run_remove_function
 
-        removing = build_remove_function_parser().parse_args(arguments[1:])
+        removing = build_remove_function_parser().parse_args(arguments[1:])  # --no-input: it never asks
         return run_remove_function(removing.project_dir, removing.name, dry_run=removing.dry_run)
     if arguments and arguments[0] == "bootstrap":
         from scaffold.bootstrap import run_bootstrap

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Mapping
+from contextlib import suppress
+from pathlib import Path
 
 from scaffold.answers import QUESTIONS_BY_KEY, Answers, RawAnswer
 from scaffold.answers.functions import (
@@ -19,6 +21,7 @@ from scaffold.answers.functions import (
 )
 from scaffold.console import say
 from scaffold.errors import InvalidAnswer, ScaffoldError
+from scaffold.project import recorded_answers
 from scaffold.update import run_update
 
 # An added function's own answer, beside the settings every function has.
@@ -93,25 +96,36 @@ def run_add_function(
     interactive: bool = False,
     dry_run: bool = False,
 ) -> int:
-    try:
-        function = parse_function_name(name)
-    except InvalidAnswer as problem:
-        raise ScaffoldError(f"NAME: {problem}") from None
+    if not os.path.isdir(project) and os.path.isdir(name):
+        raise ScaffoldError(
+            f"DIR: {str(project)!r} is not a folder, and {name!r} is: NAME comes first"
+            f" (add-function {os.fspath(project)} {name})"
+        )
+    function = function_name(name, project)
     settings = parsed(given)
+    early = cold_start_problem(settings)  # flags no answer can reconcile: before any question
+    if early is not None:
+        raise ScaffoldError(f"{given['snapstart'].source if 'snapstart' in given else '--snapstart'}: {early}")
 
     def added(recorded: Answers) -> list[dict[str, object]]:
-        if any(item.name == function for item in recorded.functions):
+        existing = next((item for item in recorded.functions if item.name == function), None)
+        if existing is not None and not settings:
             raise ScaffoldError(
-                f"NAME: the project already has a function {function!r}; change its settings"
-                " in terraform.tfvars (functions), or remove-function it first"
+                f"NAME: the project already has a function {function!r}; give the settings to"
+                f" change (vpc-lambda-new add-function {function} --memory 1024 ...), or"
+                " remove-function it first"
             )
-        offered: dict[str, object] = {
-            **{key: QUESTIONS_BY_KEY[key].default for key in FUNCTION_KEYS},
-            **{key: getattr(recorded, key) for key in FROM_THE_FIRST},
-            "security_group": "shared",
-        }
+        offered: dict[str, object] = (
+            {**existing.settings(), "security_group": existing.security_group, "connect": existing.connect}
+            if existing is not None
+            else {
+                **{key: QUESTIONS_BY_KEY[key].default for key in FUNCTION_KEYS},
+                **{key: getattr(recorded, key) for key in FROM_THE_FIRST},
+                "security_group": "shared",
+            }
+        )
         chosen = dict(settings)
-        if interactive:
+        if interactive and existing is None:
             from scaffold.wizard import ask_function
 
             chosen = ask_function(function, offered, chosen)
@@ -119,7 +133,9 @@ def run_add_function(
         problem = cold_start_problem(spec)
         if problem is not None:
             blamed = given["snapstart"].source if "snapstart" in given else "--snapstart"
-            raise ScaffoldError(f"{blamed}: {problem}")
+            inherited = "runtime" not in given and existing is None
+            hint = " (the first function's runtime; give --runtime python3.12 or later)" if inherited else ""
+            raise ScaffoldError(f"{blamed}: {problem}{hint}")
         targets = spec.pop("connect", ())
         assert isinstance(targets, tuple)
         if targets and spec["security_group"] != "own":
@@ -127,10 +143,30 @@ def run_add_function(
         for target in targets:
             if target.region is not None and target.region != recorded.region:
                 raise ScaffoldError(f"--connect: {target.text!r} is in {target.region}, not the project's region {recorded.region}")
-        added = {"name": function, **spec, "connect": [target.text for target in targets]}
-        return [*(item.to_record() for item in recorded.functions), added]
+        entry = {"name": function, **spec, "connect": [target.text for target in targets]}
+        return [entry if item.name == function else item.to_record() for item in recorded.functions] + (
+            [] if existing is not None else [entry]
+        )
 
-    return run_update(project, {}, dry_run=dry_run, functions=added, verb=f"Added {function} to")
+    return run_update(project, {}, dry_run=dry_run, functions=added, verb=verb_of(project, function))
+
+
+def verb_of(project: str | os.PathLike[str], function: str) -> str:
+    """How the report begins: "Added NAME to", or "Changed NAME in" for one the project has."""
+    with suppress(ScaffoldError, OSError):
+        if any(item.name == function for item in recorded_answers(Path(project)).functions):
+            return f"Changed {function} in"
+    return f"Added {function} to"
+
+
+def function_name(name: str, project: str | os.PathLike[str]) -> str:
+    """NAME, parsed; one that looks like the project folder is pointed out (NAME comes first)."""
+    try:
+        return parse_function_name(name)
+    except InvalidAnswer as problem:
+        looks_like_a_folder = "/" in name or os.path.isdir(name)
+        order = f" (NAME comes first: add-function NAME {name})" if looks_like_a_folder else ""
+        raise ScaffoldError(f"NAME: {problem}{order}") from None
 
 
 def run_remove_function(
@@ -151,5 +187,9 @@ def run_remove_function(
 
     code = run_update(project, {}, dry_run=dry_run, functions=removed, verb=f"Removed {name} from")
     if code == 0 and not dry_run:
-        say(f"Next: terraform apply destroys {name}'s function, role, log group and their rules")
+        say(
+            f"Next: terraform apply destroys {name} (its function, role, log group and, with a"
+            " group of its own, the group, once Lambda has released its interfaces: up to 20"
+            " to 45 minutes)"
+        )
     return code

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
-from scaffold.answers import Answers, Layer, RawAnswer, build_answers, given, with_adopted_routes
+from scaffold.answers import (
+    Answers,
+    Layer,
+    RawAnswer,
+    build_answers,
+    given,
+    walk,
+    with_adopted_routes,
+)
 from scaffold.baseline import BASELINE_FILE, Baseline
 from scaffold.console import EXIT_OK, say
 from scaffold.costs import estimate, lines
@@ -120,6 +129,9 @@ def force_into(target: Path, answers: Answers, *, dry_run: bool) -> int:
             if base is None:
                 raise older_project(target, record)
             answers = with_adopted_routes(answers, record.layer(target))
+            if "functions" in answers.defaulted:
+                # Answers given afresh name no functions: the project's added ones stay.
+                answers = replace(answers, functions=walk([record.layer(target)]).functions)
             return write_update(folder, answers, base, dry_run=dry_run, verb="Updated")
         if folder.lstat(BASELINE_FILE) is not None:
             raise ScaffoldError(

@@ -74,5 +74,6 @@ def interface_budget(answers: Answers) -> InterfaceBudget:
         subnets=subnets,
         combinations=tuple(combinations),
         endpoints=len(answers.interface_endpoints) * subnets,
-        nat=answers.nat_count if answers.nat else 0,
+        # A NAT gateway holds one; a NAT instance two (its own, and the one routes point at).
+        nat=answers.nat_gateway_count + 2 * answers.nat_instance_count,
     )

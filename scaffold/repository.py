@@ -75,7 +75,8 @@ def make_targets(answers: Answers) -> dict[str, str]:
     """The Makefile's targets, in `make help` order, with the line each gets in the README."""
     targets = {
         "test": "run the handler's unit tests, then the Terraform tests (offline, mocked AWS)",
-        "package": "rebuild build/function.zip from src/ (the same bytes for the same code)",
+        "package": "rebuild build/function.zip from src/ (the same bytes for the same code)"
+        + (", and build/functions/NAME.zip from functions/NAME/src/" if answers.functions else ""),
         "fmt": "format every Terraform file",
         "validate": "check formatting and validate the configuration (offline, no credentials)",
         "plan": "rebuild the package, then show what apply would change in AWS",

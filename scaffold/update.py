@@ -481,6 +481,9 @@ def write_update(
                 say(f"vpc-lambda-new: would keep {entry.path}: {entry.why}", error=True)
         for entry in plan.conflicts:
             say(f"vpc-lambda-new: would conflict: {entry.path}: {entry.why}", error=True)
+        if answers.functions:  # beside the diff, not in it
+            for line in interface_budget(answers).lines():
+                say(line, error=True)
         # The code the update itself would end with, as far as conflicts go.
         return EXIT_CONFLICTS if plan.conflicts else EXIT_OK
     if plan.changes:

@@ -474,14 +474,14 @@ def ask_function(
             return cold_start_problem(spec) or True
 
         if question.is_yes_no:
+            if cold_start_problem({**offered, **chosen, key: True}) is not None:
+                chosen[key] = False  # SnapStart cannot be had with what is chosen: not asked
+                continue
             yes = unsafe_ask(questionary.confirm(question.prompt, default=bool(offered[key])))
-            problem = cold_start_problem({**offered, **chosen, key: yes})
-            if problem is not None:
-                print(f"  {problem}; left off")
-                yes = False
             chosen[key] = yes
         elif question.choices:
-            choices = [questionary.Choice(f"{k}: {note}", value=k) for k, note in question.choices.items()]
+            # The choices alone: the project's notes on them speak of its first function.
+            choices = [questionary.Choice(k, value=k) for k in question.choices]
             chosen[key] = question.parse(
                 unsafe_ask(questionary.select(question.prompt, choices=choices, default=str(offered[key])))
             )

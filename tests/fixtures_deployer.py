@@ -7,13 +7,15 @@ back. So a test binds Terraform to a deployer's keys, and a call the generated
 `deployer-policy.json` does not allow fails the apply or destroy naming the
 action (`fixtures_terraform.DeniedByPolicy`).
 
-What that proves, and what it does not: moto checks EC2, Lambda, Logs... calls
-against the resource "*" and ignores conditions. The deployer therefore gets its
-policy with every Resource widened to "*" (conditions kept, and ignored): a
-passing apply and destroy prove that every *action* Terraform needs, and each
-documented implied action, is granted; not that the policy's resource ARNs or
-conditions admit the calls. tests/test_deployer_policy.py checks the ARNs and
-condition keys against AWS's own data instead.
+What that proves, and what it does not: moto checks EC2, Logs... calls against
+the resource "*" and ignores conditions; Lambda's, the fidelity layer checks
+against the function's ARN, qualified by a version or alias where the call
+carries one (scaffold/emulator/principals.py). The deployer therefore gets its
+policy with every Resource widened to "*" but in the statements of Lambda actions
+alone (conditions kept, and ignored): a passing apply and destroy prove that every
+*action* Terraform needs, and each documented implied action, is granted, and
+that Lambda's resources admit the calls; not the other ARNs or conditions.
+tests/test_deployer_policy.py checks those against AWS's own data instead.
 
 - `deployer`: deployer(project) -> Deployer (the user's keys; with
   `permissions-boundary.json` in the project, that file becomes a
@@ -82,7 +84,8 @@ class Deployer:
 
 
 def widened(policy: Mapping[str, Any]) -> dict[str, Any]:
-    """The policy with every statement's Resource set to "*" (see the module docstring)."""
+    """The policy with every statement's Resource set to "*" but those of Lambda actions
+    alone, which the emulator judges by ARN (see the module docstring)."""
     statements = policy["Statement"]
     statements = [statements] if isinstance(statements, dict) else statements
     wide = []
@@ -91,6 +94,11 @@ def widened(policy: Mapping[str, Any]) -> dict[str, Any]:
             raise ValueError(
                 f"statement {statement.get('Sid')!r} uses NotResource, which cannot be widened"
             )
+        actions = statement.get("Action", [])
+        actions = [actions] if isinstance(actions, str) else actions
+        if actions and all(str(action).startswith("lambda:") for action in actions):
+            wide.append(dict(statement))
+            continue
         wide.append({**statement, "Resource": "*"})
     return {**policy, "Statement": wide}
 

@@ -360,7 +360,7 @@ MUTATIONS = [
         "eni-depends-on",
         ROOT,
         "  role_name               = module.execution_role.role_name\n"
-        "  network_interface_grant = module.execution_role.network_interface_grant\n",
+        '  network_interface_grant = {{ "local.network_interface_grants" if cookiecutter.functions else "module.execution_role.network_interface_grant" }}\n',
         "  role_name               = module.execution_role.role_name\n"
         "  network_interface_grant = module.execution_role.role_name\n",
         EXISTING,

@@ -126,6 +126,14 @@ def test_three_functions_create_the_announced_interfaces_and_one_is_removed_alon
             'module.functions["job"].aws_lambda_function.this',
         }
 
+        # A change to a function that publishes: a new version, waited on by its qualified
+        # ARN (the cold starts' policy must name it), and the alias moved to it.
+        assert main(["update", str(project), "--no-input", "--memory", "512"]) == 0
+        runner.apply()
+        live = lambda_client.get_alias(FunctionName="demo", Name="live")
+        assert live["FunctionVersion"] == "2", live
+        assert lambda_client.get_function_configuration(FunctionName="demo", Qualifier="live")["MemorySize"] == 512
+
         before = tree(project)
         assert main(["remove-function", "api", str(project)]) == 0
         after = tree(project)

@@ -409,7 +409,10 @@ def test_destroy_keeps_the_network_interface_grant_until_lambda_let_go(generate:
 
 def test_role_names_carry_the_region(generate: Generate) -> None:
     project = load_project(generate("--flow-logs", "--region", "eu-west-3"))
-    assert project.execution_role.resource("aws_iam_role", "this").body["name"] == "${var.name}-lambda-${var.region}"
+    # The first function's role, or an added function's (FUNCTION_NAME-REGION).
+    assert project.execution_role.resource("aws_iam_role", "this").body["name"] == (
+        'var.function_name == null ? "${var.name}-lambda-${var.region}" : "${var.function_name}-${var.region}"'
+    )
     assert project.network.resource("aws_iam_role", "flow_logs").body["name"] == "${var.name}-flowlogs-${var.region}"
     assert project.root.of_kind("module")[0].body["region"] == "var.region"
 

@@ -533,7 +533,7 @@ def test_closed_standard_streams(generate: Generate, tmp_path: Path) -> None:
         ["sh", "-c", 'exec "$0" update "$1" --memory 1024 --dry-run <&- | head -c 10', script, str(project)],
         capture_output=True, text=True, env=env, check=False,
     )  # fmt: skip
-    assert (result.returncode, result.stderr, result.stdout) == (0, "", "--- a/terr")
+    assert (result.returncode, result.stderr, result.stdout) == (0, "", "--- a/READ")  # the README names the memory too
     assert "memory_size  = 512" in (project / "terraform.tfvars").read_text()
 
 

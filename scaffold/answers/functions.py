@@ -177,7 +177,10 @@ def parse_functions(
     if not isinstance(value, (list, tuple)):
         raise InvalidAnswer("a list of functions, each a mapping with a name and its settings")
     if len(value) > MAX_ADDED_FUNCTIONS:
-        raise InvalidAnswer(f"at most {MAX_ADDED_FUNCTIONS} added functions, {len(value)} given")
+        raise InvalidAnswer(
+            f"at most {MAX_ADDED_FUNCTIONS} added functions, and there would be {len(value)};"
+            " remove one first (vpc-lambda-new remove-function)"
+        )
     found = tuple(parse_function(item, parsers, defaults) for item in value)
     names = [function.name for function in found]
     for name in names:

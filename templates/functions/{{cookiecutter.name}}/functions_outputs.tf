@@ -1,5 +1,5 @@
 output "functions" {
-  description = "The added functions, by name: their names, ARNs, aliases, roles and security groups."
+  description = "The added functions, by their name in the project: their names in AWS, ARNs, roles and security groups."
   value = {
     for key, function in module.functions : key => {
       function_name      = function.function_name

@@ -596,16 +596,11 @@ run "project" {
   }
 {% if cookiecutter.functions %}
 
-  # The added functions (functions.tf): in the same private subnets; on the shared group,
-  # exactly the first function's groups (one combination: Lambda's interfaces shared).
+  # The added functions (functions.tf): in the same private subnets (their groups are
+  # known only at apply; `vpc-lambda-new check` judges them).
   assert {
     condition     = !var.attach_to_vpc || alltrue([for key, function in module.functions : toset(function.vpc_config.subnet_ids) == toset(module.network.private_subnet_ids)])
     error_message = "An added function is not attached to every private subnet of the project."
-  }
-
-  assert {
-    condition     = !var.attach_to_vpc || alltrue([for key, function in module.functions : var.functions[key].security_group == "own" ? length(function.vpc_config.security_group_ids) > 0 : toset(function.vpc_config.security_group_ids) == toset(module.function.vpc_config.security_group_ids)])
-    error_message = "An added function on the shared group does not use exactly the first function's security groups (Lambda's interfaces would not be shared), or one with its own has none."
   }
 {% endif %}
 }
