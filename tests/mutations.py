@@ -572,6 +572,14 @@ MUTATIONS = [
         terraform_test=True,
     ),
     Mutation(
+        "snapstart-with-a-larger-tmp",
+        "snapstart",
+        FUNCTION,
+        "  ephemeral_storage {\n    size = var.ephemeral_storage\n  }\n",
+        "  ephemeral_storage {\n    size = var.snapstart ? 2048 : var.ephemeral_storage\n  }\n",
+        (*PRIVATE, "--runtime", "python3.13", "--snapstart"),
+    ),
+    Mutation(
         "role-trusts-ec2-too",
         "trust",
         ROLE,
