@@ -61,7 +61,7 @@ def add_function_flags(parser: argparse.ArgumentParser) -> None:
 
 
 # What an added function takes from the project's first one unless told otherwise.
-FROM_THE_FIRST = ("runtime", "architecture")
+FROM_THE_FIRST = ("runtime", "architecture", "iam")
 
 
 def given_settings(options: argparse.Namespace) -> dict[str, RawAnswer]:

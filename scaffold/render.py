@@ -119,12 +119,6 @@ def template_context(answers: Answers) -> dict[str, Any]:
         **answers.to_record(),
         "language": language_of(answers.runtime),
         "nat_type": answers.nat_type,  # gateway or instance, with private-nat
-        # What Lambda needs to create and release its interfaces; ordered around in every module.
-        "network_interface_grant": (
-            "aws_iam_role_policy.network_interfaces"
-            if answers.iam == "inline"
-            else "aws_iam_role_policy_attachment.vpc_access"
-        ),
         "handler": HANDLERS[language_of(answers.runtime)],
         "private_subnets": {subnet.key: str(subnet.cidr) for subnet in plan.private},
         "subnet_nodes": diagram_subnet_nodes(answers),

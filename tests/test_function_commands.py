@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import Generate
-from fixtures_wizard import CTRL_U, ENTER, SpawnWizard
+from fixtures_wizard import CTRL_U, DOWN, ENTER, SpawnWizard
 
 from scaffold.cli import main
 from scaffold.interfaces import REGION_INTERFACE_QUOTA
@@ -44,8 +44,8 @@ def test_add_function_writes_its_folder_package_settings_and_record(
     # The first function's runtime and architecture, the defaults of the rest, as given.
     assert recorded(project) == [{
         "name": "worker", "runtime": "python3.13", "architecture": "arm64", "memory": 1024, "timeout": 60,
-        "ephemeral_storage": 512, "snapstart": False, "provisioned_concurrency": 0, "security_group": "shared",
-        "connect": [],
+        "ephemeral_storage": 512, "snapstart": False, "provisioned_concurrency": 0, "iam": "inline",
+        "security_group": "shared", "connect": [],
     }]  # fmt: skip
     tfvars = (project / "terraform.tfvars").read_text(encoding="utf-8")
     assert "worker = {" in tfvars and "memory_size             = 1024" in tfvars
@@ -176,13 +176,14 @@ def test_the_wizard_asks_what_no_flag_gives(wizard: SpawnWizard, generate: Gener
     terminal.answer("Provisioned concurrency", CTRL_U + "2" + ENTER)
     terminal.expect_text("SnapStart does not support provisioned concurrency")
     terminal.child.send(CTRL_U + "0" + ENTER)
+    terminal.answer("ENI permissions", DOWN + ENTER)
     terminal.answer("Security group")
     assert terminal.finish() == 0, terminal.transcript
     (function,) = recorded(project)
     assert function == {
         "name": "web", "runtime": "python3.13", "architecture": "arm64", "memory": 512, "timeout": 30,
-        "ephemeral_storage": 512, "snapstart": True, "provisioned_concurrency": 0, "security_group": "shared",
-        "connect": [],
+        "ephemeral_storage": 512, "snapstart": True, "provisioned_concurrency": 0, "iam": "managed",
+        "security_group": "shared", "connect": [],
     }  # fmt: skip
 
 

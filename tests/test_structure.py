@@ -134,14 +134,15 @@ def test_inline_policy_has_exactly_the_six_eni_actions_of_the_guide(generate: Ge
     function = load_project(generate("--iam", "inline")).execution_role
     statements = function.data("aws_iam_policy_document", "network_interfaces").nested("statement")
     assert [set(s["actions"]) for s in statements] == [GUIDE_ENI_ACTIONS]
-    assert not function.resources("aws_iam_role_policy_attachment")
+    # Each mode's resource exists only for its mode (count on the module's iam).
+    assert function.resource("aws_iam_role_policy", "network_interfaces").body["count"] == 'var.iam == "inline" ? 1 : 0'
+    assert function.resource("aws_iam_role_policy_attachment", "vpc_access").body["count"] == 'var.iam == "managed" ? 1 : 0'
 
 
 def test_managed_policy_is_partition_aware(generate: Generate) -> None:
     function = load_project(generate("--iam", "managed")).execution_role
     arn = function.resource("aws_iam_role_policy_attachment", "vpc_access").body["policy_arn"]
     assert arn == "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
-    assert not function.has("aws_iam_role_policy.network_interfaces")
 
 
 def test_region_reaches_provider_and_endpoint_names(generate: Generate) -> None:
@@ -162,7 +163,9 @@ NETWORK_CREATION = {
 INTERNET = {"ec2:CreateNatGateway", "ec2:AllocateAddress", "ec2:CreateInternetGateway", "ec2:CreateRoute"}
 # (flags, actions that must be granted, actions that must not be)
 POLICY_CASES = {
-    "private-inline": (["--iam", "inline"], NETWORK_CREATION | {"iam:PutRolePolicy"}, INTERNET | {"iam:AttachRolePolicy"}),
+    # AttachRolePolicy (AWSLambdaVPCAccessExecutionRole only, bounded roles only) with inline
+    # too: a function added with --iam managed needs no change of the deployer's policy.
+    "private-inline": (["--iam", "inline"], NETWORK_CREATION | {"iam:PutRolePolicy", "iam:AttachRolePolicy"}, INTERNET),
     "private-flow-logs": (["--flow-logs", "--endpoints", "s3,sts"], NETWORK_CREATION, INTERNET),
     "private-nat-single-managed": (
         ["--topology", "private-nat", "--iam", "managed", "--endpoints", "s3,sts"],
@@ -385,9 +388,8 @@ def refs(value: object) -> set[str]:
 @pytest.mark.parametrize("iam", ["inline", "managed"])
 def test_destroy_keeps_the_network_interface_grant_until_lambda_let_go(generate: Generate, iam: str) -> None:
     project = load_project(generate("--iam", iam))
-    grant = "aws_iam_role_policy.network_interfaces" if iam == "inline" else "aws_iam_role_policy_attachment.vpc_access"
     function = project.function.resource("aws_lambda_function", "this").body
-    assert function["replace_security_groups_on_destroy"] == "var.attach_to_vpc"
+    assert function["replace_security_groups_on_destroy"] == "var.attach_to_vpc && length(var.shared_security_group_ids) == 0"
     assert "aws_security_group.released" in refs(function["replacement_security_group_ids"])
     # The function and its groups wait for the grant (through their anchor), and go before it.
     assert "terraform_data.network_interface_grant" in refs(function["depends_on"])
@@ -404,7 +406,9 @@ def test_destroy_keeps_the_network_interface_grant_until_lambda_let_go(generate:
     # The role's module depends on neither: every arrow between the modules points one way.
     assert not {ref for value in calls["execution_role"].values() for ref in refs(value) if ref.startswith("module.")}
     output = next(block for block in project.execution_role.of_kind("output") if block.name == "network_interface_grant")
-    assert refs(output.body["value"]) == {grant}
+    # Either mode's grant, whichever the role's iam has (count).
+    assert refs(output.body["value"]) == {"aws_iam_role_policy.network_interfaces", "aws_iam_role_policy_attachment.vpc_access"}
+    assert calls["execution_role"]["iam"] == iam
 
 
 def test_role_names_carry_the_region(generate: Generate) -> None:

@@ -24,6 +24,7 @@ FUNCTION_KEYS = (
     "ephemeral_storage",
     "snapstart",
     "provisioned_concurrency",
+    "iam",
 )
 # What SnapStart's rules look at (cold_start_problem).
 COLD_START_KEYS = ("runtime", "ephemeral_storage", "snapstart", "provisioned_concurrency")
@@ -89,6 +90,7 @@ class Function:
     ephemeral_storage: int
     snapstart: bool
     provisioned_concurrency: int
+    iam: str  # its role's network-interface permissions: inline or managed
     security_group: str  # shared or own
     # What it is in the VPC for (--connect): only with a group of its own, which the
     # targets then admit; on the shared group it reaches what the first function does.

@@ -20,6 +20,7 @@ module "function_roles" {
 
   name                     = var.name
   function_name            = "${var.name}_${each.key}"
+  iam                      = each.value.iam
   region                   = var.region
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = var.tags

@@ -8,14 +8,15 @@ variable "functions" {
     snapstart               = optional(bool, false)
     provisioned_concurrency = optional(number, 0)
     security_group          = optional(string, "shared")
+    iam                     = optional(string, "{{ cookiecutter.iam }}")
     connect                 = optional(list(string), [])
   }))
   description = "The functions added to the first one (vpc-lambda-new add-function NAME), by name: each is PROJECT_NAME in AWS, its handler in functions/NAME/. security_group shared uses the first function's groups (no new interfaces); own gives it a group, and one more interface in each private subnet."
   default     = {}
 
   validation {
-    condition     = alltrue([for key, function in var.functions : can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", key)) && contains({{ cookiecutter.runtimes | hcl }}, function.runtime) && contains({{ cookiecutter.architectures | hcl }}, function.architecture) && contains(["shared", "own"], function.security_group)])
-    error_message = "Each function needs a lower-case name, a runtime of {{ cookiecutter.runtimes | join(", ") }}, arm64 or x86_64, and security_group shared or own."
+    condition     = alltrue([for key, function in var.functions : can(regex("^[a-z][a-z0-9]*(-[a-z0-9]+)*$", key)) && contains({{ cookiecutter.runtimes | hcl }}, function.runtime) && contains({{ cookiecutter.architectures | hcl }}, function.architecture) && contains(["shared", "own"], function.security_group) && contains(["inline", "managed"], function.iam)])
+    error_message = "Each function needs a lower-case name, a runtime of {{ cookiecutter.runtimes | join(", ") }}, arm64 or x86_64, security_group shared or own, and iam inline or managed."
   }
 
   validation {

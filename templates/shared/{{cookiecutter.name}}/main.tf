@@ -4,6 +4,7 @@ module "execution_role" {
   source = "./modules/execution_role"
 
   name                     = var.name
+  iam                      = "{{ cookiecutter.iam }}"
   region                   = var.region
   permissions_boundary_arn = var.permissions_boundary_arn
   tags                     = var.tags

@@ -80,6 +80,7 @@ functions = {
     snapstart               = {{ function.snapstart | hcl }}
     provisioned_concurrency = {{ function.provisioned_concurrency }}
     security_group          = {{ function.security_group | hcl }}
+    iam                     = {{ function.iam | hcl }}
 {% if function.connect %}
     connect                 = {{ function.connect | hcl }}
 {% endif %}

@@ -539,6 +539,10 @@ run "execution_role" {
     source = "./modules/execution_role"
   }
 
+  variables {
+    iam = "{{ cookiecutter.iam }}"
+  }
+
   assert {
     condition     = length(data.aws_iam_policy_document.assume_role.statement) > 0 && alltrue([for statement in data.aws_iam_policy_document.assume_role.statement : toset(statement.actions) == toset(["sts:AssumeRole"]) && length(statement.principals) > 0 && alltrue([for principal in statement.principals : principal.type == "Service" && toset(principal.identifiers) == toset(["lambda.amazonaws.com"])])])
     error_message = "The execution role does not trust Lambda alone."
@@ -546,12 +550,12 @@ run "execution_role" {
 
 {% if cookiecutter.iam == "inline" %}
   assert {
-    condition     = aws_iam_role_policy.network_interfaces.policy == data.aws_iam_policy_document.network_interfaces.json && alltrue([for statement in data.aws_iam_policy_document.network_interfaces.statement : coalesce(statement.effect, "Allow") == "Allow"]) && length(setsubtract(["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], flatten(data.aws_iam_policy_document.network_interfaces.statement[*].actions))) == 0
+    condition     = aws_iam_role_policy.network_interfaces[0].policy == data.aws_iam_policy_document.network_interfaces.json && alltrue([for statement in data.aws_iam_policy_document.network_interfaces.statement : coalesce(statement.effect, "Allow") == "Allow"]) && length(setsubtract(["ec2:CreateNetworkInterface", "ec2:DescribeNetworkInterfaces", "ec2:DescribeSubnets", "ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"], flatten(data.aws_iam_policy_document.network_interfaces.statement[*].actions))) == 0
     error_message = "The role lacks a network-interface permission the guide requires (Required IAM permissions): Lambda could not create or release the function's interfaces."
   }
 {% else %}
   assert {
-    condition     = aws_iam_role_policy_attachment.vpc_access.policy_arn == "arn:{{ cookiecutter.partition }}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
+    condition     = length(aws_iam_role_policy.network_interfaces) == 0 && aws_iam_role_policy_attachment.vpc_access[0].policy_arn == "arn:{{ cookiecutter.partition }}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
     error_message = "The role does not hold AWSLambdaVPCAccessExecutionRole, the guide's managed policy for the network-interface permissions."
   }
 {% endif %}

@@ -27,7 +27,6 @@ resource "aws_iam_role" "this" {
 
   tags = var.tags
 }
-{% if cookiecutter.iam == "inline" %}
 
 data "aws_iam_policy_document" "network_interfaces" {
   # checkov:skip=CKV_AWS_111: the six network-interface actions the Lambda guide requires; Lambda names the interfaces it creates, so no resource constraint is possible.
@@ -51,15 +50,29 @@ data "aws_iam_policy_document" "network_interfaces" {
   }
 }
 
+# var.iam: "inline", exactly those six actions; "managed", AWSLambdaVPCAccessExecutionRole.
 resource "aws_iam_role_policy" "network_interfaces" {
+  count = var.iam == "inline" ? 1 : 0
+
   name   = "network-interfaces"
   role   = aws_iam_role.this.id
   policy = data.aws_iam_policy_document.network_interfaces.json
 }
-{% else %}
 
 resource "aws_iam_role_policy_attachment" "vpc_access" {
+  count = var.iam == "managed" ? 1 : 0
+
   role       = aws_iam_role.this.name
   policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"
 }
-{% endif %}
+
+# Addresses before 0.10.0, when the project's one mode was rendered without count.
+moved {
+  from = aws_iam_role_policy.network_interfaces
+  to   = aws_iam_role_policy.network_interfaces[0]
+}
+
+moved {
+  from = aws_iam_role_policy_attachment.vpc_access
+  to   = aws_iam_role_policy_attachment.vpc_access[0]
+}

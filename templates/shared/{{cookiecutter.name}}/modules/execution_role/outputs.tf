@@ -10,5 +10,5 @@ output "role_name" {
 
 output "network_interface_grant" {
   description = "ID of the role's network-interface permissions: what Lambda creates and releases the function's interfaces with. The function is created after it; the subnets and security groups Lambda's interfaces sit in are destroyed before it."
-  value       = {{ cookiecutter.network_interface_grant }}.id
+  value       = one(concat(aws_iam_role_policy.network_interfaces[*].id, aws_iam_role_policy_attachment.vpc_access[*].id))
 }

@@ -9,6 +9,17 @@ variable "function_name" {
   default     = null
 }
 
+variable "iam" {
+  type        = string
+  description = "The role's network-interface permissions: inline (exactly the six actions of the Lambda guide) or managed (AWSLambdaVPCAccessExecutionRole)."
+  default     = "inline"
+
+  validation {
+    condition     = contains(["inline", "managed"], var.iam)
+    error_message = "iam must be inline or managed."
+  }
+}
+
 variable "region" {
   type        = string
   description = "AWS region; role names are global to the account, so the role's name carries it."
