@@ -149,8 +149,8 @@ def function_charges(answers: Answers, price: RegionPrices) -> tuple[list[FixedC
         if snapstart:
             per_second = price("lambda_snapstart_cache_gb_second")
             charges.append(FixedCharge(
-                f"SnapStart cache of {name}'s published version ({memory} MB; each version kept"
-                " active is billed)", 1, "per version-hour",
+                f"SnapStart cache of the published version of {name} ({memory} MB; each version"
+                " kept active is billed)", 1, "per version-hour",
                 None if per_second is None else round(per_second * gb_hours, 6),
             ))  # fmt: skip
         if not provisioned and not snapstart:
