@@ -195,11 +195,19 @@ def lambda_resource(
     return function_arn(raw, account, region, qualifier)
 
 
+# Lambda's paths: /VERSION/functions/{FunctionName}[/...], /VERSION/tags/{Resource}.
+LAMBDA_PATH = re.compile(r"^/[0-9-]+/(?:functions/(?P<FunctionName>[^/]+)|tags/(?P<Resource>.+?))(?:/.*)?$")
+
+
 def lambda_resource_of(response: Any, operation: str) -> str:
     """lambda_resource of the request a LambdaResponse holds."""
-    # moto's routing (BaseResponse._get_action) leaves the path parameters in uri_match.
-    uri = getattr(response, "uri_match", None) or {}
     seen = Request.of(response)
+    # moto's routing leaves the path parameters in uri_match: a dict by the model's names
+    # in moto 5.2.6, a regex match by its own names in 5.2.1; the path says the same in any.
+    uri = getattr(response, "uri_match", None)
+    if not isinstance(uri, Mapping) or not ({"FunctionName", "Resource"} & set(uri)):
+        found = LAMBDA_PATH.match(seen.path)
+        uri = {key: value for key, value in (found.groupdict() if found else {}).items() if value}
     return lambda_resource(
         str(operation or ""), uri, seen.params, seen.body, seen.account, seen.region
     )
