@@ -491,6 +491,14 @@ def write_update(
         commit_changes(folder, plan.changes)
     past_point_of_no_return()  # what is written stays written: the report and the check follow
     report(folder.root, plan, verb)
+    for entry in plan.entries:
+        if entry.verb == "removed" and entry.path.startswith("deployer-policy-"):
+            # The apply that removes what it covered still needs it.
+            say(
+                f"vpc-lambda-new: {entry.path} is gone: keep its policy attached to the deployer"
+                " for the next terraform apply, then detach it (bootstrap/: apply it after)",
+                error=True,
+            )
     if answers.functions:
         for line in interface_budget(answers).lines():
             say(line)

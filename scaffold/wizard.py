@@ -22,7 +22,12 @@ from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent, merge_key_bin
 from scaffold import answers as model
 from scaffold import egress
 from scaffold.answers import QUESTIONS, QUESTIONS_BY_KEY, Answers, Layer, Question, RawAnswer
-from scaffold.answers.functions import COLD_START_KEYS, aws_name, cold_start_problem
+from scaffold.answers.functions import (
+    COLD_START_KEYS,
+    aws_name,
+    cold_start_problem,
+    snapstart_region_problem,
+)
 from scaffold.errors import InvalidAnswer, ScaffoldError
 from scaffold.interfaces import interface_budget
 from scaffold.network import plan_subnets
@@ -93,7 +98,10 @@ class Session:
         self.known = parse_given(raw, self.cross_checks)
         # Flags no later answer can reconcile (--snapstart with --provisioned-concurrency):
         # refused before the first question, not at an unrelated one.
-        early = cold_start_problem(self.known)
+        settled = {"functions": (), **self.known}  # a new project's functions: none yet
+        early = cold_start_problem(self.known) or (
+            snapstart_region_problem(settled) if "region" in self.known else None
+        )
         if early is not None:
             raise ScaffoldError(f"{raw['snapstart'].source if 'snapstart' in raw else '--snapstart'}: {early}")
 

@@ -34,6 +34,7 @@ from scaffold.answers import (
     RUNTIMES,
     build_answers,
 )
+from scaffold.answers.functions import SNAPSTART_UNAVAILABLE
 from scaffold.answers_file import load_answers_file
 from scaffold.check import check_project
 from scaffold.cli import main
@@ -113,7 +114,8 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
         "timeout": draw(st.integers(1, 900)),
         "ephemeral_storage": draw(st.integers(512, 10240)),
         "snapstart": draw(st.booleans() | st.sampled_from(["yes", "off"])),
-        "provisioned_concurrency": draw(st.integers(0, 900) | st.sampled_from(["3"])),
+        # At most 900 in all: the added functions below keep up to 2 provisioned.
+        "provisioned_concurrency": draw(st.integers(0, 898) | st.sampled_from(["3"])),
         "functions": draw(st.sampled_from([
             [],
             [{"name": "api", "runtime": "nodejs22.x", "provisioned_concurrency": 2}],
@@ -162,6 +164,11 @@ def valid_answers(draw: st.DrawFn) -> dict[str, Any]:
     optional["connect"] = [t.format(vpc=vpc) for t in given] if isinstance(given, list) else given.format(vpc=vpc)
     if "connect" not in kept or not optional["connect"]:
         kept -= {"connect_ingress"}  # it applies only with targets
+    snapstart_somewhere = ("snapstart" in kept and optional["snapstart"] in (True, "yes")) or (
+        "functions" in kept and any(f.get("snapstart") for f in optional["functions"])
+    )
+    if snapstart_somewhere and "region" in kept and optional["region"] in SNAPSTART_UNAVAILABLE:
+        kept -= {"region"}  # Lambda offers no SnapStart there
     if "snapstart" in kept and optional["snapstart"] in (True, "yes"):
         # SnapStart: Python 3.12 and later, neither provisioned concurrency nor a larger /tmp.
         optional["runtime"] = draw(st.sampled_from(["python3.12", "python3.13"]))

@@ -192,8 +192,13 @@ def parse_functions(
 
 
 # Lambda developer guide, SnapStart: "available in all commercial Regions except Asia
-# Pacific (New Zealand) and Asia Pacific (Taipei)"; of the regions this tool knows, Taipei.
-SNAPSTART_UNAVAILABLE = {"ap-east-2": "Asia Pacific (Taipei)"}
+# Pacific (New Zealand) and Asia Pacific (Taipei)"; AWS GovCloud (US) User Guide, Lambda:
+# "Lambda SnapStart for Python and .NET is not available". Of the regions this tool knows:
+SNAPSTART_UNAVAILABLE = {
+    "ap-east-2": "Asia Pacific (Taipei)",
+    "us-gov-east-1": "AWS GovCloud (US-East)",
+    "us-gov-west-1": "AWS GovCloud (US-West)",
+}
 # Lambda quotas: 1,000 concurrent executions a region by default, of which 100 always stay
 # unreserved; provisioned concurrency is carved from the rest.
 ACCOUNT_CONCURRENCY, UNRESERVED_MINIMUM = 1000, 100
@@ -220,8 +225,8 @@ def provisioned_total_problem(answers: Mapping[str, object]) -> str | None:
         return (
             f"the functions' provisioned concurrency adds up to {total}: a region's concurrency"
             f" is {ACCOUNT_CONCURRENCY:,} by default, of which {UNRESERVED_MINIMUM} stay unreserved,"
-            f" so at most {most} in all (raise the quota first: Service Quotas, Lambda,"
-            " Concurrent executions; new accounts may have less)"
+            f" so at most {most} in all (new accounts may have less: aws lambda"
+            " get-account-settings)"
         )
     return None
 

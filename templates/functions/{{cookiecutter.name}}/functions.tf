@@ -72,3 +72,14 @@ module "functions" {
   role_name               = module.function_roles[each.key].role_name
   network_interface_grant = module.function_roles[each.key].network_interface_grant
 }
+
+# Concurrency is the account's (1,000 a region by default), and 100 of it always stays
+# unreserved: what the functions reserve or keep provisioned must leave that.
+resource "terraform_data" "concurrency" {
+  lifecycle {
+    precondition {
+      condition     = max(var.reserved_concurrency, var.provisioned_concurrency) + sum(concat([0], [for function in values(var.functions) : function.provisioned_concurrency])) <= 900
+      error_message = "The functions reserve or keep provisioned more than 900 concurrent executions in all: a region's default concurrency is 1,000, of which 100 stay unreserved (aws lambda get-account-settings)."
+    }
+  }
+}

@@ -24,6 +24,13 @@ variable "functions" {
     error_message = "A function's connect targets need security_group own: on the shared group it reaches what the first function's targets admit."
   }
 
+{% if not cookiecutter.cold_starts %}
+  validation {
+    condition     = alltrue([for function in values(var.functions) : !function.snapstart && function.provisioned_concurrency == 0])
+    error_message = "This project has no aliases nor their deployer policy yet: vpc-lambda-new add-function NAME --snapstart (or --provisioned-concurrency N) adds them."
+  }
+
+{% endif %}
   validation {
     condition     = alltrue([for function in values(var.functions) : !function.snapstart || (can(regex("^python3\\.(1[2-9]|[2-9][0-9])$", function.runtime)) && function.provisioned_concurrency == 0 && function.ephemeral_storage <= 512)])
     error_message = "SnapStart needs Python 3.12 or later, and does not support provisioned concurrency or ephemeral storage over 512 MB (Lambda developer guide, SnapStart)."

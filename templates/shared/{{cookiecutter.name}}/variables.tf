@@ -104,6 +104,13 @@ variable "snapstart" {
   type        = bool
   description = "SnapStart: Lambda publishes a version on every change, snapshots it initialized, and the alias live points at it (Python 3.12 and later; not with provisioned concurrency or ephemeral storage over 512 MB). Invoke the alias: $LATEST never runs from a snapshot."
   default     = false
+{% if not cookiecutter.cold_starts %}
+
+  validation {
+    condition     = !var.snapstart
+    error_message = "This project has no alias live nor its deployer policy yet: vpc-lambda-new update --snapstart adds them."
+  }
+{% endif %}
 }
 
 variable "provisioned_concurrency" {
@@ -115,6 +122,13 @@ variable "provisioned_concurrency" {
     condition     = var.provisioned_concurrency >= 0 && floor(var.provisioned_concurrency) == var.provisioned_concurrency
     error_message = "Provisioned concurrency must be a whole number, 0 for none."
   }
+{% if not cookiecutter.cold_starts %}
+
+  validation {
+    condition     = var.provisioned_concurrency == 0
+    error_message = "This project has no alias live nor its deployer policy yet: vpc-lambda-new update --provisioned-concurrency N adds them."
+  }
+{% endif %}
 }
 
 variable "log_retention_days" {
