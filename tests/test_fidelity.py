@@ -859,10 +859,17 @@ def test_the_deployer_holds_the_widened_policy_and_the_projects_boundary(
             {
                 "Sid": "Scoped",
                 "Effect": "Allow",
+                "Action": ["logs:DescribeLogGroups"],
+                "Resource": ["arn:aws:logs:*:*:log-group:/aws/lambda/demo"],
+                "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
+            },
+            {
+                # Lambda's statements keep their ARNs: the emulator judges Lambda by them.
+                "Sid": "LambdaScoped",
+                "Effect": "Allow",
                 "Action": ["lambda:GetFunction"],
                 "Resource": ["arn:aws:lambda:*:*:function:demo"],
-                "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}},
-            }
+            },
         ],
     }
     (project / "deployer-policy.json").write_text(json.dumps(policy), encoding="utf-8")
@@ -872,11 +879,12 @@ def test_the_deployer_holds_the_widened_policy_and_the_projects_boundary(
     (attached,) = iam.list_attached_user_policies(UserName=plain.user_name)["AttachedPolicies"]
     version = iam.get_policy(PolicyArn=attached["PolicyArn"])["Policy"]["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=attached["PolicyArn"], VersionId=version)
-    (statement,) = document["PolicyVersion"]["Document"]["Statement"]
+    statement, lambda_statement = document["PolicyVersion"]["Document"]["Statement"]
     assert (
         statement["Resource"] == "*"
         and statement["Condition"] == policy["Statement"][0]["Condition"]
     )
+    assert lambda_statement["Resource"] in (["arn:aws:lambda:*:*:function:demo"], "arn:aws:lambda:*:*:function:demo")
     code, _ = error_of(aws_emulator.client("lambda", REGION, plain.credentials).list_functions)
     assert code == "AccessDeniedException"
 

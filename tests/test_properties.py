@@ -304,7 +304,7 @@ def invalid_values(
         "ephemeral_storage": st.integers(-(10**6), 511) | st.integers(10241, 10**9) | NOT_WHOLE,
         "provisioned_concurrency": st.integers(-(10**6), -1) | st.integers(901, 10**9) | NOT_WHOLE,
         "snapstart": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS,
-        "functions": st.sampled_from(["api", 5, {"name": "a"}, [{"name": "Bad"}], [{"name": "a"}, {"name": "a"}], [{"runtime": "python3.12"}], [{"name": "a", "runtime": "nodejs22.x", "snapstart": True}], [{"name": "lambda"}]]),
+        "functions": st.sampled_from(["api", 5, {"name": "a"}, [{"name": "Bad"}], [{"name": "a"}, {"name": "a"}], [{"runtime": "python3.12"}], [{"name": "a", "runtime": "nodejs22.x", "snapstart": True}], [{"name": "a", "provisioned_concurrency": 901}]]),
         "azs": st.integers(-5, 1) | st.integers(7, 1000) | NOT_WHOLE,
         "vpc_cidr": bad_cidrs(),
         "flow_logs": text_except(lambda text: text.strip().lower() in YES_OR_NO) | INTEGERS | st.just([]),
