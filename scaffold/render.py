@@ -22,7 +22,7 @@ import jinja2.ext
 from scaffold import __version__
 from scaffold import answers as model
 from scaffold.answers import Answers
-from scaffold.answers.functions import aws_name
+from scaffold.answers.functions import aws_name, every_function
 from scaffold.answers.targets import Target
 from scaffold.baseline import baseline_of_folder, packages
 from scaffold.checkov_skip import CHECKOV_SKIP
@@ -77,11 +77,8 @@ def all_targets(answers: Answers) -> tuple[Target, ...]:
 def cold_starts(answers: Answers) -> bool:
     """Whether a function of the project publishes versions (SnapStart, provisioned concurrency)."""
     return any(
-        snapstart or provisioned
-        for snapstart, provisioned in (
-            (answers.snapstart, answers.provisioned_concurrency),
-            *((f.snapstart, f.provisioned_concurrency) for f in answers.functions),
-        )
+        f.get("snapstart") or f.get("provisioned_concurrency")
+        for f in every_function({**answers.to_record(), "functions": answers.functions})
     )
 
 
